@@ -1,0 +1,89 @@
+"""Build what a run needs from its config, caching each piece on disk.
+
+``run``, ``train``, ``dataset`` and the benchmarks all get their simulator, dataset and trained
+model through these three functions, so a piece built once (a 50,000-layout dataset, a trained
+CCVAE) is reused by every later command with the same settings. Cache files are named by a
+hash of the settings that produced them, and written atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+__all__ = ["make_simulator", "ensure_dataset", "ensure_model", "settings_hash", "cache_dir"]
+
+
+def settings_hash(*parts) -> str:
+    """A short stable hash of JSON-able settings (order of dict keys does not matter)."""
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def cache_dir(config: dict) -> Path:
+    return Path(config["output"]["cache_dir"])
+
+
+def make_simulator(config: dict, n_fires: int | None = None, seed: int | None = None):
+    """The fire simulator a config asks for (``simulator`` section), optionally with other fires.
+
+    ``n_fires``/``seed`` override the section (the dataset labels and the held-out re-scoring
+    use other fire sets than the GA's fitness).
+    """
+    from latentga.simulator import FireSimulator, load_landscape
+
+    sim = config["simulator"]
+    kwargs = dict(
+        n_fires=int(n_fires if n_fires is not None else sim["n_fires"]),
+        seed=int(seed if seed is not None else sim["seed"]),
+        ignition_radius=sim["ignition_radius"],
+        n_weathers=sim["n_weathers"],
+        ros_cv=sim["ros_cv"],
+    )
+    if sim["backend"] == "cell2fire":
+        from latentga.simulator.cell2fire_backend import Cell2FireBinarySimulator
+
+        landscape = config["landscape"] if config["landscape"] else load_landscape(None)
+        return Cell2FireBinarySimulator(binary=sim["cell2fire_binary"], landscape=landscape, **kwargs)
+    return FireSimulator(load_landscape(config["landscape"]), ignition_mode=sim["ignition_mode"], **kwargs)
+
+
+def ensure_dataset(config: dict, progress: bool = True, workers: int | None = None):
+    """The config's labelled dataset, built (in parallel, with a progress bar) if not cached."""
+    from latentga.dataset import load_or_build_dataset
+
+    ds = config["dataset"]
+    simulator = make_simulator(config, n_fires=ds["n_fires"])
+    key = settings_hash(ds, config["firebreaks"], simulator.settings)
+    path = cache_dir(config) / f"dataset-{key}.npz"
+    if progress and not path.exists():
+        print(f"building dataset: {ds['n']} layouts x {ds['n_fires']} fires -> {path}", flush=True)
+    return load_or_build_dataset(path, simulator, n=ds["n"], k=config["firebreaks"], seed=ds["seed"],
+                                 workers=workers, progress=progress)
+
+
+def model_path(config: dict, dataset) -> Path:
+    kind = config["model"]["kind"]
+    return cache_dir(config) / f"model-{kind}-{settings_hash(dataset.settings, config['model'])}.pt"
+
+
+def ensure_model(config: dict, dataset=None, progress: bool = True):
+    """The config's trained VAE/CCVAE (frozen), trained on the config's dataset if not cached.
+
+    Training metrics and the loss curve land in a folder beside the cached model file. The
+    training seed is the dataset seed, so every GA seed of a comparison shares one model.
+    """
+    from latentga.models import load_model, save_model, train_model
+
+    if dataset is None:
+        dataset = ensure_dataset(config, progress=progress)
+    path = model_path(config, dataset)
+    if path.exists():
+        return load_model(path)
+    if progress:
+        print(f"training {config['model']['kind']} on {len(dataset)} layouts -> {path}", flush=True)
+    result = train_model(dataset.layouts, dataset.fitness, config["model"], seed=config["dataset"]["seed"],
+                         progress=progress, out_dir=path.with_suffix(""))
+    save_model(result.model, path)
+    return load_model(path)
