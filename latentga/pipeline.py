@@ -12,7 +12,7 @@ import hashlib
 import json
 from pathlib import Path
 
-__all__ = ["make_simulator", "ensure_dataset", "ensure_model", "settings_hash", "cache_dir"]
+__all__ = ["make_simulator", "ensure_dataset", "ensure_model", "model_path", "settings_hash", "cache_dir"]
 
 
 def settings_hash(*parts) -> str:
