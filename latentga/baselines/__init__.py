@@ -1,0 +1,14 @@
+"""Simple methods every GA variant must be compared against (issue: baselines).
+
+Each function takes a simulator (anything with ``evaluate(layouts)`` and ``shape``), the
+firebreak budget ``k`` and, where it searches, a budget of simulator calls, and returns a
+:class:`BaselineResult`. The comparison (``benchmarks/compare.py``) re-scores every result's
+layout on fresh fires, like the GA variants'.
+"""
+
+from latentga.baselines.heuristics import burn_probability_layout, straight_line_layouts, best_straight_line
+from latentga.baselines.random_search import random_search
+from latentga.baselines.result import BaselineResult
+
+__all__ = ["BaselineResult", "best_straight_line", "burn_probability_layout", "random_search",
+           "straight_line_layouts"]

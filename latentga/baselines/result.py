@@ -1,0 +1,25 @@
+"""The common result type of the baselines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["BaselineResult"]
+
+
+@dataclass
+class BaselineResult:
+    """The best layout a method found, its search fitness and what it cost.
+
+    ``calls`` counts layouts scored by the simulator (unique simulator calls); ``trace`` has one
+    row per step with columns ``calls`` and ``best`` (best search fitness so far).
+    """
+
+    name: str
+    layout: np.ndarray
+    fitness: float
+    calls: int
+    trace: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["calls", "best"]))
