@@ -1,0 +1,74 @@
+"""Model files: one ``.pt`` file readable with ``torch.load(path, weights_only=True)``.
+
+The file holds only plain data (tensors, dicts, lists, strings, numbers): a format tag and
+version, the grid shape, the full model config and the state dict (which includes the CCVAE's
+label mean/std buffers). Loading therefore never runs pickled code, and a file from another
+latentga version or a damaged download is refused with one clear :class:`ModelFileError`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import torch
+
+from latentga.errors import LatentGAError, ModelFileError
+from latentga.io import write_bytes_atomic
+from latentga.models.networks import LayoutVAE, build_model
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "save_model", "load_model"]
+
+FORMAT = "latentga-model"
+FORMAT_VERSION = 1
+_FIX = "train it again with `python -m latentga train CONFIG --out PATH` (or delete it so `run` retrains)"
+
+
+def save_model(model: LayoutVAE, path: str | os.PathLike) -> Path:
+    """Write ``model`` (weights, config, grid shape, label normalisation) atomically."""
+    payload = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "kind": model.config["kind"],
+        "grid_shape": list(model.grid_shape),
+        "config": dict(model.config),
+        "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
+        "torch_version": str(torch.__version__),
+    }
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    return write_bytes_atomic(path, buffer.getvalue())
+
+
+def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> LayoutVAE:
+    """Read a model file into an eval-mode, frozen (``requires_grad=False``) model.
+
+    Gradients w.r.t. the *inputs* (latent codes) still flow, which is what the GA's
+    gradient-step mutation needs.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"model file {path} does not exist; {_FIX}")
+    try:
+        payload = torch.load(path, map_location=device, weights_only=True)
+    except Exception as exc:  # truncated zip, random bytes, pickled code: all unreadable to us
+        raise ModelFileError(f"model file {path} is corrupt or not a latentga model "
+                             f"({type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}); "
+                             f"{_FIX}") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise ModelFileError(f"{path} is not a latentga model file (no '{FORMAT}' tag); {_FIX}")
+    version = payload.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ModelFileError(f"model file {path} has format version {version!r} but this latentga reads "
+                             f"version {FORMAT_VERSION}; {_FIX}")
+    try:
+        model = build_model(payload["config"], tuple(payload["grid_shape"]))
+        model.load_state_dict(payload["state_dict"], strict=True)
+    except (KeyError, TypeError, ValueError, RuntimeError, LatentGAError) as exc:
+        raise ModelFileError(f"model file {path} does not match its own architecture "
+                             f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]}); {_FIX}") from None
+    model.to(device)
+    model.eval()
+    model.requires_grad_(False)
+    return model
