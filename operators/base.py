@@ -1,0 +1,59 @@
+"""What the engine needs to know about an operator, kept as plain function attributes.
+
+An operator stays a plain DEAP-style function; :func:`batch_operator` only tags it so the
+engine knows it may call it ONCE per generation with every individual to vary
+(``mutate(*inds)``, ``mate(a1, b1, a2, b2, ...)``): a latent operator then encodes, moves and
+decodes the whole generation in one forward pass instead of one pass per individual.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Callable
+
+__all__ = ["batch_operator", "is_batch_capable", "needs_conditional", "accepted_keywords", "unwrap"]
+
+
+def batch_operator(func: Callable | None = None, *, conditional: bool = False) -> Callable:
+    """Mark ``func`` as batch-capable; ``conditional=True`` says it needs a CCVAE (``model.predict``).
+
+    Usable bare (``@batch_operator``) or with arguments (``@batch_operator(conditional=True)``).
+    """
+
+    def mark(f: Callable) -> Callable:
+        f.batch_capable = True
+        f.needs_conditional = conditional
+        return f
+
+    return mark(func) if func is not None else mark
+
+
+def unwrap(func: Callable) -> Callable:
+    """The function under any ``functools.partial`` layers (DEAP's toolbox registers partials)."""
+    while isinstance(func, functools.partial):
+        func = func.func
+    return func
+
+
+def is_batch_capable(func: Callable) -> bool:
+    """True when ``func`` (or the function a partial wraps) was marked by :func:`batch_operator`."""
+    return bool(getattr(func, "batch_capable", False) or getattr(unwrap(func), "batch_capable", False))
+
+
+def needs_conditional(func: Callable) -> bool:
+    """True when the operator reads the CCVAE's fitness head."""
+    return bool(getattr(unwrap(func), "needs_conditional", False))
+
+
+def accepted_keywords(func: Callable) -> tuple[set[str], bool]:
+    """Names ``func`` accepts by keyword, and whether it takes ``**kwargs``.
+
+    The engine injects ``k``, ``rng`` and ``model`` only into operators that declare them, so a
+    user's operator asks for exactly what it needs by naming it.
+    """
+    sig = inspect.signature(unwrap(func))
+    names = {p.name for p in sig.parameters.values()
+             if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    var_kw = any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values())
+    return names, var_kw
