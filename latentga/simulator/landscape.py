@@ -1,0 +1,330 @@
+"""Landscapes: a Cell2Fire instance folder (or the built-in Sub20x20) as plain arrays.
+
+A :class:`Landscape` holds what the fire model needs and nothing else: per-cell FBP fuel
+types, slope and aspect (elevation is kept for plots and for writing the folder back), and
+the weather scenarios. Reading is strict: every problem a user can fix becomes one
+:class:`~latentga.errors.LandscapeError` that names the file (and line or cell) and the fix.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from latentga.errors import LandscapeError
+
+__all__ = [
+    "Landscape",
+    "NON_FUEL",
+    "default_landscape",
+    "load_landscape",
+    "read_asc",
+    "read_weather_csv",
+    "build_default_npz",
+    "DEFAULT_NPZ",
+]
+
+#: Fuel-type name of cells that never burn (non-fuel, water, unknown, NODATA).
+NON_FUEL = "NF"
+DEFAULT_NPZ = Path(__file__).with_name("data") / "sub20x20.npz"
+WEATHER_COLUMNS = ("WS", "WD", "FFMC", "BUI")
+
+
+@dataclass(frozen=True, eq=False)
+class Landscape:
+    """A gridded landscape in Cell2Fire's conventions (row 0 = north, row-major cell ids).
+
+    ``weathers[k]`` is ``Weathers/Weather{k}.csv`` as a float array ``[T, 4]`` with columns
+    WS (km/h), WD (degrees, the bearing the head fire spreads toward in Cell2Fire), FFMC, BUI.
+    ``ignition_cell`` is a 0-based row-major flat index (Cell2Fire's id minus one) or None.
+    """
+
+    name: str
+    fuel_grid: np.ndarray  # int [H, W]: the raster's grid codes
+    fuel_types: np.ndarray  # str [H, W]: FBP type per cell ("C2", "O1a", ...; NON_FUEL)
+    elevation: np.ndarray  # float [H, W] m
+    slope: np.ndarray  # float [H, W] percent
+    aspect: np.ndarray  # float [H, W] degrees (Cell2Fire's saz)
+    cell_size: float
+    weathers: list = field(repr=False)
+    ignition_cell: int | None = None
+    fuel_lookup: dict = field(default_factory=dict, repr=False)  # grid code -> FBP type
+
+    def __post_init__(self):
+        h, w = np.shape(self.fuel_grid)
+        for name in ("fuel_types", "elevation", "slope", "aspect"):
+            if np.shape(getattr(self, name)) != (h, w):
+                raise LandscapeError(f"landscape {self.name}: {name} is {np.shape(getattr(self, name))}, "
+                                     f"fuel grid is {(h, w)}; give every raster the same size")
+        if not self.weathers:
+            raise LandscapeError(f"landscape {self.name} has no weather; add Weather.csv or Weathers/")
+        if self.ignition_cell is not None and not 0 <= int(self.ignition_cell) < h * w:
+            raise LandscapeError(f"landscape {self.name}: ignition cell {self.ignition_cell} (0-based) is off the "
+                                 f"{h}x{w} grid; use a cell id between 1 and {h * w} in Ignitions.csv")
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return tuple(int(s) for s in np.shape(self.fuel_grid))
+
+    @property
+    def burnable(self) -> np.ndarray:
+        return np.asarray(self.fuel_types) != NON_FUEL
+
+    def fingerprint(self) -> str:
+        """A short hash of everything the fire model reads (for cache keys and settings)."""
+        import hashlib
+
+        h = hashlib.sha1()
+        for arr in (self.fuel_grid, self.slope, self.aspect):
+            h.update(np.ascontiguousarray(arr, dtype=np.float64).tobytes())
+        h.update("|".join(np.asarray(self.fuel_types).ravel().tolist()).encode())
+        h.update(repr(float(self.cell_size)).encode())
+        for wx in self.weathers:
+            h.update(np.ascontiguousarray(wx, dtype=np.float64).tobytes())
+        h.update(repr(self.ignition_cell).encode())
+        return h.hexdigest()[:16]
+
+
+# ----------------------------------------------------------------------------- readers
+def read_asc(path: Path) -> tuple[np.ndarray, float, float | None]:
+    """Read an ESRI ASCII grid: ``(values float[H, W], cellsize, nodata)``."""
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise LandscapeError(f"cannot read raster {path}: {exc.strerror}; check the file") from None
+    lines = text.splitlines()
+    header: dict[str, str] = {}
+    i = 0
+    while i < len(lines):
+        parts = lines[i].split()
+        if parts and re.fullmatch(r"[A-Za-z_]+", parts[0]):
+            if len(parts) < 2:
+                raise LandscapeError(f"{path}, line {i + 1}: header '{parts[0]}' has no value")
+            header[parts[0].lower()] = parts[1]
+            i += 1
+        elif not parts:
+            i += 1
+        else:
+            break
+    try:
+        ncols, nrows = int(float(header["ncols"])), int(float(header["nrows"]))
+    except (KeyError, ValueError):
+        raise LandscapeError(f"{path}: missing or bad 'ncols'/'nrows' header; an ESRI ASCII grid "
+                             "starts with ncols, nrows, xllcorner, yllcorner, cellsize, NODATA_value") from None
+    cellsize = float(header.get("cellsize", 100.0))
+    nodata = float(header["nodata_value"]) if "nodata_value" in header else None
+    values = []
+    for j in range(i, len(lines)):
+        parts = lines[j].split()
+        for k, tok in enumerate(parts):
+            try:
+                values.append(float(tok))
+            except ValueError:
+                row = len(values) // max(ncols, 1)
+                raise LandscapeError(f"{path}, line {j + 1}: '{tok}' is not a number (grid row {row}); "
+                                     "every raster value must be numeric (use NODATA_value for gaps)") from None
+    if len(values) != nrows * ncols:
+        raise LandscapeError(f"{path}: {len(values)} values but the header says {nrows}x{ncols}="
+                             f"{nrows * ncols}; fix the header or the data")
+    return np.array(values, dtype=np.float64).reshape(nrows, ncols), cellsize, nodata
+
+
+def _normalize_fuel_type(name: str) -> str:
+    """'C-2' -> 'C2', 'O-1a' -> 'O1a', 'Non-fuel' -> 'NF', 'M-1 (05 PC)' -> 'M1 (05 PC)'."""
+    name = name.strip()
+    if name.lower().startswith("non") or name.upper() in ("NF", "WA", ""):
+        return NON_FUEL
+    return name.replace("-", "", 1) if re.match(r"^[A-Za-z]-", name) else name
+
+
+def read_lookup_table(path: Path) -> dict[int, str]:
+    """``fbp_lookup_table.csv``: grid code -> FBP fuel type (NON_FUEL for non-fuel codes)."""
+    try:
+        with open(path, newline="") as fh:
+            rows = list(csv.reader(fh))
+    except OSError as exc:
+        raise LandscapeError(f"cannot read {path}: {exc.strerror}") from None
+    if not rows:
+        raise LandscapeError(f"{path} is empty; it needs a header and 'grid_value,...,fuel_type' rows")
+    head = [c.strip().lower() for c in rows[0]]
+    try:
+        code_col, type_col = head.index("grid_value"), head.index("fuel_type")
+    except ValueError:
+        raise LandscapeError(f"{path}: header must name 'grid_value' and 'fuel_type' columns "
+                             "(Cell2Fire's fbp_lookup_table.csv format)") from None
+    table: dict[int, str] = {}
+    for n, row in enumerate(rows[1:], start=2):
+        if not row or not "".join(row).strip():
+            continue
+        try:
+            table[int(float(row[code_col]))] = _normalize_fuel_type(row[type_col])
+        except (ValueError, IndexError):
+            raise LandscapeError(f"{path}, line {n}: bad row {row!r}; expected a numeric grid_value "
+                                 "and a fuel_type") from None
+    return table
+
+
+def read_weather_csv(path: Path) -> np.ndarray:
+    """A Cell2Fire weather file -> float ``[T, 4]`` (WS, WD, FFMC, BUI), one row per hour."""
+    try:
+        with open(path, newline="") as fh:
+            rows = [r for r in csv.reader(fh) if r and "".join(r).strip()]
+    except OSError as exc:
+        raise LandscapeError(f"cannot read weather file {path}: {exc.strerror}") from None
+    if len(rows) < 2:
+        raise LandscapeError(f"weather file {path} has no data rows; it needs a header and hourly rows")
+    head = [c.strip().upper() for c in rows[0]]
+    missing = [c for c in WEATHER_COLUMNS if c not in head]
+    if missing:
+        raise LandscapeError(f"weather file {path} lacks column(s) {', '.join(missing)}; Cell2Fire's FBP "
+                             "mode needs WS, WD, FFMC and BUI in the header")
+    cols = [head.index(c) for c in WEATHER_COLUMNS]
+    out = np.empty((len(rows) - 1, 4))
+    for n, row in enumerate(rows[1:], start=2):
+        for k, c in enumerate(cols):
+            try:
+                out[n - 2, k] = float(row[c])
+            except (ValueError, IndexError):
+                raise LandscapeError(f"weather file {path}, line {n}: {WEATHER_COLUMNS[k]} is "
+                                     f"{row[c] if c < len(row) else 'missing'!r}, not a number") from None
+    return out
+
+
+def _read_ignition(path: Path, n_cells: int, shape) -> int:
+    with open(path, newline="") as fh:
+        rows = [r for r in csv.reader(fh) if r and "".join(r).strip()]
+    if len(rows) < 2 or len(rows[1]) < 2:
+        raise LandscapeError(f"{path}: expected a header 'Year,Ncell' and a row '1,<cell id>'")
+    try:
+        cell = int(float(rows[1][1]))
+    except ValueError:
+        raise LandscapeError(f"{path}, line 2: cell id {rows[1][1]!r} is not a number") from None
+    if not 1 <= cell <= n_cells:
+        raise LandscapeError(f"{path}, line 2: ignition cell {cell} is off the {shape[0]}x{shape[1]} grid; "
+                             f"use a 1-based cell id between 1 and {n_cells}")
+    return cell - 1
+
+
+def _read_weathers(folder: Path) -> list[np.ndarray]:
+    main = folder / "Weather.csv"
+    wdir = folder / "Weathers"
+    files = {}
+    if wdir.is_dir():
+        for p in wdir.iterdir():
+            m = re.fullmatch(r"Weather(\d+)\.csv", p.name)
+            if m:
+                files[int(m.group(1))] = p
+    if not files:
+        if not main.exists():
+            raise LandscapeError(f"{folder} has no weather: add Weather.csv or Weathers/Weather<k>.csv")
+        return [read_weather_csv(main)]
+    weathers = []
+    for k in range(max(files) + 1):
+        if k in files:
+            weathers.append(read_weather_csv(files[k]))
+        elif k == 0 and main.exists():
+            weathers.append(read_weather_csv(main))
+        else:
+            raise LandscapeError(f"{wdir} has Weather{max(files)}.csv but no Weather{k}.csv; number the "
+                                 "weather files without gaps (Cell2Fire draws Weather1..Weather<n>)")
+    return weathers
+
+
+def load_landscape(path=None) -> Landscape:
+    """``None`` -> the built-in Sub20x20; a folder -> that Cell2Fire instance; a Landscape -> itself."""
+    if path is None:
+        return default_landscape()
+    if isinstance(path, Landscape):
+        return path
+    return _load_folder(str(Path(path).resolve()))
+
+
+@lru_cache(maxsize=8)
+def _load_folder(folder_str: str) -> Landscape:
+    folder = Path(folder_str)
+    if not folder.is_dir():
+        raise LandscapeError(f"landscape folder {folder} does not exist; give a Cell2Fire instance folder "
+                             "(or leave landscape empty for the built-in Sub20x20)")
+    fuel_path = next((folder / n for n in ("fuels.asc", "Forest.asc") if (folder / n).exists()), None)
+    if fuel_path is None:
+        raise LandscapeError(f"{folder} has no fuel raster; add fuels.asc (or Forest.asc) with FBP grid codes")
+    fuels, cell_size, nodata = read_asc(fuel_path)
+    lookup_path = folder / "fbp_lookup_table.csv"
+    if not lookup_path.exists():
+        raise LandscapeError(f"{folder} has no fbp_lookup_table.csv; copy Cell2Fire's FBP lookup table there")
+    lookup = read_lookup_table(lookup_path)
+    shape = fuels.shape
+    codes = fuels.astype(np.int64)
+    types = np.full(shape, NON_FUEL, dtype=object)
+    for (r, c), code in np.ndenumerate(codes):
+        if nodata is not None and fuels[r, c] == nodata:
+            continue
+        if int(code) not in lookup:
+            raise LandscapeError(f"{fuel_path}: cell (row {r}, col {c}, id {r * shape[1] + c + 1}) has fuel code "
+                                 f"{int(code)}, which {lookup_path.name} does not list; add it to the table "
+                                 "or fix the raster")
+        types[r, c] = lookup[int(code)]
+    rasters = {}
+    for key, name in (("elevation", "elevation.asc"), ("slope", "slope.asc"), ("aspect", "saz.asc")):
+        p = folder / name
+        if p.exists():
+            arr, _, nd = read_asc(p)
+            if arr.shape != shape:
+                raise LandscapeError(f"{p} is {arr.shape[0]}x{arr.shape[1]} but {fuel_path.name} is "
+                                     f"{shape[0]}x{shape[1]}; every raster must have the same size")
+            if nd is not None:
+                arr = np.where(arr == nd, 0.0, arr)
+            rasters[key] = arr
+        else:  # Cell2Fire treats an absent raster as zero
+            rasters[key] = np.zeros(shape)
+    weathers = _read_weathers(folder)
+    ign = folder / "Ignitions.csv"
+    ignition = _read_ignition(ign, codes.size, shape) if ign.exists() else None
+    return Landscape(name=folder.name, fuel_grid=codes, fuel_types=types.astype(str),
+                     elevation=rasters["elevation"], slope=rasters["slope"], aspect=rasters["aspect"],
+                     cell_size=float(cell_size), weathers=weathers, ignition_cell=ignition,
+                     fuel_lookup={k: v for k, v in lookup.items() if k in set(codes.ravel().tolist())})
+
+
+# ----------------------------------------------------------------------------- built-in default
+def build_default_npz(folder, out=DEFAULT_NPZ) -> Path:
+    """Store a Cell2Fire folder compactly (the package's ``data/sub20x20.npz`` came from this).
+
+    Usage: ``python -c "from latentga.simulator.landscape import build_default_npz as b;
+    b('/work/shared/reference/Sub20x20')"``.
+    """
+    from latentga.io import atomic_path
+
+    land = _load_folder(str(Path(folder).resolve()))
+    lengths = {len(w) for w in land.weathers}
+    if len(lengths) != 1:
+        raise LandscapeError("the compact format needs weather files of equal length")
+    codes = sorted(land.fuel_lookup)
+    with atomic_path(out, suffix=".npz") as tmp:
+        np.savez_compressed(
+            tmp, name=np.array(land.name), fuel_grid=land.fuel_grid.astype(np.int16),
+            elevation=land.elevation, slope=land.slope, aspect=land.aspect, cell_size=np.float64(land.cell_size),
+            weathers=np.stack(land.weathers).astype(np.float64),
+            ignition_cell=np.int64(-1 if land.ignition_cell is None else land.ignition_cell),
+            lookup_codes=np.array(codes, np.int64), lookup_types=np.array([land.fuel_lookup[c] for c in codes]))
+    return Path(out)
+
+
+@lru_cache(maxsize=1)
+def default_landscape() -> Landscape:
+    """The reference report's Sub20x20 (20x20 C2, 100 m cells, 360 weathers), from the package."""
+    with np.load(DEFAULT_NPZ) as z:
+        lookup = dict(zip(z["lookup_codes"].tolist(), z["lookup_types"].tolist()))
+        grid = z["fuel_grid"].astype(np.int64)
+        types = np.vectorize(lambda c: lookup.get(int(c), NON_FUEL), otypes=[object])(grid).astype(str)
+        ign = int(z["ignition_cell"])
+        return Landscape(name=str(z["name"]), fuel_grid=grid, fuel_types=types,
+                         elevation=z["elevation"].astype(np.float64), slope=z["slope"].astype(np.float64),
+                         aspect=z["aspect"].astype(np.float64), cell_size=float(z["cell_size"]),
+                         weathers=list(z["weathers"]), ignition_cell=None if ign < 0 else ign,
+                         fuel_lookup=lookup)

@@ -1,0 +1,228 @@
+"""The built-in fire simulator: firebreak layouts in, fitness / burn maps / spread trees out.
+
+In its default (``ignition_mode="cell2fire"``) configuration fire ``k`` with seed ``s`` burns
+exactly the cells the real C2F-W binary burns with ``--seed s`` (same weather file, ROS-CV
+factor and ignition cell per fire, same spread bookkeeping), so its fitness numbers can be
+checked against Cell2Fire directly (``benchmarks/fidelity.py``).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from latentga.errors import ConfigError
+from latentga.layouts import as_layout_batch
+from latentga.simulator import kernel
+from latentga.simulator.landscape import Landscape, default_landscape, load_landscape
+from latentga.simulator.tables import RateTables, rate_tables
+
+__all__ = ["FireSimulator", "SIMULATOR_DEFAULTS", "IGNITION_MODES", "SimulationResult", "FireScenarios"]
+
+SIMULATOR_DEFAULTS = {
+    "n_fires": 100,
+    "seed": 123,
+    "ignition_radius": 4,
+    "n_weathers": None,
+    "ros_cv": 0.0,
+    "ignition_mode": "cell2fire",
+}
+#: ``cell2fire``: a fire whose drawn ignition cell is a firebreak or non-fuel does not happen
+#: (Cell2Fire's behaviour). ``redraw``: redraw among the block's burnable, non-firebreak cells.
+IGNITION_MODES = ("cell2fire", "redraw")
+_RANDOM_TRIES = 256  # landscapes without Ignitions.csv: cells tried per fire, as C2F-W does
+
+
+class FireScenarios(NamedTuple):
+    """What each fire draws, independent of the layout (common random numbers)."""
+
+    weather: np.ndarray  # int64 [N]: index into landscape.weathers
+    z: np.ndarray  # float64 [N]: the normal draw behind the ROS-CV factor
+    factor: np.ndarray  # float64 [N]: 1 + ros_cv * |z|
+    candidate: np.ndarray  # int64 [N]: 0-based cell drawn from the ignition block (-1: see tries)
+    candidates: np.ndarray  # int64 [M]: the ignition block, in Cell2Fire's order
+    tries: np.ndarray | None  # int64 [N, T]: random-ignition tries (landscapes without Ignitions.csv)
+
+
+class SimulationResult(NamedTuple):
+    burned: np.ndarray  # bool [B, N, H, W]
+    ignition: np.ndarray  # int64 [B, N]: 0-based ignition cell, -1 where the fire did not happen
+    parents: np.ndarray | None  # int32 [B, N, H*W]: cell that set it alight; -1 ignition, -2 unburned
+
+
+class FireSimulator:
+    """Cell2Fire-compatible simulator on a landscape, scoring layouts on N fixed fires.
+
+    Args:
+        landscape: a :class:`Landscape`, a Cell2Fire instance folder, or None (built-in Sub20x20).
+        n_fires: fires per layout (Cell2Fire's ``--nsims``).
+        seed: Cell2Fire's ``--seed``; fire k uses mt19937(seed * k) as the binary does.
+        ignition_radius: Cell2Fire's ``--IgnitionRad`` around the landscape's ignition cell.
+        n_weathers: Cell2Fire's ``--nweathers`` (weather files 1..n drawn); None = all but the
+            first and last file (358 on Sub20x20).
+        ros_cv: Cell2Fire's ``--ROS-CV``: every rate of a fire is scaled by 1 + ros_cv * |z|.
+        ignition_mode: see :data:`IGNITION_MODES`.
+    """
+
+    def __init__(self, landscape=None, n_fires: int = 100, seed: int = 123, ignition_radius: int = 4,
+                 n_weathers: int | None = None, ros_cv: float = 0.0, ignition_mode: str = "cell2fire"):
+        self.landscape: Landscape = load_landscape(landscape)
+        n_avail = len(self.landscape.weathers)
+        if n_weathers is None:
+            n_weathers = n_avail - 2 if n_avail >= 3 else max(n_avail - 1, 1)
+        checks = [
+            (isinstance(n_fires, (int, np.integer)) and n_fires >= 1, f"n_fires must be an integer >= 1, got {n_fires!r}"),
+            (isinstance(seed, (int, np.integer)), f"seed must be an integer, got {seed!r}"),
+            (isinstance(ignition_radius, (int, np.integer)) and ignition_radius >= 0,
+             f"ignition_radius must be an integer >= 0, got {ignition_radius!r}"),
+            (isinstance(n_weathers, (int, np.integer)) and 1 <= n_weathers <= max(n_avail - 1, 1),
+             f"n_weathers must be between 1 and {max(n_avail - 1, 1)} for landscape "
+             f"{self.landscape.name} (it has {n_avail} weather files), got {n_weathers!r}"),
+            (isinstance(ros_cv, (int, float, np.floating)) and ros_cv >= 0, f"ros_cv must be >= 0, got {ros_cv!r}"),
+            (ignition_mode in IGNITION_MODES, f"ignition_mode must be one of {IGNITION_MODES}, got {ignition_mode!r}"),
+        ]
+        for ok, msg in checks:
+            if not ok:
+                raise ConfigError(f"simulator: {msg}")
+        self.n_fires, self.seed = int(n_fires), int(seed)
+        self.ignition_radius, self.n_weathers = int(ignition_radius), int(n_weathers)
+        self.ros_cv, self.ignition_mode = float(ros_cv), ignition_mode
+        self._tables: RateTables | None = None
+        self._scenarios: FireScenarios | None = None
+
+    # ------------------------------------------------------------------ plain properties
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.landscape.shape
+
+    @property
+    def n_cells(self) -> int:
+        return self.shape[0] * self.shape[1]
+
+    @property
+    def settings(self) -> dict:
+        """Everything that determines the numbers (plain types: usable as a cache key)."""
+        return {"backend": "builtin", "landscape": self.landscape.name,
+                "landscape_hash": self.landscape.fingerprint(), "n_fires": self.n_fires, "seed": self.seed,
+                "ignition_radius": self.ignition_radius, "n_weathers": self.n_weathers, "ros_cv": self.ros_cv,
+                "ignition_mode": self.ignition_mode}
+
+    def __repr__(self) -> str:
+        s = self.settings
+        return "FireSimulator(" + ", ".join(f"{k}={v!r}" for k, v in s.items() if k != "backend") + ")"
+
+    # Pickle only the settings and the landscape (None for the built-in one); workers rebuild
+    # the tables lazily (cached per process).
+    def __getstate__(self):
+        state = {k: getattr(self, k) for k in ("n_fires", "seed", "ignition_radius", "n_weathers",
+                                                "ros_cv", "ignition_mode")}
+        state["landscape"] = None if self.landscape is default_landscape() else self.landscape
+        return state
+
+    def __setstate__(self, state):
+        self.__init__(**state)
+
+    # ------------------------------------------------------------------ lazy tables
+    @property
+    def tables(self) -> RateTables:
+        if self._tables is None:
+            self._tables = rate_tables(self.landscape)
+        return self._tables
+
+    @property
+    def scenarios(self) -> FireScenarios:
+        """Each fire's weather file, ROS-CV factor and drawn ignition: Cell2Fire's exact draws."""
+        if self._scenarios is None:
+            from latentga.simulator.c2f_random import (draw_fire_scenarios, ignition_candidates,
+                                                       random_ignition_draws)
+
+            land = self.landscape
+            if land.ignition_cell is not None:
+                cands = ignition_candidates(land.ignition_cell, self.ignition_radius, self.shape)
+            else:
+                cands = np.arange(self.n_cells, dtype=np.int64)
+            w, z, c = draw_fire_scenarios(self.seed, self.n_fires, self.n_weathers, len(cands))
+            if len(land.weathers) == 1:  # a single Weather.csv: every fire uses it
+                w = np.zeros_like(w)
+            tries = None
+            if land.ignition_cell is None:
+                tries = np.stack([random_ignition_draws(self.seed, k + 1, self.n_cells, _RANDOM_TRIES)
+                                  for k in range(self.n_fires)])
+                cand = tries[:, 0].copy()
+            else:
+                cand = cands[c]
+            self._scenarios = FireScenarios(weather=w.astype(np.int64), z=z, factor=1.0 + self.ros_cv * np.abs(z),
+                                            candidate=cand.astype(np.int64), candidates=cands, tries=tries)
+        return self._scenarios
+
+    def ignitions(self, layouts) -> np.ndarray:
+        """The ignition cell of every fire on every layout (int64 [B, N], -1 = no fire)."""
+        batch = as_layout_batch(layouts, self.shape).reshape(-1, self.n_cells)
+        return self._ignitions(batch)
+
+    def _ignitions(self, batch: np.ndarray) -> np.ndarray:
+        sc = self.scenarios
+        blocked = batch | ~self.tables.burnable[None, :]  # [B, n]
+        b = len(batch)
+        if sc.tries is not None:  # no Ignitions.csv: first tried cell that can burn
+            ok = ~blocked[:, sc.tries]  # [B, N, T]
+            first = ok.argmax(axis=2)
+            ign = np.where(ok.any(axis=2), np.take_along_axis(
+                np.broadcast_to(sc.tries, ok.shape), first[..., None], 2)[..., 0], -1)
+            return ign.astype(np.int64)
+        ign = np.broadcast_to(sc.candidate, (b, self.n_fires)).copy()
+        hit = blocked[np.arange(b)[:, None], ign]
+        if self.ignition_mode == "cell2fire":
+            ign[hit] = -1
+        elif hit.any():
+            # redraw among the block's usable cells, from a generator keyed by (seed, fire)
+            for bi, fi in zip(*np.nonzero(hit)):
+                usable = sc.candidates[~blocked[bi, sc.candidates]]
+                if usable.size == 0:
+                    ign[bi, fi] = -1
+                else:
+                    rng = np.random.default_rng([self.seed & 0xFFFFFFFF, int(fi)])
+                    ign[bi, fi] = usable[rng.integers(usable.size)]
+        return ign
+
+    # ------------------------------------------------------------------ running fires
+    def _run(self, layouts, want_masks: bool, record_parents: bool = False):
+        batch = as_layout_batch(layouts, self.shape).reshape(-1, self.n_cells)
+        t, sc = self.tables, self.scenarios
+        ign = self._ignitions(batch)
+        b, n = len(batch), self.n_cells
+        counts = np.zeros((b, self.n_fires), np.int64)
+        masks = np.zeros((b, self.n_fires, n) if want_masks else (0, 0, 0), np.bool_)
+        parents = np.zeros((b, self.n_fires, n) if record_parents else (0, 0, 0), np.int32)
+        kernel.simulate_batch(np.ascontiguousarray(batch), sc.weather, sc.factor, ign, ~t.burnable, t.rates,
+                              t.hros, t.nrows, t.nbr, t.dist, want_masks, counts, masks, parents)
+        return counts, masks, parents, ign
+
+    def evaluate(self, layouts) -> np.ndarray:
+        """Fitness of each layout: mean over the N fires of the fraction of cells not burned."""
+        counts = self._run(layouts, want_masks=False)[0]
+        return 1.0 - counts.mean(axis=1) / self.n_cells
+
+    def burned(self, layouts) -> np.ndarray:
+        """Final burned cells of every fire on every layout: bool [B, N, H, W]."""
+        masks = self._run(layouts, want_masks=True)[1]
+        return masks.reshape(len(masks), self.n_fires, *self.shape)
+
+    def burn_probability(self, layouts, chunk: int = 256) -> np.ndarray:
+        """Share of the N fires that burn each cell: float [B, H, W]."""
+        batch = as_layout_batch(layouts, self.shape)
+        out = np.empty(batch.shape, np.float64)
+        for i in range(0, len(batch), chunk):
+            out[i:i + chunk] = self.burned(batch[i:i + chunk]).mean(axis=1)
+        return out
+
+    def simulate(self, layouts, record_parents: bool = False) -> SimulationResult:
+        """Burned cells, ignition cell and (optionally) the spread tree of every fire.
+
+        ``parents[b, k, c]`` is the 0-based cell that set cell c alight in fire k (-1 for the
+        ignition cell, -2 for cells that did not burn): the tree the fire spread along.
+        """
+        counts, masks, parents, ign = self._run(layouts, want_masks=True, record_parents=record_parents)
+        return SimulationResult(burned=masks.reshape(len(masks), self.n_fires, *self.shape), ignition=ign,
+                                parents=parents if record_parents else None)
