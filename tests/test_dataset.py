@@ -1,0 +1,50 @@
+"""The labelled dataset: reproducible, cached by settings, safe against corrupt files."""
+
+import numpy as np
+import pytest
+
+from latentga.dataset import Dataset, build_dataset, load_or_build_dataset
+from latentga.errors import DatasetError
+from latentga.simulator import FireSimulator
+
+
+@pytest.fixture(scope="module")
+def simulator():
+    return FireSimulator(n_fires=20, seed=123)
+
+
+def test_dataset_layouts_have_budget_and_fitness_matches_simulator(simulator):
+    ds = build_dataset(simulator, n=40, k=20, seed=3, workers=1, progress=False)
+    assert ds.layouts.shape == (40, 20, 20)
+    assert (ds.layouts.sum(axis=(1, 2)) == 20).all()
+    assert np.array_equal(ds.fitness, simulator.evaluate(ds.layouts))
+    assert ((ds.fitness > 0) & (ds.fitness <= 1)).all()
+    assert ds.settings["simulator"]["n_fires"] == 20
+
+
+def test_same_seed_same_dataset_whatever_the_workers(simulator):
+    a = build_dataset(simulator, n=600, k=20, seed=5, workers=1, progress=False)
+    b = build_dataset(simulator, n=600, k=20, seed=5, workers=2, progress=False)
+    assert np.array_equal(a.layouts, b.layouts) and np.array_equal(a.fitness, b.fitness)
+    c = build_dataset(simulator, n=600, k=20, seed=6, workers=1, progress=False)
+    assert not np.array_equal(a.layouts, c.layouts)
+
+
+def test_cache_is_reused_and_guards_its_settings(simulator, tmp_path):
+    path = tmp_path / "ds.npz"
+    first = load_or_build_dataset(path, simulator, n=30, k=20, seed=1, workers=1, progress=False)
+    stamp = path.stat().st_mtime_ns
+    again = load_or_build_dataset(path, simulator, n=30, k=20, seed=1, workers=1, progress=False)
+    assert path.stat().st_mtime_ns == stamp  # not rebuilt
+    assert np.array_equal(first.layouts, again.layouts) and np.array_equal(first.fitness, again.fitness)
+    with pytest.raises(DatasetError, match="other settings.*seed"):
+        load_or_build_dataset(path, simulator, n=30, k=20, seed=2, workers=1, progress=False)
+
+
+def test_corrupt_or_missing_dataset_file_gives_clear_error(tmp_path):
+    with pytest.raises(DatasetError, match="does not exist"):
+        Dataset.load(tmp_path / "nope.npz")
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(DatasetError, match="corrupt"):
+        Dataset.load(bad)
