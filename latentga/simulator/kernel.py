@@ -240,8 +240,9 @@ def simulate_batch(layouts, weather, factor, ignition, fixed_blocked, rates, hro
     nxt = np.empty(8 * n + 2, np.int32)
     node_cell = np.empty(8 * n + 2, np.int32)
     keep_parents = out_parents.shape[0] == b_count
-    for b in range(b_count):
-        for f in range(n_fires):
+    # fires outer, layouts inner: one weather file's rates stay in cache across the layouts
+    for f in range(n_fires):
+        for b in range(b_count):
             for c in range(n):
                 blocked[c] = fixed_blocked[c] or layouts[b, c]
             cnt = spread_events(weather[f], factor[f], ignition[b, f], blocked, rates, hros, nrows, nbr, dist,
