@@ -15,7 +15,9 @@ class BaselineResult:
     """The best layout a method found, its search fitness and what it cost.
 
     ``calls`` counts layouts scored by the simulator (unique simulator calls); ``trace`` has one
-    row per step with columns ``calls`` and ``best`` (best search fitness so far).
+    row per step with columns ``calls`` and ``best`` (best search fitness so far). ``fires`` is
+    the number of fires simulated, for methods charged in fires (delta-evaluated local search:
+    its trace then also has a ``fires`` column); None when only ``calls`` was counted.
     """
 
     name: str
@@ -23,3 +25,4 @@ class BaselineResult:
     fitness: float
     calls: int
     trace: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["calls", "best"]))
+    fires: int | None = None
