@@ -1,0 +1,109 @@
+"""Run config loading and validation: every mistake is one ConfigError naming the key and fix."""
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from latentga.config import DEFAULT_CONFIG, config_hash, load_config, parse_overrides
+from latentga.errors import ConfigError
+
+CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.yaml"))
+
+
+def _write(tmp_path, text, name="c.yaml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_defaults_load_complete_and_are_not_mutated():
+    before = copy.deepcopy(DEFAULT_CONFIG)
+    config = load_config()
+    assert config == load_config(None, overrides={})
+    config["ga"]["population"] = 1
+    config["operators"]["mutate"]["params"]["steps"] = 99
+    assert DEFAULT_CONFIG == before
+    assert set(config["model"]) >= {"kind", "latent_dim", "char_dim", "epochs"}
+
+
+def test_yaml_is_merged_over_defaults(tmp_path):
+    path = _write(tmp_path, "name: mine\nga:\n  population: 24\nsimulator:\n  ros_cv: 0\n")
+    config = load_config(path)
+    assert config["name"] == "mine" and config["ga"]["population"] == 24
+    assert config["ga"]["generations"] == DEFAULT_CONFIG["ga"]["generations"]
+    assert config["simulator"]["ros_cv"] == 0.0 and isinstance(config["simulator"]["ros_cv"], float)
+
+
+def test_overrides_as_strings_or_nested_dict():
+    a = load_config(None, ["ga.population=20", "simulator.n_weathers=7", "landscape=null"])
+    b = load_config(None, {"ga": {"population": 20}, "simulator": {"n_weathers": 7}})
+    assert a == b and a["ga"]["population"] == 20 and a["simulator"]["n_weathers"] == 7
+    assert parse_overrides(["a.b=[1, 2]", "c=x"]) == {"a": {"b": [1, 2]}, "c": "x"}
+    with pytest.raises(ConfigError, match="key=value"):
+        parse_overrides(["ga.population"])
+
+
+def test_changing_an_operator_drops_the_old_operators_params():
+    config = load_config(None, ["operators.mutate.name=mut_flip", "operators.mutate.params.indpb=0.02"])
+    assert config["operators"]["mutate"] == {"name": "mut_flip", "params": {"indpb": 0.02}}
+    same = load_config(None, ["operators.mutate.params.steps=5"])
+    assert same["operators"]["mutate"]["params"] == {"steps": 5, "step_size": 0.1}
+
+
+@pytest.mark.parametrize("text,needle", [
+    ("popultion: 3\n", "'popultion'"),
+    ("ga:\n  popsize: 3\n", "'ga.popsize'"),
+    ("ga:\n  population: forty\n", "'ga.population' must be an integer"),
+    ("ga:\n  population: true\n", "'ga.population' must be an integer"),
+    ("ga:\n  cxpb: 1.5\n", "'ga.cxpb' = 1.5 is out of range"),
+    ("ga:\n  elite: 40\n", "ga.elite"),
+    ("ga: 3\n", "'ga' must be a mapping"),
+    ("simulator:\n  backend: gpu\n", "'simulator.backend' must be one of builtin | cell2fire"),
+    ("firebreaks: null\n", "'firebreaks' must not be null"),
+    ("name: a/b\n", "'name'"),
+    ("operators:\n  mutate:\n    name: mut_flp\n", "operators.mutate.name.*mut_flip"),
+    ("operators:\n  mutate:\n    name: cx_uniform\n", "mate operator"),
+    ("operators:\n  mutate:\n    name: mut_flip\n    params: {indpd: 0.1}\n",
+     "operators.mutate.params.indpd.*accepts: indpb"),
+    ("operators:\n  mutate:\n    name: mut_flip\n    params: {k: 3}\n", "filled in by the engine"),
+    ("operators:\n  mutate:\n    nam: mut_flip\n", "operators.mutate.nam"),
+    ("operators:\n  select:\n    name: nowhere.mod:fn\n", "cannot import module"),
+    ("model:\n  latent_dims: 3\n", "model.latent_dims"),
+    ("model:\n  kind: gan\n", "model.kind"),
+    ("- a\n- b\n", "must hold a mapping"),
+])
+def test_bad_configs_name_the_key(tmp_path, text, needle):
+    with pytest.raises(ConfigError, match=needle):
+        load_config(_write(tmp_path, text))
+
+
+def test_malformed_yaml_reports_the_line(tmp_path):
+    path = _write(tmp_path, "name: x\nga:\n  population: [1, 2\n  cxpb: 0.5\n")
+    with pytest.raises(ConfigError, match=r"c\.yaml is not valid YAML at line \d+"):
+        load_config(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_empty_file_means_defaults(tmp_path):
+    assert load_config(_write(tmp_path, "")) == load_config()
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+def test_shipped_configs_are_valid(path):
+    config = load_config(path)
+    assert config["name"] == path.stem
+    assert config["ga"]["generations"] == 20
+
+
+def test_shipped_configs_exist():
+    assert {p.stem for p in CONFIGS} >= {"vanilla", "vae", "ccvae", "ccvae_cg", "ccvae_gd"}
+
+
+def test_config_hash_ignores_key_order_but_not_values():
+    assert config_hash({"a": 1, "b": [1, 2]}) == config_hash({"b": [1, 2], "a": 1})
+    assert config_hash({"a": 1}) != config_hash({"a": 2})
