@@ -33,6 +33,8 @@ __all__ = [
 NON_FUEL = "NF"
 DEFAULT_NPZ = Path(__file__).with_name("data") / "sub20x20.npz"
 WEATHER_COLUMNS = ("WS", "WD", "FFMC", "BUI")
+_ASC_HEADER_KEYS = {"ncols", "nrows", "xllcorner", "yllcorner", "xllcenter", "yllcenter", "cellsize",
+                    "nodata_value", "dx", "dy"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,6 +68,12 @@ class Landscape:
         if self.ignition_cell is not None and not 0 <= int(self.ignition_cell) < h * w:
             raise LandscapeError(f"landscape {self.name}: ignition cell {self.ignition_cell} (0-based) is off the "
                                  f"{h}x{w} grid; use a cell id between 1 and {h * w} in Ignitions.csv")
+
+    def __repr__(self) -> str:
+        h, w = self.shape
+        return (f"Landscape({self.name!r}, {h}x{w} cells of {self.cell_size:g} m, "
+                f"{int(self.burnable.sum())} burnable, {len(self.weathers)} weather files, "
+                f"ignition_cell={self.ignition_cell})")
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -102,7 +110,7 @@ def read_asc(path: Path) -> tuple[np.ndarray, float, float | None]:
     i = 0
     while i < len(lines):
         parts = lines[i].split()
-        if parts and re.fullmatch(r"[A-Za-z_]+", parts[0]):
+        if parts and parts[0].lower() in _ASC_HEADER_KEYS:
             if len(parts) < 2:
                 raise LandscapeError(f"{path}, line {i + 1}: header '{parts[0]}' has no value")
             header[parts[0].lower()] = parts[1]
