@@ -1,0 +1,70 @@
+"""Local search: exactly k firebreaks, climbs, reproducible, never over its fire budget."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from latentga.baselines.local_search import local_search
+from latentga.errors import ConfigError, LayoutError
+from latentga.layouts import random_layouts
+from latentga.simulator import FireSimulator
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return FireSimulator(n_fires=20)
+
+
+def test_climbs_from_its_start_keeps_k_and_reports_true_fitness(sim):
+    start = random_layouts(1, sim.shape, 12, np.random.default_rng(5))[0]
+    start_fit = sim.evaluate(start)[0]
+    res = local_search(sim, 12, 4000, np.random.default_rng(0), start=start)
+    assert res.layout.shape == sim.shape and res.layout.sum() == 12
+    assert res.fitness == sim.evaluate(res.layout)[0]
+    assert res.fitness > start_fit + 0.02
+    tr = res.trace
+    assert list(tr.columns) == ["calls", "fires", "best"]
+    assert tr["best"].iloc[0] == start_fit and tr["best"].iloc[-1] == res.fitness
+    assert tr["best"].is_monotonic_increasing and tr["fires"].is_monotonic_increasing
+    assert tr["calls"].iloc[-1] == res.calls and tr["fires"].iloc[-1] == res.fires
+    # delta evaluation: far fewer fires than layouts scored times N
+    assert res.fires < res.calls * sim.n_fires
+
+
+@pytest.mark.parametrize("budget", [20, 999, 3000])
+def test_respects_the_fire_budget(sim, budget):
+    res = local_search(sim, 10, budget, np.random.default_rng(2))
+    assert sim.n_fires <= res.fires <= budget
+    assert res.fires > budget - 2 * sim.n_fires  # and uses it
+
+
+def test_same_seed_same_result_other_seed_other_path(sim):
+    a = local_search(sim, 10, 2500, np.random.default_rng(11), perturbation=2)
+    b = local_search(sim, 10, 2500, np.random.default_rng(11), perturbation=2)
+    c = local_search(sim, 10, 2500, np.random.default_rng(12), perturbation=2)
+    np.testing.assert_array_equal(a.layout, b.layout)
+    assert a.fitness == b.fitness and a.calls == b.calls and a.trace.equals(b.trace)
+    assert not (np.array_equal(a.layout, c.layout) and a.trace.equals(c.trace))
+
+
+@pytest.mark.parametrize("strategy,perturbation", [("best", 3), ("first", 0)])
+def test_other_strategies_escape_local_optima(strategy, perturbation):
+    # 2 fires and k = 2: local optima come fast, so kicks / restarts must happen
+    small = FireSimulator(n_fires=2)
+    res = local_search(small, 2, 40_000, np.random.default_rng(4), strategy=strategy, perturbation=perturbation)
+    assert res.layout.sum() == 2 and res.fitness == small.evaluate(res.layout)[0]
+    assert res.calls > 2 * 398  # more than one descent pass was made
+    assert str(perturbation or "restarts") in res.name
+
+
+def test_bad_arguments_are_clear_errors(sim):
+    rng = np.random.default_rng(0)
+    with pytest.raises(ConfigError, match="strategy"):
+        local_search(sim, 5, 1000, rng, strategy="steepest")
+    with pytest.raises(ConfigError, match="perturbation"):
+        local_search(sim, 5, 1000, rng, perturbation=-1)
+    with pytest.raises(ConfigError, match="at least one full evaluation"):
+        local_search(sim, 5, 10, rng)
+    with pytest.raises(LayoutError, match="budget"):
+        local_search(sim, 5, 1000, rng, start=np.zeros(sim.shape, bool))
