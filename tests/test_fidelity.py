@@ -1,0 +1,77 @@
+"""The built-in simulator against the real Cell2Fire: its published numbers, and live runs."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from latentga.simulator import FireSimulator, load_landscape
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _shared() -> Path | None:
+    for cand in (os.environ.get("LATENTGA_SHARED"), ROOT.parent / "shared"):
+        if cand and (Path(cand) / "reference" / "Sub20x20").is_dir():
+            return Path(cand)
+    return None
+
+
+SHARED = _shared()
+needs_shared = pytest.mark.skipif(SHARED is None, reason="team folder shared/ (reference figures) is absent")
+
+
+def _figures() -> tuple[float, dict[int, float], dict[int, float]]:
+    """No-firebreak fitness and the full-line table of cell2fire-figures.md."""
+    text = (SHARED / "reference" / "Sub20x20" / "cell2fire-figures.md").read_text()
+    cols, rows = {}, {}
+    for i, c, r in re.findall(r"^\|\s*(\d+)\s*\|\s*([\d.]+)\s*\|\s*([\d.]+)\s*\|", text, flags=re.M):
+        cols[int(i)], rows[int(i)] = float(c), float(r)
+    none = float(re.search(r"no firebreaks:\s*([\d.]+)", text).group(1))
+    return none, cols, rows
+
+
+@needs_shared
+def test_reproduces_cell2fire_figures_exactly():
+    none, cols, rows = _figures()
+    assert len(cols) == len(rows) == 20
+    lays = np.zeros((41, 20, 20), bool)
+    for i in range(20):
+        lays[1 + i, :, i] = True
+        lays[21 + i, i, :] = True
+    fit = FireSimulator(n_fires=100, seed=123).evaluate(lays)  # the embedded default landscape
+    want = np.array([none] + [cols[i] for i in range(20)] + [rows[i] for i in range(20)])
+    # the figures are rounded to 4 decimals; 100 fires x 400 cells make fitness a multiple of 1/40000
+    assert np.all(np.abs(fit - want) <= 0.5e-4 + 1e-12), np.c_[fit, want][np.abs(fit - want) > 0.5e-4]
+
+
+@needs_shared
+def test_embedded_default_equals_the_reference_folder():
+    folder = load_landscape(SHARED / "reference" / "Sub20x20")
+    assert folder.fingerprint() == load_landscape(None).fingerprint()
+
+
+def test_matches_the_real_binary_fire_for_fire():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from fidelity import find_binary, run_cell2fire, shared_dir, standard_layouts
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    binary, why = find_binary()
+    if binary is None or shared_dir() is None:
+        pytest.skip(why or "shared/reference/Sub20x20 not found")
+    inst = shared_dir() / "reference" / "Sub20x20"
+    lays = standard_layouts((20, 20), n_random=1)
+    for name, cv in (("none", 0.0), ("column 10", 0.5), ("random20 #0", 0.0)):
+        try:
+            theirs = run_cell2fire(binary, inst, lays[name], 60, seed=7, ros_cv=cv)
+        except Exception as exc:  # the binary exists but cannot run on this machine
+            pytest.skip(f"the Cell2Fire binary does not run here: {exc}")
+        ours = FireSimulator(n_fires=60, seed=7, ros_cv=cv).burned(lays[name])[0]
+        same = (ours == theirs).all(axis=(1, 2))
+        assert same.all(), f"{name}, ROS-CV {cv}: fires {np.flatnonzero(~same) + 1} differ"
