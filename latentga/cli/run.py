@@ -24,6 +24,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="results folder of this run (default: output.dir/name)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value, e.g. --set ga.generations=5 (repeatable)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="processes for building the dataset, if it is not cached (default: all cores)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=main)
     return p
@@ -43,7 +45,7 @@ def main(args) -> int:
     need_model = operators_need_model(config)
     dataset = model = None
     if need_model or config["ga"]["init"] != "random":
-        dataset = ensure_dataset(config, progress=progress)
+        dataset = ensure_dataset(config, progress=progress, workers=args.workers)
     if need_model:
         model = ensure_model(config, dataset=dataset, progress=progress)
     save_yaml_atomic(Path(out_dir) / "config.yaml", config)
