@@ -50,6 +50,16 @@ def test_reproduces_cell2fire_figures_exactly():
     assert np.all(np.abs(fit - want) <= 0.5e-4 + 1e-12), np.c_[fit, want][np.abs(fit - want) > 0.5e-4]
 
 
+def test_reproduces_a_few_cell2fire_numbers_without_the_team_folder():
+    # From shared/reference/Sub20x20/cell2fire-figures.md (real C2F-W 20fcf6ca, 100 fires, seed 123):
+    # no firebreaks 0.6875, full column 10 0.8616, full row 7 0.8828 (rounded to 4 decimals).
+    lays = np.zeros((3, 20, 20), bool)
+    lays[1, :, 10] = True
+    lays[2, 7, :] = True
+    fit = FireSimulator(n_fires=100, seed=123).evaluate(lays)
+    assert [f"{v:.4f}" for v in fit] == ["0.6875", "0.8616", "0.8828"]
+
+
 @needs_shared
 def test_embedded_default_equals_the_reference_folder():
     folder = load_landscape(SHARED / "reference" / "Sub20x20")
