@@ -4,6 +4,20 @@ In its default (``ignition_mode="cell2fire"``) configuration fire ``k`` with see
 exactly the cells the real C2F-W binary burns with ``--seed s`` (same weather file, ROS-CV
 factor and ignition cell per fire, same spread bookkeeping), so its fitness numbers can be
 checked against Cell2Fire directly (``benchmarks/fidelity.py``).
+
+Cell2Fire (C2F-W ``--sim C``) quirks reproduced on purpose, because the numbers depend on them:
+
+* WD is the bearing the head fire spreads toward (no 180-degree flip), and slope changes only
+  the size of the effective wind (WSV), never the head direction.
+* The spread ellipse is built from a = HROS and b = FROS about a focus, so the forward rate is
+  about 2 x HROS and the flanks are very slow in strong wind (a fire becomes a narrow tongue).
+* Weather row of period p is max(0, ceil(p/60) - 1): row 0 lasts 61 periods, the last one 59;
+  fires stop after 60 x rows periods and every cell alight then counts as burned.
+* FBP rates and edge rates are float32, accumulated per edge in double, overshoot discarded.
+* A fire drawn on a firebreak or non-fuel cell does not happen (it is not redrawn);
+  ``--nweathers 358`` never draws Weather0 or Weather359.
+* The ROS-CV factor 1 + cv |z| scales the edge rates and the "keeps spreading" test, not the
+  "can ignite" test; a reached cell that cannot ignite is offered fire again every period.
 """
 
 from __future__ import annotations
