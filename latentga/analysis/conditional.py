@@ -21,8 +21,8 @@ import torch
 from latentga.analysis.latent import (dataset_budget, decode_layouts, encode_mean, predict_fitness,
                                       prior_codes, require_conditional, simulate_unique)
 from latentga.analysis.plots import PREDICTED, SIMULATED, new_figure, save_figure
+from latentga.analysis.tables import save_table
 from latentga.errors import ConfigError
-from latentga.io import save_csv_atomic
 
 __all__ = ["ConditionalResult", "run_conditional", "plot_conditional", "DEFAULT_QUANTILES"]
 
@@ -47,9 +47,9 @@ class ConditionalResult:
 
     def save(self, out_dir: str | os.PathLike) -> list[Path]:
         out = Path(out_dir)
-        return [save_csv_atomic(out / "conditional_prior.csv", self.prior),
-                save_csv_atomic(out / "conditional_samples.csv", self.samples),
-                save_csv_atomic(out / "conditional_thresholds.csv", self.thresholds),
+        return [save_table(out / "conditional_prior.csv", self.prior),
+                save_table(out / "conditional_samples.csv", self.samples),
+                save_table(out / "conditional_thresholds.csv", self.thresholds),
                 plot_conditional(self, out / "conditional.png")]
 
     def report(self) -> str:

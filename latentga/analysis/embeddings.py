@@ -19,7 +19,7 @@ import pandas as pd
 from latentga.analysis.latent import encode_mean, latent_parts, predict_fitness
 from latentga.analysis.plots import FITNESS_CMAP, new_figure, save_figure
 from latentga.analysis.probes import linear_probe_r2, r2_score, reduce_2d
-from latentga.io import save_csv_atomic
+from latentga.analysis.tables import save_table
 
 __all__ = ["EmbeddingResult", "run_embeddings", "plot_embeddings"]
 
@@ -35,8 +35,8 @@ class EmbeddingResult:
 
     def save(self, out_dir: str | os.PathLike) -> list[Path]:
         out = Path(out_dir)
-        return [save_csv_atomic(out / "embeddings.csv", self.points),
-                save_csv_atomic(out / "embeddings_r2.csv", self.scores),
+        return [save_table(out / "embeddings.csv", self.points),
+                save_table(out / "embeddings_r2.csv", self.scores),
                 plot_embeddings(self, out / "embeddings.png")]
 
     def report(self) -> str:

@@ -19,7 +19,7 @@ import torch
 from latentga.analysis.latent import (dataset_budget, decode_layouts, encode_mean, predict_fitness,
                                       simulate_unique)
 from latentga.analysis.plots import PREDICTED, SIMULATED, draw_layout, new_figure, save_figure
-from latentga.io import save_csv_atomic
+from latentga.analysis.tables import save_table
 
 __all__ = ["InterpolationResult", "run_interpolation", "plot_interpolation"]
 
@@ -36,8 +36,8 @@ class InterpolationResult:
 
     def save(self, out_dir: str | os.PathLike) -> list[Path]:
         out = Path(out_dir)
-        return [save_csv_atomic(out / "interpolation.csv", self.path),
-                save_csv_atomic(out / "interpolation_panels.csv", self.panels),
+        return [save_table(out / "interpolation.csv", self.path),
+                save_table(out / "interpolation_panels.csv", self.panels),
                 plot_interpolation(self, out / "interpolation.png")]
 
     def report(self) -> str:

@@ -26,8 +26,8 @@ import torch
 from latentga.analysis.latent import (dataset_budget, decode_layouts, encode_mean, eval_mode,
                                       predict_fitness, simulate_unique)
 from latentga.analysis.plots import PREDICTED, SIMULATED, new_figure, save_figure
+from latentga.analysis.tables import save_table
 from latentga.errors import ConfigError
-from latentga.io import save_csv_atomic
 
 __all__ = ["InterventionResult", "run_interventions", "gradient_path", "direction_path", "gains_stop",
            "plot_interventions"]
@@ -47,9 +47,9 @@ class InterventionResult:
 
     def save(self, out_dir: str | os.PathLike) -> list[Path]:
         out = Path(out_dir)
-        return [save_csv_atomic(out / "interventions.csv", self.steps),
-                save_csv_atomic(out / "interventions_layouts.csv", self.per_layout),
-                save_csv_atomic(out / "interventions_summary.csv", self.stops),
+        return [save_table(out / "interventions.csv", self.steps),
+                save_table(out / "interventions_layouts.csv", self.per_layout),
+                save_table(out / "interventions_summary.csv", self.stops),
                 plot_interventions(self, out / "interventions.png")]
 
     def report(self) -> str:
