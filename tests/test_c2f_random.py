@@ -202,7 +202,7 @@ def _run_binary(tmp_path: Path, seed: int, n: int, cell: int, radius: int, cv: f
 
 
 @pytest.mark.parametrize("seed, n, cell, radius, cv, n_weathers", [
-    (123, 300, 209, 4, 0.0, 358),   # the reference setting
+    (123, 200, 209, 4, 0.0, 358),   # the reference setting
     (1, 150, 209, 4, 0.8, 358),     # ROS-CV > 0: the normal draw is used, order unchanged
     (456, 100, 0, 4, 0.3, 7),       # corner ignition (clipped list), few weathers
     (31, 100, 20, 3, 0.0, 2),       # left edge

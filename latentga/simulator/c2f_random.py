@@ -422,13 +422,15 @@ def boost_unit_normal(stream: Mt19937Stream) -> float:
 # --------------------------------------------------------------------------------------------
 # Cell2Fire's per-fire draws
 # --------------------------------------------------------------------------------------------
-def _as_count(value, name: str, minimum: int) -> int:
+def _as_count(value, name: str, minimum: int | None) -> int:
+    """``value`` as an int (NumPy integers included), or a ConfigError naming ``name``."""
     try:
         count = operator.index(value)
     except TypeError:
-        raise ConfigError(f"{name} must be an integer, got {value!r}; pass a whole number "
-                          f">= {minimum}.") from None
-    if count < minimum:
+        bound = "" if minimum is None else f" >= {minimum}"
+        raise ConfigError(f"{name} must be an integer, got {value!r}; pass a whole "
+                          f"number{bound}.") from None
+    if minimum is not None and count < minimum:
         raise ConfigError(f"{name} must be >= {minimum}, got {count}; pass a larger value.")
     return count
 
@@ -449,7 +451,7 @@ def draw_fire_scenarios(
         ``(weather int64[N] in 1..n_weathers, z float64[N] standard normal,
         candidate int64[N] in 0..n_candidates-1)``.
     """
-    seed = _as_count(seed, "seed", -(2 ** 63))
+    seed = _as_count(seed, "seed", None)
     n_fires = _as_count(n_fires, "n_fires", 0)
     n_weathers = _as_count(n_weathers, "n_weathers", 1)
     n_candidates = _as_count(n_candidates, "n_candidates", 1)
@@ -520,7 +522,7 @@ def random_ignition_draws(seed: int, ep: int, n_cells: int, n_draws: int) -> np.
     after ``n_cells * 100 + 1`` draws). This returns the first ``n_draws`` tries as 0-based
     cell ids; the caller keeps the first one that would ignite.
     """
-    seed = _as_count(seed, "seed", -(2 ** 63))
+    seed = _as_count(seed, "seed", None)
     ep = _as_count(ep, "ep", 1)
     n_cells = _as_count(n_cells, "n_cells", 1)
     n_draws = _as_count(n_draws, "n_draws", 0)

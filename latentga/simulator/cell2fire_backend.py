@@ -167,15 +167,23 @@ class Cell2FireBinarySimulator:
             ``--seed``, ``--IgnitionRad``, ``--nweathers`` (None: all weather files but the
             first and last) and ``--ROS-CV``.
         workers: layouts run at the same time (one binary process each).
+        ignition_mode: only ``"cell2fire"`` (accepted so configs can pass it through).
     """
 
     def __init__(self, binary=None, landscape=None, n_fires: int = 100, seed: int = 123,
                  ignition_radius: int = 4, n_weathers: int | None = None, ros_cv: float = 0.0,
-                 workers: int = 1):
-        from latentga.simulator.landscape import Landscape, load_landscape
+                 workers: int = 1, ignition_mode: str = "cell2fire"):
+        from latentga.simulator.landscape import Landscape, default_landscape, load_landscape
+
+        if ignition_mode != "cell2fire":
+            raise ConfigError(f"simulator: ignition_mode {ignition_mode!r} is not available with "
+                              "backend: cell2fire (the binary never redraws an ignition that "
+                              "lands on a firebreak); use ignition_mode: cell2fire or "
+                              "backend: builtin.")
 
         self.binary = find_cell2fire_binary(binary)
-        self._landscape_arg = landscape
+        # Remembered for pickling; the built-in landscape travels as None (rebuilt from the package).
+        self._landscape_arg = None if landscape is default_landscape() else landscape
         if landscape is None or isinstance(landscape, Landscape):
             self._folder = None
         else:
