@@ -284,9 +284,8 @@ class Cell2FireBinarySimulator:
             ids = np.flatnonzero(layout.ravel()) + 1
             firebreaks = None
             if ids.size:
-                firebreaks = tmp / "firebreaks.csv"
-                firebreaks.write_text("Year Number,Cell Numbers\n1," +
-                                      ",".join(str(i) for i in ids.tolist()) + "\n")
+                firebreaks = write_text_atomic(tmp / "firebreaks.csv", "Year Number,Cell Numbers\n1,"
+                                               + ",".join(str(i) for i in ids.tolist()) + "\n")
             proc = subprocess.run(self._command(inst, out, firebreaks), stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT, cwd=tmp)
             if proc.returncode != 0:
