@@ -40,13 +40,14 @@ def make_simulator(config: dict, n_fires: int | None = None, seed: int | None = 
         ignition_radius=sim["ignition_radius"],
         n_weathers=sim["n_weathers"],
         ros_cv=sim["ros_cv"],
+        ignition_mode=sim["ignition_mode"],
     )
     if sim["backend"] == "cell2fire":
         from latentga.simulator.cell2fire_backend import Cell2FireBinarySimulator
 
         landscape = config["landscape"] if config["landscape"] else load_landscape(None)
         return Cell2FireBinarySimulator(binary=sim["cell2fire_binary"], landscape=landscape, **kwargs)
-    return FireSimulator(load_landscape(config["landscape"]), ignition_mode=sim["ignition_mode"], **kwargs)
+    return FireSimulator(load_landscape(config["landscape"]), **kwargs)
 
 
 def ensure_dataset(config: dict, progress: bool = True, workers: int | None = None):
