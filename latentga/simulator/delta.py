@@ -2,19 +2,24 @@
 only the fires the difference can change, and reusing the parent's other fires.
 
 Why: a mutation moves one or a few firebreaks, and most of the parent's N fires never come near
-the moved cells. The built-in fire is a deterministic function of (fire's draws, blocked cells),
-so a fire is unchanged unless one of these holds (checked per fire, exactly):
+the moved cells. The built-in fire (``kernel.spread_events``) is a deterministic event-ordered
+search: each cell burns at the first period fire reaches it from a burning neighbour, and the
+record keeps, per fire, the burned cells, the period each started spreading and which of them
+set another cell alight (the hubs of the spread tree). A fire of the child is the parent's
+fire, exactly, unless one of these holds (checked per fire):
 
-* its ignition cell changed (it is recomputed with the simulator's own ``ignitions`` whenever a
-  changed cell can matter to it, so ``ignition_mode="redraw"`` stays exact);
-* it burned a cell that became a firebreak;
-* it burned a cell 8-adjacent to a cell that stopped being a firebreak (fire spreads only to
-  the 8 neighbours of a burning cell, so it could now enter the freed cell).
+* its ignition cell changed (the child's ignitions are recomputed with Cell2Fire's rule, or
+  with the simulator's own ``ignitions`` when a changed cell can matter to them, so
+  ``ignition_mode="redraw"`` stays exact);
+* a cell that became a firebreak set some other cell alight in the parent's fire (an added
+  firebreak the fire only reached -- a leaf of the tree -- is just removed from the burned
+  cells: no other cell's time depended on it);
+* a cell that stopped being a firebreak would be set alight by one of its burned 8-neighbours
+  (the kernel's own arrival computation, from that neighbour's recorded period).
 
-A blocked cell the fire never reached, or a freed cell none of whose neighbours burned, cannot
-change a shortest-path fire: cells that do not burn never pass fire on. The result therefore
-EQUALS a full evaluation bit for bit (fitness, burned cells, ignitions), whatever the ROS-CV;
-``tests/test_delta.py`` checks it on many random moves.
+Only those fires are re-run through the kernel. The result therefore EQUALS a full evaluation
+bit for bit (fitness, burned cells, ignitions), whatever the ROS-CV; ``tests/test_delta.py``
+checks it on many random 1-, 2- and 5-cell moves and on chains of delta records.
 
 How a GA engine should use it::
 
@@ -29,7 +34,7 @@ Counting fires (keep comparisons fair): ``fires_simulated`` counts every fire th
 for -- N per fully evaluated layout, and for a delta-evaluated one each re-run fire (including
 fires that no longer ignite). Reused fires are not counted. A method's budget should be charged
 ``fires_simulated``; the "full-evaluation equivalent" is ``layouts scored * N``. A delta record
-costs memory: N * ceil(H*W / 8) bytes per layout (5 kB for 100 fires on 20x20).
+costs memory: N * (2 * ceil(H*W / 8) + 2 * H*W) bytes per layout (90 kB for 100 fires on 20x20).
 """
 
 from __future__ import annotations
@@ -50,12 +55,17 @@ __all__ = ["FireRecord", "DeltaEvaluator"]
 class FireRecord:
     """One scored layout and its fires, enough to delta-evaluate its neighbours.
 
-    ``bits`` holds each fire's burned cells bit-packed (``np.packbits`` over the row-major cells),
-    ``ignition`` each fire's ignition cell (-1: no fire), ``counts`` each fire's burned cells.
+    ``bits`` holds each fire's burned cells bit-packed (``np.packbits`` over the row-major
+    cells), ``hubs`` (same packing) the burned cells that set some other cell alight (a
+    superset after leaf removals: only ever conservative), ``times`` the period each burned
+    cell started spreading (-1: not burned), ``ignition`` each fire's ignition cell (-1: no
+    fire), ``counts`` each fire's burned cells.
     """
 
     layout: np.ndarray  # bool [H, W]
     bits: np.ndarray  # uint8 [N, ceil(H*W/8)]
+    hubs: np.ndarray  # uint8 [N, ceil(H*W/8)]
+    times: np.ndarray  # int16 [N, H*W]
     ignition: np.ndarray  # int64 [N]
     counts: np.ndarray  # int64 [N]
     fitness: float
@@ -73,19 +83,71 @@ def _bit(row, c):
 
 
 @njit(cache=True)
-def _delta_batch(children, parents, parent_bits, parent_ign, parent_counts, child_ign, drawn, weather, factor,
-                 fixed_blocked, rates, hros, nrows, nbr, dist, out_bits, out_counts, out_rerun):
+def _ignites(w, factor, i, t, d, target, rates, hros, nrows, dist):
+    """Would burning cell ``i`` (spreading from period ``t``) set its neighbour ``target`` (in
+    direction ``d``) alight? The relaxation step of ``kernel.spread_events``, for one edge."""
+    nr = nrows[w]
+    max_p = 60 * nr
+    if t >= max_p:
+        return False
+    stop = max_p
+    r0 = kernel.weather_row(t, nr)
+    for r in range(r0, nr):
+        if hros[w, i, r] * factor <= kernel.ROS_THRESHOLD:
+            first = t if r == r0 else 60 * r + 1
+            if first < stop:
+                stop = first
+            break
+    if stop <= t:
+        return False
+    p = kernel._arrival(w, i, d, t, stop, factor, rates, nr, dist[d])
+    if p >= stop:
+        return False
+    while p < stop and not hros[w, target, kernel.weather_row(p, nr)] > kernel.ROS_THRESHOLD:
+        p += 1
+    return p < stop
+
+
+@njit(cache=True)
+def _needs_rerun(row_bits, row_hubs, row_times, added, n_add, freed, n_freed, w, factor, rates, hros, nrows,
+                 nbr, dist):
+    """Can the change alter this (ignition-unchanged) fire? Exact for the shortest-path fire:
+
+    * an added firebreak the fire burned matters only if it set another cell alight (a hub
+      of the spread tree): removing a leaf leaves every other cell's time unchanged;
+    * a freed cell matters only if one of its burned neighbours would now set it alight.
+    """
+    for a in range(n_add):
+        if _bit(row_hubs, added[a]):
+            return True
+    for q in range(n_freed):
+        r = freed[q]
+        for d in range(8):
+            i = nbr[r, d]
+            if i < 0 or not _bit(row_bits, i):
+                continue
+            back = (d + 4) % 8  # the direction from i to r (N<->S, NE<->SW, ...)
+            if _ignites(w, factor, i, row_times[i], back, r, rates, hros, nrows, dist):
+                return True
+    return False
+
+
+@njit(cache=True)
+def _delta_batch(children, parents, parent_bits, parent_hubs, parent_times, parent_ign, parent_counts, child_ign,
+                 drawn, force, weather, factor, fixed_blocked, rates, hros, nrows, nbr, dist,
+                 out_bits, out_hubs, out_times, out_counts, out_rerun):
     """For each child b: copy the parent's fires, re-run the fires the change can affect.
 
-    ``children``/``parents`` bool[B, n]; ``parent_bits`` uint8[B, N, nb]; ``parent_ign``,
-    ``parent_counts`` [B, N]. ``child_ign`` [B, N] are the children's ignitions, or, when
-    ``drawn`` (int64[N]) is non-empty, are filled here with Cell2Fire's rule (the drawn cell,
-    -1 where it is blocked). Fills ``out_bits``, ``out_counts`` and ``out_rerun`` (bool[B, N],
-    the fires re-run). Returns the number of fires re-run.
+    ``children``/``parents`` bool[B, n]; ``parent_bits``/``parent_hubs`` uint8[B, N, nb];
+    ``parent_times`` int16[B, N, n]; ``parent_ign``, ``parent_counts`` [B, N]. ``child_ign``
+    [B, N] are the children's ignitions, or, when ``drawn`` (int64[N]) is non-empty, are filled
+    here with Cell2Fire's rule (the drawn cell, -1 where it is blocked). ``force``: re-run
+    every fire (a full evaluation; the parent arrays are then not read). Fills the ``out_*``
+    arrays (``out_rerun`` bool[B, N]: the fires re-run). Returns the number of fires re-run.
     """
     b_count, n = children.shape
     n_fires = weather.shape[0]
-    nb = parent_bits.shape[2]
+    nb = out_bits.shape[2]
     blocked = np.empty(n, np.bool_)
     key = np.empty(n, np.int32)
     parent = np.empty(n, np.int32)
@@ -97,55 +159,65 @@ def _delta_batch(children, parents, parent_bits, parent_ign, parent_counts, chil
     heads = np.empty(60 * max_rows + 2, np.int32)
     nxt = np.empty(8 * n + 2, np.int32)
     node_cell = np.empty(8 * n + 2, np.int32)
-    added = np.empty(n, np.int64)
-    watch = np.empty(9 * n, np.int64)  # burned neighbours of freed cells that trigger a re-run
-    total = 0
+    added = np.zeros((b_count, n), np.int64)
+    freed = np.zeros((b_count, n), np.int64)
+    n_add = np.zeros(b_count, np.int64)
+    n_freed = np.zeros(b_count, np.int64)
     for b in range(b_count):
-        n_add = 0
-        n_watch = 0
         for c in range(n):
-            blocked[c] = fixed_blocked[c] or children[b, c]
             if children[b, c] and not parents[b, c]:
-                added[n_add] = c
-                n_add += 1
+                added[b, n_add[b]] = c
+                n_add[b] += 1
             elif parents[b, c] and not children[b, c]:
-                for d in range(8):
-                    j = nbr[c, d]
-                    if j >= 0:
-                        watch[n_watch] = j
-                        n_watch += 1
+                freed[b, n_freed[b]] = c
+                n_freed[b] += 1
         if drawn.shape[0] > 0:
             for f in range(n_fires):
-                child_ign[b, f] = -1 if blocked[drawn[f]] else drawn[f]
-        for f in range(n_fires):
-            row = parent_bits[b, f]
-            need = child_ign[b, f] != parent_ign[b, f]
+                c = drawn[f]
+                child_ign[b, f] = -1 if (fixed_blocked[c] or children[b, c]) else c
+    total = 0
+    # fires outer, children inner: one weather file's rates stay in cache across the children
+    for f in range(n_fires):
+        w = weather[f]
+        for b in range(b_count):
+            need = force or child_ign[b, f] != parent_ign[b, f]
             if not need and parent_counts[b, f] > 0:
-                for a in range(n_add):
-                    if _bit(row, added[a]):
-                        need = True
-                        break
-                if not need:
-                    for a in range(n_watch):
-                        if _bit(row, watch[a]):
-                            need = True
-                            break
+                need = _needs_rerun(parent_bits[b, f], parent_hubs[b, f], parent_times[b, f], added[b], n_add[b],
+                                    freed[b], n_freed[b], w, factor[f], rates, hros, nrows, nbr, dist)
             out_rerun[b, f] = need
-            if not need:
+            if not need:  # the parent's fire, less the added firebreaks it burned (leaves)
+                cnt = parent_counts[b, f]
                 for q in range(nb):
-                    out_bits[b, f, q] = row[q]
-                out_counts[b, f] = parent_counts[b, f]
+                    out_bits[b, f, q] = parent_bits[b, f, q]
+                    out_hubs[b, f, q] = parent_hubs[b, f, q]
+                for c in range(n):
+                    out_times[b, f, c] = parent_times[b, f, c]
+                for a in range(n_add[b]):
+                    c = added[b, a]
+                    if out_times[b, f, c] >= 0:
+                        out_times[b, f, c] = -1
+                        out_bits[b, f, c >> 3] &= np.uint8(255 - (1 << (7 - (c & 7))))
+                        cnt -= 1
+                out_counts[b, f] = cnt
                 continue
             total += 1
-            cnt = kernel.spread_events(weather[f], factor[f], child_ign[b, f], blocked, rates, hros, nrows, nbr,
-                                       dist, key, parent, heads, nxt, node_cell, order)
+            for c in range(n):
+                blocked[c] = fixed_blocked[c] or children[b, c]
+            cnt = kernel.spread_events(w, factor[f], child_ign[b, f], blocked, rates, hros, nrows, nbr, dist,
+                                       key, parent, heads, nxt, node_cell, order)
             out_counts[b, f] = cnt
             for q in range(nb):
                 out_bits[b, f, q] = 0
+                out_hubs[b, f, q] = 0
+            for c in range(n):
+                out_times[b, f, c] = -1
             for k in range(cnt):
                 c = order[k]
-                blocked[c] = False  # the kernel marks settled cells blocked; they were free before
+                out_times[b, f, c] = key[c]
                 out_bits[b, f, c >> 3] |= np.uint8(1 << (7 - (c & 7)))
+                j = parent[c]
+                if j >= 0:
+                    out_hubs[b, f, j >> 3] |= np.uint8(1 << (7 - (j & 7)))
     return total
 
 
@@ -161,7 +233,7 @@ class DeltaEvaluator:
     """
 
     def __init__(self, simulator, max_changed: int | None = None):
-        for attr in ("tables", "scenarios", "simulate", "ignitions"):
+        for attr in ("tables", "scenarios", "ignitions"):
             if not hasattr(simulator, attr):
                 raise ConfigError(
                     f"delta evaluation needs the built-in simulator (it re-runs single fires), got "
@@ -181,27 +253,68 @@ class DeltaEvaluator:
         relevant = np.zeros(self.n_cells, bool)
         relevant[sc.candidates if sc.tries is None else np.unique(sc.tries)] = True
         self._ignition_cells = relevant
+        # spread times fit int16 unless weather files have more than 546 hourly rows
+        self._time_dtype = np.int16 if 60 * int(t.nrows.max()) + 2 < np.iinfo(np.int16).max else np.int32
+        # _needs_rerun takes (d + 4) % 8 as the direction opposite d (N, NE, E, ... order)
+        cells, dirs = np.nonzero(t.nbr >= 0)
+        if not np.array_equal(t.nbr[t.nbr[cells, dirs], (dirs + 4) % 8], cells):
+            raise RuntimeError("neighbour table order changed: delta.py assumes direction d + 4 is opposite d")
         # Cell2Fire's rule (no redraw, an ignition block) is simple enough for the kernel
         simple = getattr(simulator, "ignition_mode", "cell2fire") == "cell2fire" and sc.tries is None
         self._drawn = np.ascontiguousarray(sc.candidate, np.int64) if simple else np.empty(0, np.int64)
 
-    # ------------------------------------------------------------------ full evaluation
-    def record(self, layouts) -> list[FireRecord]:
-        """Fully evaluate ``layouts`` (N fires each) and keep their fires for later deltas."""
-        batch = as_layout_batch(layouts, self.shape)
-        res = self.simulator.simulate(batch)
-        flat = res.burned.reshape(len(batch), self.n_fires, self.n_cells)
-        bits = np.packbits(flat, axis=2)
-        counts = flat.sum(axis=2, dtype=np.int64)
+    # ------------------------------------------------------------------ running
+    def _run(self, children: np.ndarray, records: list[FireRecord] | None):
+        """Run flat bool ``children`` [B, n]: against ``records`` (delta) or fully (None).
+
+        Returns ``(layout-shaped children, bits, hubs, times, ignition, counts, fires re-run)``.
+        """
+        b, n_f, nb = len(children), self.n_fires, (self.n_cells + 7) // 8
+        if records is None:  # full evaluation: calloc'd parents are never read
+            parents = children
+            parent_bits = parent_hubs = np.zeros((b, n_f, nb), np.uint8)
+            parent_times = np.zeros((b, n_f, self.n_cells), self._time_dtype)
+            parent_ign = np.full((b, n_f), -2, np.int64)
+            parent_counts = np.zeros((b, n_f), np.int64)
+        elif b == 1:  # the local-search path: views, no copies
+            r = records[0]
+            parents, parent_bits, parent_hubs = r.layout.reshape(1, -1), r.bits[None], r.hubs[None]
+            parent_times, parent_ign, parent_counts = r.times[None], r.ignition[None], r.counts[None]
+        else:
+            parents = np.stack([r.layout.reshape(-1) for r in records])
+            parent_bits = np.stack([r.bits for r in records])
+            parent_hubs = np.stack([r.hubs for r in records])
+            parent_times = np.stack([r.times for r in records])
+            parent_ign = np.stack([r.ignition for r in records])
+            parent_counts = np.stack([r.counts for r in records])
+        if self._drawn.size:
+            child_ign = np.empty((b, n_f), np.int64)
+        elif records is None:
+            child_ign = self.simulator.ignitions(children.reshape(-1, *self.shape))
+        else:
+            child_ign = self._child_ignitions(children, parents, parent_ign)
+        out_bits = np.empty((b, n_f, nb), np.uint8)
+        out_hubs = np.empty((b, n_f, nb), np.uint8)
+        out_times = np.empty((b, n_f, self.n_cells), self._time_dtype)
+        out_counts = np.empty((b, n_f), np.int64)
+        rerun = np.empty((b, n_f), np.bool_)
+        w, fac, fixed, rates, hros, nrows, nbr, dist = self._args
+        fires = _delta_batch(children, parents, parent_bits, parent_hubs, parent_times, parent_ign, parent_counts,
+                             child_ign, self._drawn, records is None, w, fac, fixed, rates, hros, nrows, nbr, dist,
+                             out_bits, out_hubs, out_times, out_counts, rerun)
+        return (children.reshape(-1, *self.shape), out_bits, out_hubs, out_times, child_ign, out_counts,
+                int(fires))
+
+    def _records(self, run) -> list[FireRecord]:
+        layouts, bits, hubs, times, ign, counts, _ = run
         fitness = self._fitness(counts)
-        return [FireRecord(batch[i].copy(), bits[i], res.ignition[i].astype(np.int64), counts[i], float(fitness[i]))
-                for i in range(len(batch))]
+        return [FireRecord(layouts[i].copy(), bits[i], hubs[i], times[i], ign[i], counts[i], float(fitness[i]))
+                for i in range(len(layouts))]
 
     def _fitness(self, counts: np.ndarray) -> np.ndarray:
         # the same arithmetic as FireSimulator.evaluate, so the numbers are identical
         return 1.0 - counts.mean(axis=1) / self.n_cells
 
-    # ------------------------------------------------------------------ delta evaluation
     def _child_ignitions(self, children: np.ndarray, parents: np.ndarray, parent_ign: np.ndarray) -> np.ndarray:
         """Children's ignitions: the parent's unless a changed cell can matter to them."""
         changed = (children != parents)[:, self._ignition_cells].any(axis=1)
@@ -210,29 +323,11 @@ class DeltaEvaluator:
             ign[changed] = self.simulator.ignitions(children[changed].reshape(-1, *self.shape))
         return ign
 
-    def _delta(self, children: np.ndarray, records: list[FireRecord]):
-        """Delta-evaluate flat bool children [B, n] against ``records``: (counts, bits, ign, fires)."""
-        b = len(children)
-        if b == 1:  # the local-search path: views, no copies
-            r = records[0]
-            parents, parent_bits = r.layout.reshape(1, -1), r.bits[None]
-            parent_ign, parent_counts = r.ignition[None], r.counts[None]
-        else:
-            parents = np.stack([r.layout.reshape(-1) for r in records])
-            parent_bits = np.stack([r.bits for r in records])
-            parent_ign = np.stack([r.ignition for r in records])
-            parent_counts = np.stack([r.counts for r in records])
-        if self._drawn.size:
-            child_ign = np.empty((b, self.n_fires), np.int64)
-        else:
-            child_ign = self._child_ignitions(children, parents, parent_ign)
-        out_bits = np.empty((b, *parent_bits.shape[1:]), np.uint8)
-        out_counts = np.empty((b, self.n_fires), np.int64)
-        rerun = np.empty((b, self.n_fires), np.bool_)
-        w, fac, fixed, rates, hros, nrows, nbr, dist = self._args
-        fires = _delta_batch(children, parents, parent_bits, parent_ign, parent_counts, child_ign, self._drawn, w,
-                             fac, fixed, rates, hros, nrows, nbr, dist, out_bits, out_counts, rerun)
-        return out_counts, out_bits, child_ign, int(fires)
+    # ------------------------------------------------------------------ public
+    def record(self, layouts) -> list[FireRecord]:
+        """Fully evaluate ``layouts`` (N fires each) and keep their fires for later deltas."""
+        batch = as_layout_batch(layouts, self.shape)
+        return self._records(self._run(np.ascontiguousarray(batch.reshape(len(batch), -1)), None))
 
     def evaluate(self, child_layout, parent_record: FireRecord) -> tuple[float, FireRecord, int]:
         """Score one child from its parent's record: ``(fitness, child_record, fires_simulated)``."""
@@ -242,9 +337,9 @@ class DeltaEvaluator:
             if len(child) != 1:
                 raise ConfigError(f"evaluate takes one layout, got {len(child)}; use evaluate_children for a batch")
             child = child[0]
-        counts, bits, ign, fires = self._delta(child.reshape(1, -1), [parent_record])
+        layouts, bits, hubs, times, ign, counts, fires = self._run(child.reshape(1, -1), [parent_record])
         fit = 1.0 - (counts[0].sum() / self.n_fires) / self.n_cells
-        return fit, FireRecord(child.copy(), bits[0], ign[0], counts[0], fit), fires
+        return fit, FireRecord(child.copy(), bits[0], hubs[0], times[0], ign[0], counts[0], fit), fires
 
     def evaluate_children(self, children, parent_records) -> tuple[np.ndarray, list[FireRecord], int]:
         """Score a batch: ``(fitness float64[B], records, fires_simulated)``.
@@ -274,13 +369,14 @@ class DeltaEvaluator:
         fires = 0
         near = [i for i, r in enumerate(chosen) if r is not None]
         if near:
-            counts, bits, ign, fires = self._delta(flat[near], [chosen[i] for i in near])
-            fit = self._fitness(counts)
-            for j, i in enumerate(near):
-                records[i] = FireRecord(batch[i].copy(), bits[j], ign[j], counts[j], float(fit[j]))
+            run = self._run(np.ascontiguousarray(flat[near]), [chosen[i] for i in near])
+            fires = run[-1]
+            for i, rec in zip(near, self._records(run)):
+                records[i] = rec
         full = [i for i, r in enumerate(chosen) if r is None]
         if full:
-            for i, rec in zip(full, self.record(batch[full])):
+            run = self._run(np.ascontiguousarray(flat[full]), None)
+            fires += run[-1]
+            for i, rec in zip(full, self._records(run)):
                 records[i] = rec
-            fires += len(full) * self.n_fires
         return np.array([r.fitness for r in records], dtype=np.float64), records, fires
