@@ -1,0 +1,216 @@
+"""The comparison config: which methods, seeds and budgets; validated before anything runs.
+
+A comparison is one shared run config (``run``: landscape, fires, dataset, model, GA budget),
+a set of GA ``variants`` (each a few overrides of ``run``: operators, model kind, rates), the
+``baselines`` to score beside them, the ``seeds``, and the ``heldout`` fire set every final
+layout is re-scored on. Every variant's run config goes through :func:`latentga.config.validate_config`,
+so an unknown key or operator fails at once with the GA's own error message.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import yaml
+
+from latentga.errors import ConfigError
+
+__all__ = ["COMPARE_DEFAULTS", "QUICK", "BASELINES", "load_compare_config", "validate_compare_config",
+           "variant_config", "method_budget"]
+
+#: Baselines the comparison knows, in display order.
+BASELINES = ("random_search", "local_search", "burn_probability", "dpv", "dpv_greedy", "best_line")
+
+COMPARE_DEFAULTS: dict[str, Any] = {
+    "name": "compare",
+    "seeds": [0, 1, 2, 3, 4, 5, 6, 7],
+    "run": {},          # a run config (latentga.config keys) shared by every method
+    "variants": {},     # name -> overrides of `run`
+    "baselines": {name: True for name in BASELINES},
+    "heldout": {"n_fires": 1000, "seed": 2024},
+    "output": {"dir": "results/compare"},
+    "quick": {},        # overrides applied by --quick (same layout as this config)
+}
+
+#: What ``--quick`` changes when the config has no ``quick`` section: a run of about a minute.
+QUICK: dict[str, Any] = {
+    "seeds": [0, 1],
+    "run": {
+        "simulator": {"n_fires": 10},
+        "dataset": {"n": 200, "n_fires": 10},
+        "model": {"latent_dim": 8, "char_dim": 4, "channels": [8, 16], "head_hidden": [8],
+                  "epochs": 2, "patience": 2},
+        "ga": {"population": 10, "generations": 3, "elite": 1},
+    },
+    "heldout": {"n_fires": 100},
+    "output": {"dir": "results/compare_quick"},
+}
+
+
+def _merge(base: Mapping, extra: Mapping) -> dict:
+    """Nested dict merge (``extra`` wins); plain values and lists are replaced."""
+    out = copy.deepcopy(dict(base))
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _merge_run(run: Mapping, variant: Mapping) -> dict:
+    """``variant`` over ``run``; an operator section naming another operator drops the old params
+    (they belong to the old operator), as :func:`latentga.config.load_config` does."""
+    out = _merge(run, {k: v for k, v in variant.items() if k != "operators"})
+    ops = variant.get("operators")
+    if isinstance(ops, Mapping):
+        merged = copy.deepcopy(dict(out.get("operators") or {}))
+        for role, section in ops.items():
+            old = merged.get(role)
+            if isinstance(section, str):
+                section = {"name": section}
+            if (isinstance(section, Mapping) and isinstance(old, Mapping) and "name" in section
+                    and section["name"] != old.get("name")):
+                merged[role] = copy.deepcopy(dict(section))
+            elif isinstance(section, Mapping) and isinstance(old, Mapping):
+                merged[role] = _merge(old, section)
+            else:
+                merged[role] = copy.deepcopy(section)
+        out["operators"] = merged
+    elif ops is not None:
+        out["operators"] = ops  # not a mapping: let the run-config validation name the problem
+    return out
+
+
+def _require(cond: bool, msg: str) -> None:
+    if not cond:
+        raise ConfigError(msg)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def variant_config(config: Mapping, method: str, seed: int) -> dict:
+    """The complete, validated run config of GA variant ``method`` for GA seed ``seed``."""
+    from latentga.config import validate_config
+
+    variant = config["variants"][method] or {}
+    merged = _merge(_merge_run(config["run"], variant), {"name": f"{method}", "seed": int(seed)})
+    try:
+        return validate_config(merged)
+    except ConfigError as exc:
+        raise ConfigError(f"comparison variant {method!r} (run + variants.{method}): {exc}") from None
+
+
+def method_budget(config: Mapping) -> dict:
+    """The search budget every searching method gets: the GA's layouts and fires at most.
+
+    A GA run scores at most ``population * (generations + 1)`` distinct layouts (its cache
+    skips repeats), so random and local search get exactly that many layouts (and fires).
+    """
+    run = variant_config(config, next(iter(config["variants"])), 0) if config["variants"] else \
+        _validated_run(config)
+    calls = int(run["ga"]["population"]) * (int(run["ga"]["generations"]) + 1)
+    return {"calls": calls, "fires": calls * int(run["simulator"]["n_fires"]),
+            "n_fires": int(run["simulator"]["n_fires"])}
+
+
+def _validated_run(config: Mapping) -> dict:
+    from latentga.config import validate_config
+
+    try:
+        return validate_config(config["run"])
+    except ConfigError as exc:
+        raise ConfigError(f"comparison section `run`: {exc}") from None
+
+
+def validate_compare_config(config: Mapping) -> dict:
+    """Fill in the defaults and check every key; returns the complete comparison config."""
+    _require(isinstance(config, Mapping), "a comparison config must be a mapping of sections "
+             "(seeds:, run:, variants:, ...); see configs/compare.yaml")
+    unknown = sorted(map(str, set(config) - set(COMPARE_DEFAULTS)))
+    if unknown:
+        raise ConfigError(f"unknown comparison config key {unknown[0]!r}; valid keys: "
+                          f"{', '.join(COMPARE_DEFAULTS)} (see configs/compare.yaml)")
+    cfg = _merge(COMPARE_DEFAULTS, {k: v for k, v in config.items() if k not in ("baselines",)})
+    baselines = config.get("baselines", COMPARE_DEFAULTS["baselines"])
+    _require(isinstance(baselines, Mapping), "comparison key 'baselines' must map a baseline name to "
+             f"true/false; known baselines: {', '.join(BASELINES)}")
+    for name, on in baselines.items():
+        _require(name in BASELINES, f"unknown baseline {name!r} under 'baselines'; known: {', '.join(BASELINES)}")
+        _require(isinstance(on, bool), f"baselines.{name} must be true or false, got {on!r}")
+    cfg["baselines"] = {name: bool(baselines.get(name, COMPARE_DEFAULTS["baselines"][name])) for name in BASELINES}
+
+    _require(isinstance(cfg["name"], str) and cfg["name"] and "/" not in cfg["name"],
+             f"comparison key 'name' = {cfg['name']!r} must be a plain folder name, e.g. compare")
+    seeds = cfg["seeds"]
+    _require(isinstance(seeds, list) and seeds and all(_is_int(s) and s >= 0 for s in seeds)
+             and len(set(seeds)) == len(seeds),
+             f"comparison key 'seeds' = {seeds!r} must be a non-empty list of distinct integers >= 0, "
+             "e.g. [0, 1, 2, 3, 4, 5, 6, 7]")
+    for key in ("run", "variants", "heldout", "output", "quick"):
+        _require(isinstance(cfg[key], Mapping), f"comparison key {key!r} must be a mapping (a YAML section)")
+    _require(bool(cfg["variants"]) or any(cfg["baselines"].values()),
+             "the comparison has no methods: list GA variants under 'variants' or turn on a baseline")
+    for name, over in cfg["variants"].items():
+        _require(isinstance(name, str) and name.replace("_", "").isalnum() and name not in BASELINES,
+                 f"variant name {name!r} must be letters, digits and '_' and not a baseline's name")
+        _require(over is None or isinstance(over, Mapping),
+                 f"variants.{name} must be a mapping of run-config overrides (or empty)")
+        cfg["variants"][name] = dict(over or {})
+        variant_config(cfg, name, seeds[0])  # raises the GA's ConfigError, prefixed
+    _validated_run(cfg)
+    held = cfg["heldout"]
+    unknown = sorted(map(str, set(held) - {"n_fires", "seed"}))
+    if unknown:
+        raise ConfigError(f"unknown key 'heldout.{unknown[0]}'; heldout has n_fires and seed")
+    _require(_is_int(held["n_fires"]) and held["n_fires"] >= 1,
+             f"heldout.n_fires = {held['n_fires']!r} must be an integer >= 1 (default 1000)")
+    _require(_is_int(held["seed"]) and held["seed"] >= 1, f"heldout.seed = {held['seed']!r} must be an "
+             "integer >= 1 (Cell2Fire seeds fire k with seed * k, so 0 would repeat one fire)")
+    run_seed = _validated_run(cfg)["simulator"]["seed"]
+    _require(held["seed"] != run_seed, f"heldout.seed = {held['seed']} equals run.simulator.seed: the "
+             "held-out fires must differ from the search fires; pick another seed")
+    _require(set(cfg["output"]) <= {"dir"} and isinstance(cfg["output"]["dir"], str),
+             "comparison section 'output' has one key, dir (a folder path string)")
+    return cfg
+
+
+def _read_yaml(path: Path) -> dict:
+    if not path.is_file():
+        raise ConfigError(f"comparison config {path} does not exist; give the path of a YAML file "
+                          "such as configs/compare.yaml")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"comparison config {path} is not valid YAML{where}; fix the syntax there") from None
+    if data is None:
+        return {}
+    _require(isinstance(data, dict), f"comparison config {path} must hold a mapping of sections")
+    return data
+
+
+def load_compare_config(path: str | os.PathLike | None, quick: bool = False,
+                        overrides: Mapping | Iterable[str] | None = None) -> dict:
+    """Defaults <- YAML file <- (``quick`` section if ``quick``) <- overrides, validated.
+
+    ``overrides`` is a nested dict or ``"dotted.key=value"`` strings, e.g.
+    ``["seeds=[0, 1]", "run.ga.generations=5"]``.
+    """
+    data = _read_yaml(Path(path)) if path is not None else {}
+    if quick:
+        q = data.get("quick") or {}
+        _require(isinstance(q, Mapping), "comparison key 'quick' must be a mapping of overrides")
+        data = _merge(_merge({k: v for k, v in data.items() if k != "quick"}, QUICK), q)
+    if overrides:
+        from latentga.config import parse_overrides
+
+        extra = overrides if isinstance(overrides, Mapping) else parse_overrides(overrides)
+        data = _merge(data, extra)
+    return validate_compare_config(data)

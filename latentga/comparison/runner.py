@@ -1,0 +1,149 @@
+"""Run a whole comparison: prepare shared pieces, map the tasks, write tables and plots.
+
+Fairness by construction: every GA variant of a seed draws its initial population first from
+``default_rng(seed)`` (same population for all variants), all methods use the fires of the
+shared ``run.simulator`` section, the dataset and models come from the pipeline's cache (one
+model per kind, shared by every seed), and searching baselines get the GA's budget.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+import pandas as pd
+
+from latentga.comparison.aggregate import summary_frame, summary_markdown, tidy_frame
+from latentga.comparison.config import BASELINES, method_budget, variant_config
+from latentga.comparison.tasks import Task, TaskResult, heldout_simulator, run_task
+
+__all__ = ["Comparison", "build_tasks", "prepare_models", "comparison_map", "run_comparison",
+           "write_outputs", "SEEDLESS"]
+
+#: Baselines without randomness: run once (seed -1).
+SEEDLESS = ("burn_probability", "dpv", "dpv_greedy", "best_line")
+
+
+@dataclass
+class Comparison:
+    results: list[TaskResult]
+    tidy: pd.DataFrame
+    summary: pd.DataFrame
+    seconds: float
+
+
+def build_tasks(config: dict) -> list[Task]:
+    """Every (method, seed) of the comparison; GA variants first (the longest tasks)."""
+    from latentga.comparison.config import _validated_run
+
+    tasks = []
+    for seed in config["seeds"]:
+        for method in config["variants"]:
+            tasks.append(Task("ga", method, int(seed), variant_config(config, method, seed), config["heldout"]))
+    run = _validated_run(config)
+    budget = method_budget(config)
+    for name in BASELINES:
+        if not config["baselines"][name]:
+            continue
+        seeds = [-1] if name in SEEDLESS else config["seeds"]
+        tasks.extend(Task("baseline", name, int(s), run, config["heldout"], budget) for s in seeds)
+    return tasks
+
+
+def prepare_models(config: dict, progress: bool = True) -> None:
+    """Build (or load from the cache) the dataset and every model the variants need, once,
+    in this process, so workers only ever load finished files."""
+    from latentga.ga import operators_need_model
+    from latentga.pipeline import ensure_dataset, ensure_model, model_path
+
+    done = set()
+    for method in config["variants"]:
+        run = variant_config(config, method, config["seeds"][0])
+        if not operators_need_model(run) and run["ga"]["init"] == "random":
+            continue
+        dataset = ensure_dataset(run, progress=progress)
+        if operators_need_model(run):
+            path = model_path(run, dataset)
+            if path not in done:
+                ensure_model(run, dataset=dataset, progress=progress)
+                done.add(path)
+
+
+def comparison_map() -> Callable:
+    """``scoop.futures.map`` under ``python -m scoop``, the builtin ``map`` otherwise."""
+    from latentga.ga.toolbox import parallel_map
+
+    return parallel_map()
+
+
+def run_comparison(config: dict, map_fn: Callable | None = None, progress: bool = True) -> Comparison:
+    """Prepare models, run every task through ``map_fn`` (default :func:`comparison_map`)."""
+    t0 = time.perf_counter()
+    prepare_models(config, progress=progress)
+    tasks = build_tasks(config)
+    mapper = map_fn or comparison_map()
+    if progress:
+        print(f"comparison {config['name']}: {len(tasks)} runs ({len(config['variants'])} GA variants x "
+              f"{len(config['seeds'])} seeds + baselines) via {getattr(mapper, '__module__', '')}."
+              f"{getattr(mapper, '__name__', mapper)}", flush=True)
+    results: list[TaskResult] = []
+    for res in mapper(run_task, tasks):
+        results.append(res)
+        if progress:
+            print(f"  {res.method:<17} seed {res.seed:>2}  search {res.fitness:.4f}  held-out {res.heldout:.4f}  "
+                  f"layouts {res.calls:>6}  fires {res.fires:>8}  {res.seconds:6.1f}s", flush=True)
+    return Comparison(results, tidy_frame(results), summary_frame(results), time.perf_counter() - t0)
+
+
+def _best_layouts(comparison: Comparison) -> tuple[dict, dict]:
+    layouts, titles = {}, {}
+    for row in comparison.summary.itertuples():
+        runs = [r for r in comparison.results if r.method == row.method]
+        best = max(runs, key=lambda r: r.fitness)  # first run wins ties
+        layouts[row.method] = best.layout
+        titles[row.method] = f"{row.method}\nsearch {best.fitness:.4f}, held-out {best.heldout:.4f}"
+    return layouts, titles
+
+
+def write_outputs(comparison: Comparison, config: dict, out_dir: str | Path) -> dict[str, Path]:
+    """Write tidy.csv, summary.csv, summary.md, best_layouts.npz, config.yaml and three PNGs."""
+    import matplotlib.pyplot as plt
+
+    from latentga.comparison.config import _validated_run
+    from latentga.comparison.plots import plot_best_layouts, plot_convergence, plot_heldout_vs_cost
+    from latentga.io import atomic_path, save_csv_atomic, save_figure_atomic, save_yaml_atomic, write_text_atomic
+
+    out = Path(out_dir)
+    run = _validated_run(config)
+    paths = {
+        "tidy": save_csv_atomic(out / "tidy.csv", comparison.tidy),
+        "summary": save_csv_atomic(out / "summary.csv", comparison.summary),
+        "summary_md": write_text_atomic(out / "summary.md", summary_markdown(
+            comparison.summary, config["heldout"], int(run["simulator"]["n_fires"]))),
+        "config": save_yaml_atomic(out / "config.yaml", config),
+    }
+    layouts, titles = _best_layouts(comparison)
+    with atomic_path(out / "best_layouts.npz", suffix=".npz") as tmp:
+        np.savez_compressed(tmp, **layouts)
+    paths["layouts"] = out / "best_layouts.npz"
+    held = heldout_simulator(run, config["heldout"])
+    bp = {m: held.burn_probability(l[None])[0] for m, l in layouts.items()}
+    for name, fig in (("convergence", plot_convergence(comparison.tidy)),
+                      ("heldout_vs_cost", plot_heldout_vs_cost(comparison.tidy, comparison.summary)),
+                      ("best_layouts", plot_best_layouts(layouts, titles, bp))):
+        paths[name] = save_figure_atomic(out / f"{name}.png", fig)
+        plt.close(fig)
+    return paths
+
+
+def print_summary(comparison: Comparison, config: dict, stream=None) -> None:
+    from latentga.comparison.config import _validated_run
+
+    stream = stream or sys.stdout
+    run = _validated_run(config)
+    print(summary_markdown(comparison.summary, config["heldout"], int(run["simulator"]["n_fires"])),
+          file=stream, flush=True)

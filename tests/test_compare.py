@@ -1,0 +1,161 @@
+"""benchmarks/compare.py: config validation, the --quick run end to end, fairness, determinism."""
+
+import importlib.util
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from latentga.comparison import (BASELINES, build_tasks, load_compare_config, method_budget, run_comparison,
+                                 run_task, variant_config)
+from latentga.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "configs" / "compare.yaml"
+VARIANTS = ["vanilla", "vae", "ccvae", "ccvae_cg", "ccvae_gd"]
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location("compare_script", ROOT / "benchmarks" / "compare.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    """The real ``--quick`` run (serial, builtin map), written to a temporary folder."""
+    out = tmp_path_factory.mktemp("compare")
+    cache = out / "cache"
+    argv = ["--quick", "--quiet", "--out", str(out / "res"), "--set", f"run.output.cache_dir={cache}"]
+    assert _script().main(argv) == 0
+    config = load_compare_config(CONFIG, quick=True, overrides=[f"run.output.cache_dir={cache}"])
+    return config, out / "res"
+
+
+def test_default_config_has_the_five_variants_and_all_baselines():
+    config = load_compare_config(CONFIG)
+    assert list(config["variants"]) == VARIANTS
+    assert all(config["baselines"][b] for b in BASELINES)
+    assert config["seeds"] == list(range(8)) and config["heldout"]["n_fires"] == 1000
+    runs = {m: variant_config(config, m, 3) for m in VARIANTS}
+    assert {r["ga"]["population"] for r in runs.values()} == {100}
+    assert {r["ga"]["generations"] for r in runs.values()} == {20}
+    assert len({str(r["simulator"]) for r in runs.values()}) == 1  # the same search fires
+    assert runs["vae"]["model"]["kind"] == "vae" and runs["ccvae_gd"]["model"]["kind"] == "ccvae"
+    assert runs["ccvae_gd"]["operators"]["mutate"]["name"] == "mut_ccvae_gradient"
+    assert all(r["seed"] == 3 for r in runs.values())
+    assert method_budget(config) == {"calls": 2100, "fires": 105000, "n_fires": 50}
+
+
+@pytest.mark.parametrize("overrides, match", [
+    ({"colours": 1}, "unknown comparison config key 'colours'"),
+    ({"seeds": []}, "seeds"),
+    ({"seeds": [0, 0]}, "seeds"),
+    ({"baselines": {"simulated_annealing": True}}, "unknown baseline 'simulated_annealing'"),
+    ({"heldout": {"seed": 123}}, "held-out fires must differ"),
+    ({"heldout": {"n_fires": 0}}, "heldout.n_fires"),
+    ({"variants": {"vae": {"operators": {"mutate": {"name": "mut_wiggle"}}}}}, "variant 'vae'.*mut_wiggle"),
+    ({"run": {"ga": {"populaton": 5}}}, "populaton"),
+])
+def test_bad_config_is_one_clear_error(overrides, match):
+    with pytest.raises(ConfigError, match=match):
+        load_compare_config(CONFIG, overrides=overrides)
+
+
+def test_missing_config_file_names_the_fix(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_compare_config(tmp_path / "nope.yaml")
+    assert _script().main([str(tmp_path / "nope.yaml"), "--quiet"]) == 2
+
+
+def test_variant_switching_operator_drops_the_old_params():
+    """A variant naming another operator than the shared ``run`` section does not inherit its params."""
+    config = load_compare_config(CONFIG, overrides={
+        "run": {"operators": {"mate": {"name": "cx_uniform", "params": {"indpb": 0.3}}}},
+        "variants": {"two_point": {"operators": {"mate": {"name": "cx_two_point"}}},
+                     "uniform": {"operators": {"mate": {"params": {"indpb": 0.2}}}}}})
+    assert variant_config(config, "two_point", 0)["operators"]["mate"] == {"name": "cx_two_point", "params": {}}
+    assert variant_config(config, "uniform", 0)["operators"]["mate"] == {"name": "cx_uniform",
+                                                                        "params": {"indpb": 0.2}}
+
+
+def test_quick_run_writes_every_output(quick):
+    config, out = quick
+    for name in ("tidy.csv", "summary.csv", "summary.md", "best_layouts.npz", "config.yaml",
+                 "convergence.png", "heldout_vs_cost.png", "best_layouts.png"):
+        assert (out / name).stat().st_size > 0, name
+    tidy = pd.read_csv(out / "tidy.csv")
+    assert {"method", "seed", "generation", "evaluations", "best", "mean", "std"} <= set(tidy.columns)
+    summary = pd.read_csv(out / "summary.csv")
+    assert set(summary["method"]) == set(VARIANTS) | set(BASELINES)
+    assert summary["heldout_mean"].between(0, 1).all()
+    assert list(summary["heldout_mean"]) == sorted(summary["heldout_mean"], reverse=True)
+    ga = tidy[tidy["kind"] == "ga"]
+    gens = config["run"]["ga"]["generations"]
+    assert ga.groupby(["method", "seed"]).size().eq(gens + 1).all()
+    # best so far never decreases; evaluations (unique simulator calls) never decrease
+    for _, run in ga.groupby(["method", "seed"]):
+        assert run["best"].is_monotonic_increasing and run["evaluations"].is_monotonic_increasing
+    layouts = np.load(out / "best_layouts.npz")
+    assert all(int(layouts[m].sum()) == 20 for m in layouts.files)
+
+
+def test_every_variant_starts_from_the_same_population(quick):
+    _, out = quick
+    tidy = pd.read_csv(out / "tidy.csv")
+    gen0 = tidy[(tidy["kind"] == "ga") & (tidy["generation"] == 0)]
+    for _, rows in gen0.groupby("seed"):
+        assert rows["best"].nunique() == 1 and rows["mean"].nunique() == 1 and rows["std"].nunique() == 1
+    assert gen0.groupby("seed")["mean"].first().nunique() > 1  # but seeds differ
+
+
+def test_summary_heldout_matches_a_fresh_rescoring(quick):
+    """The headline number is the final layout re-scored on the held-out fires, not search fitness."""
+    from latentga.comparison.config import _validated_run
+    from latentga.comparison.tasks import heldout_simulator
+
+    config, out = quick
+    summary = pd.read_csv(out / "summary.csv").set_index("method")
+    layouts = np.load(out / "best_layouts.npz")
+    held = heldout_simulator(_validated_run(config), config["heldout"])
+    for method in ("vanilla", "dpv"):
+        assert summary.loc[method, "best_heldout"] == pytest.approx(float(held.evaluate(layouts[method][None])[0]))
+
+
+def test_same_numbers_in_a_two_worker_pool(quick):
+    """Task results do not depend on the process (or the number of workers) that runs them."""
+    config, out = quick
+    config = {**config, "seeds": [1], "baselines": {**config["baselines"], "dpv_greedy": False,
+                                                    "best_line": False, "burn_probability": False}}
+    tasks = [t for t in build_tasks(config) if t.method in ("vanilla", "ccvae_gd", "random_search")]
+    serial = [run_task(t) for t in tasks]
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pooled = list(pool.map(run_task, tasks))
+    for a, b in zip(serial, pooled):
+        assert (a.method, a.seed) == (b.method, b.seed)
+        pd.testing.assert_frame_equal(a.trace, b.trace)
+        assert np.array_equal(a.layout, b.layout)
+    # and the same as the quick run's own rows for seed 1
+    tidy = pd.read_csv(out / "tidy.csv")
+    ccvae_gd = tidy[(tidy["method"] == "ccvae_gd") & (tidy["seed"] == 1)].reset_index(drop=True)
+    got = serial[[t.method for t in tasks].index("ccvae_gd")].trace
+    assert np.allclose(ccvae_gd["best"], got["best"]) and np.allclose(ccvae_gd["heldout"], got["heldout"])
+
+
+def test_run_comparison_accepts_any_map(quick):
+    config, _ = quick
+    small = {**config, "seeds": [0], "variants": {"vanilla": config["variants"]["vanilla"]},
+             "baselines": {b: b == "best_line" for b in BASELINES}}
+    calls = []
+
+    def recording_map(func, tasks):
+        tasks = list(tasks)
+        calls.append(len(tasks))
+        return map(func, tasks)
+
+    comp = run_comparison(small, map_fn=recording_map, progress=False)
+    assert calls == [2] and list(comp.summary["method"]) in (["vanilla", "best_line"], ["best_line", "vanilla"])
