@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from latentga.baselines.local_search import local_search
 from latentga.errors import ConfigError, LayoutError
 from latentga.layouts import random_layouts
-from latentga.simulator import FireSimulator
+from latentga.simulator import FireSimulator, default_landscape
+from latentga.simulator.landscape import NON_FUEL
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +67,21 @@ def test_bad_arguments_are_clear_errors(sim):
         local_search(sim, 5, 1000, rng, strategy="steepest")
     with pytest.raises(ConfigError, match="perturbation"):
         local_search(sim, 5, 1000, rng, perturbation=-1)
+    with pytest.raises(ConfigError, match="at least one firebreak"):
+        local_search(sim, 0, 1000, rng)
     with pytest.raises(ConfigError, match="at least one full evaluation"):
         local_search(sim, 5, 10, rng)
     with pytest.raises(LayoutError, match="budget"):
         local_search(sim, 5, 1000, rng, start=np.zeros(sim.shape, bool))
+
+
+def test_stops_even_when_moves_cost_no_fires():
+    # the ignition block is non-fuel: no fire ever happens, so no move re-runs a fire; the
+    # search must still end (layouts scored are capped by the budget too)
+    land = default_landscape()
+    types = np.array(land.fuel_types, dtype=object)
+    block = FireSimulator(land, n_fires=1).scenarios.candidates
+    types.reshape(-1)[block] = NON_FUEL
+    sim = FireSimulator(dataclasses.replace(land, name="no ignition", fuel_types=types.astype(str)), n_fires=2)
+    res = local_search(sim, 3, 300, np.random.default_rng(0))
+    assert res.fitness == 1.0 and res.fires == 2 and res.calls == 300

@@ -49,7 +49,7 @@ class _Search:
             self.rows.append((self.calls, self.fires, rec.fitness))
 
     def full(self, layout: np.ndarray) -> FireRecord:
-        if self.fires + self.n_fires > self.budget:
+        if self.fires + self.n_fires > self.budget or self.calls >= self.budget:
             raise _BudgetSpent
         rec = self.delta.record(layout[None])[0]
         self.calls += 1
@@ -58,8 +58,9 @@ class _Search:
         return rec
 
     def move(self, child: np.ndarray, parent: FireRecord) -> FireRecord:
-        # stop while a worst-case move (all N fires re-run) still fits the budget
-        if self.fires + self.n_fires > self.budget:
+        # stop while a worst-case move (all N fires re-run) still fits the budget; moves that
+        # re-run no fire cost nothing, so the layouts scored are capped by the budget too
+        if self.fires + self.n_fires > self.budget or self.calls >= self.budget:
             raise _BudgetSpent
         _, rec, fires = self.delta.evaluate(child, parent)
         self.calls += 1
@@ -119,7 +120,8 @@ def local_search(simulator, k: int, budget: int, rng: np.random.Generator, *, st
         simulator: a built-in :class:`~latentga.simulator.FireSimulator` (search fires).
         k: firebreak budget (every layout visited has exactly k firebreaks).
         budget: fires simulated, delta evaluation counted as the fires actually re-run
-            (the first full evaluation costs N). The search never exceeds it.
+            (the first full evaluation costs N). The search never exceeds it (nor scores more
+            layouts than ``budget``, which only matters where moves re-run no fire at all).
         rng: the only source of randomness (start layout, move order, kicks).
         start: the starting layout ([H, W], exactly k firebreaks); None = random among burnable cells.
         strategy: ``"first"`` (take the first improving move in a random order) or ``"best"``
@@ -139,6 +141,8 @@ def local_search(simulator, k: int, budget: int, rng: np.random.Generator, *, st
     if not isinstance(budget, (int, np.integer)) or budget < simulator.n_fires:
         raise ConfigError(f"local search budget is counted in fires simulated and must be at least one full "
                           f"evaluation ({simulator.n_fires} fires), got {budget!r}")
+    if not isinstance(k, (int, np.integer)) or k < 1:
+        raise ConfigError(f"local search needs at least one firebreak to move, got k = {k!r}")
     search = _Search(simulator, int(budget), rng)
     shape = tuple(simulator.shape)
     allowed = np.asarray(simulator.tables.burnable, bool).reshape(-1)
