@@ -14,21 +14,20 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from latentga.errors import LatentGAError  # noqa: E402
 from latentga.io import save_csv_atomic  # noqa: E402
 from latentga.layouts import random_layouts  # noqa: E402
 from latentga.simulator import FireSimulator, load_landscape  # noqa: E402
+from latentga.simulator.cell2fire_backend import Cell2FireBinarySimulator, find_cell2fire_binary  # noqa: E402
 
 __all__ = ["shared_dir", "find_binary", "run_cell2fire", "standard_layouts", "compare", "main"]
 
@@ -43,46 +42,26 @@ def shared_dir() -> Path | None:
 
 
 def find_binary() -> tuple[Path | None, str]:
-    """``(path, "")`` of a Cell2Fire binary that runs, or ``(None, why not)``."""
+    """``(path, "")`` of a Cell2Fire binary that runs, or ``(None, why not)``.
+
+    ``$CELL2FIRE_BINARY``, else ``shared/bin/Cell2Fire``, else ``Cell2Fire`` on PATH.
+    """
     shared = shared_dir()
-    path = Path(os.environ.get("CELL2FIRE_BINARY") or (shared / "bin" / "Cell2Fire" if shared else ""))
-    if not str(path) or not path.is_file():
-        return None, "no Cell2Fire binary (set CELL2FIRE_BINARY or provide shared/bin/Cell2Fire)"
+    path = os.environ.get("CELL2FIRE_BINARY") or (shared / "bin" / "Cell2Fire" if shared else None)
     try:
-        subprocess.run([str(path), "--help"], capture_output=True, timeout=30)
-    except (OSError, subprocess.SubprocessError) as exc:
-        return None, f"the Cell2Fire binary does not run here: {exc}"
-    return path, ""
+        binary = find_cell2fire_binary(path)
+        subprocess.run([str(binary), "--help"], capture_output=True, timeout=30)
+    except (LatentGAError, OSError, subprocess.SubprocessError) as exc:
+        return None, f"no usable Cell2Fire binary: {exc}"
+    return binary, ""
 
 
-def run_cell2fire(binary, instance, layout: np.ndarray | None, n_fires: int, seed: int = 123,
-                  ros_cv: float = 0.0, n_weathers: int = 358, ignition_radius: int = 4) -> np.ndarray:
-    """Final grids of the real binary: bool [N, H, W] (True = burned), one temp copy per call."""
-    with tempfile.TemporaryDirectory(prefix="c2f_") as tmp:
-        inst = Path(tmp) / "inst"
-        shutil.copytree(instance, inst)
-        for p in [inst, *inst.rglob("*")]:
-            p.chmod(0o755 if p.is_dir() else 0o644)
-        out = Path(tmp) / "out"
-        cmd = [str(binary), "--input-instance-folder", f"{inst}/", "--output-folder", f"{out}/",
-               "--sim-years", "1", "--nsims", str(n_fires), "--Fire-Period-Length", "1.0",
-               "--ROS-CV", str(ros_cv), "--seed", str(seed), "--weather", "random",
-               "--nweathers", str(n_weathers), "--ignitions", "--IgnitionRad", str(ignition_radius),
-               "--sim", "C", "--final-grid"]
-        if layout is not None and np.any(layout):
-            fb = Path(tmp) / "fb.csv"
-            ids = np.flatnonzero(np.asarray(layout).ravel()) + 1
-            fb.write_text("Year Number,Cell Numbers\n1," + ",".join(map(str, ids)) + "\n")
-            cmd += ["--FirebreakCells", str(fb)]
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        shape = load_landscape(instance).shape
-        grids = np.zeros((n_fires, *shape), dtype=bool)
-        for k in range(n_fires):
-            files = sorted((out / "Grids" / f"Grids{k + 1}").glob("ForestGrid*.csv"),
-                           key=lambda p: int(p.stem[len("ForestGrid"):]))
-            if files:
-                grids[k] = np.loadtxt(files[-1], delimiter=",", ndmin=2) == 1
-        return grids
+def run_cell2fire(binary, instance, layouts, n_fires: int, seed: int = 123, ros_cv: float = 0.0,
+                  workers: int = 2) -> np.ndarray:
+    """Final grids of the real binary (reference command): bool [B, N, H, W], True = burned."""
+    real = Cell2FireBinarySimulator(binary, landscape=instance, n_fires=n_fires, seed=seed, ros_cv=ros_cv,
+                                    workers=workers)
+    return real.burned(layouts)
 
 
 def standard_layouts(shape=(20, 20), n_random: int = 3, seed: int = 0) -> dict[str, np.ndarray]:
@@ -108,10 +87,9 @@ def compare(binary, instance, layouts: dict[str, np.ndarray], n_fires: int, seed
     """One row per layout: identical-grid share and both mean burned fractions."""
     sim = FireSimulator(load_landscape(instance), n_fires=n_fires, seed=seed, ros_cv=ros_cv)
     names = list(layouts)
-    ours = sim.burned(np.stack([layouts[k] for k in names]))
-    with ThreadPoolExecutor(workers) as pool:
-        theirs = list(pool.map(lambda k: run_cell2fire(binary, instance, layouts[k], n_fires, seed, ros_cv,
-                                                       sim.n_weathers, sim.ignition_radius), names))
+    stack = np.stack([layouts[k] for k in names])
+    ours = sim.burned(stack)
+    theirs = run_cell2fire(binary, instance, stack, n_fires, seed, ros_cv, workers)
     rows = []
     for i, name in enumerate(names):
         same = (ours[i] == theirs[i]).all(axis=(1, 2))
@@ -157,10 +135,8 @@ def main(argv=None) -> int:
         lays = random_layouts(args.spearman_layouts, layouts["none"].shape, 20, np.random.default_rng(1))
         sim = FireSimulator(load_landscape(instance), n_fires=args.spearman_fires, seed=args.seed)
         ours = sim.evaluate(lays)
-        with ThreadPoolExecutor(args.workers) as pool:
-            theirs = np.array(list(pool.map(
-                lambda lay: 1.0 - run_cell2fire(binary, instance, lay, args.spearman_fires, args.seed).mean(),
-                lays)))
+        theirs = 1.0 - run_cell2fire(binary, instance, lays, args.spearman_fires, args.seed,
+                                     workers=args.workers).mean(axis=(1, 2, 3))
         rho = spearmanr(ours, theirs).statistic
         print(f"Spearman rank correlation of fitness over {len(lays)} random 20-firebreak layouts "
               f"({args.spearman_fires} fires): {rho:.6f}; max |difference| {np.abs(ours - theirs).max():.2e}")

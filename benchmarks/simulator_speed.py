@@ -84,7 +84,7 @@ def main(argv=None) -> int:
         return 0
     inst = shared_dir() / "reference" / "Sub20x20"
     t0, c0 = time.perf_counter(), os.times()
-    run_cell2fire(binary, inst, one[0], args.binary_fires)
+    run_cell2fire(binary, inst, one, args.binary_fires, workers=1)
     dt, c1 = time.perf_counter() - t0, os.times()
     cpu = (c1.children_user + c1.children_system) - (c0.children_user + c0.children_system)
     rate_bin = (args.binary_fires / dt, args.binary_fires / max(cpu, 1e-9))
