@@ -252,7 +252,6 @@ def load_landscape(path=None) -> Landscape:
     return _load_folder(str(Path(path).resolve()))
 
 
-@lru_cache(maxsize=8)
 def _load_folder(folder_str: str) -> Landscape:
     folder = Path(folder_str)
     if not folder.is_dir():
