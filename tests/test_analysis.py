@@ -97,6 +97,14 @@ def test_pca_keeps_the_main_axis_and_umap_is_optional():
             reduce_2d(x, seed=0, method="umap")
 
 
+def test_umap_map_is_seeded():
+    pytest.importorskip("umap", reason="umap-learn (the optional `umap` extra) is not installed")
+    x = np.random.default_rng(4).standard_normal((60, 5))
+    a, method = reduce_2d(x, seed=3, method="umap")
+    assert method == "umap" and a.shape == (60, 2)
+    np.testing.assert_array_equal(a, reduce_2d(x, seed=3, method="auto")[0])
+
+
 def test_gains_stop():
     assert gains_stop(np.array([0.5, 0.6, 0.7, 0.69, 0.7])) == (2, 2)
     assert gains_stop(np.array([0.5, 0.59, 0.6, 0.6])) == (2, 1)
@@ -162,9 +170,11 @@ def test_embeddings(ccvae, vae, dataset, tmp_path):
     pd.testing.assert_frame_equal(res.scores, again.scores)
 
     files = res.save(tmp_path)
-    assert {f.name for f in files} == {"embeddings.csv", "embeddings_r2.csv", "embeddings.png"}
+    assert {f.name for f in files} == {"embeddings.csv.gz", "embeddings_r2.csv", "embeddings.png"}
     assert _is_png(tmp_path / "embeddings.png")
     assert len(pd.read_csv(tmp_path / "embeddings_r2.csv")) == 4
+    back = pd.read_csv(tmp_path / "embeddings.csv.gz")
+    pd.testing.assert_frame_equal(back, res.points, check_exact=False, rtol=1e-5, atol=1e-6)
 
 
 # -- 3. conditional generation --------------------------------------------------------------------
@@ -229,7 +239,7 @@ def test_interventions(ccvae, dataset, simulator, tmp_path):
         assert stops.loc[method, "best_step"] == best and stops.loc[method, "plateau_step"] == plateau
 
     files = res.save(tmp_path)
-    assert {f.name for f in files} == {"interventions.csv", "interventions_layouts.csv",
+    assert {f.name for f in files} == {"interventions.csv", "interventions_layouts.csv.gz",
                                        "interventions_summary.csv", "interventions.png"}
     assert _is_png(tmp_path / "interventions.png")
 

@@ -26,7 +26,8 @@ __all__ = ["EmbeddingResult", "run_embeddings", "plot_embeddings"]
 
 @dataclass
 class EmbeddingResult:
-    """``points``: one row per (model, part, layout) with 2-D coordinates; ``scores``: R^2 per part."""
+    """``points``: one row per (model, part, layout) with 2-D coordinates (saved gzipped);
+    ``scores``: R^2 per part."""
 
     points: pd.DataFrame
     scores: pd.DataFrame
@@ -35,7 +36,7 @@ class EmbeddingResult:
 
     def save(self, out_dir: str | os.PathLike) -> list[Path]:
         out = Path(out_dir)
-        return [save_table(out / "embeddings.csv", self.points),
+        return [save_table(out / "embeddings.csv.gz", self.points),
                 save_table(out / "embeddings_r2.csv", self.scores),
                 plot_embeddings(self, out / "embeddings.png")]
 
@@ -85,7 +86,7 @@ def run_embeddings(models: dict, dataset, seed: int, max_points: int = 3000, red
 def plot_embeddings(result: EmbeddingResult, path: str | os.PathLike) -> Path:
     """One 2-D map per (model, part), coloured by simulated fitness, R^2 in each title."""
     keys = list(result.scores[["model", "part"]].itertuples(index=False, name=None))
-    fig = new_figure(3.6 * len(keys) + 0.8, 3.7, constrained=True)
+    fig = new_figure(3.1 * len(keys) + 0.8, 3.3, constrained=True)
     axes = fig.subplots(1, len(keys), squeeze=False)[0]
     pts = result.points
     lo, hi = np.percentile(pts["fitness"], [1, 99]) if len(pts) else (0, 1)
@@ -93,7 +94,7 @@ def plot_embeddings(result: EmbeddingResult, path: str | os.PathLike) -> Path:
     for ax, (label, part), score in zip(axes, keys, result.scores.itertuples()):
         sel = pts[(pts["model"] == label) & (pts["part"] == part)].sort_values("fitness")
         scatter = ax.scatter(sel["x"], sel["y"], c=sel["fitness"], cmap=FITNESS_CMAP, vmin=lo, vmax=hi,
-                             s=4, linewidths=0)
+                             s=3, linewidths=0)
         ax.set_title(f"{label.upper()} {part} ({score.dims} dims)\nlinear probe R$^2$ = {score.r2_linear_cv:.2f}",
                      fontsize=9)
         ax.set_xticks([])
@@ -102,4 +103,4 @@ def plot_embeddings(result: EmbeddingResult, path: str | os.PathLike) -> Path:
         ax.set_ylabel(f"{score.method.upper()} 2", fontsize=8)
     if scatter is not None:
         fig.colorbar(scatter, ax=list(axes), label="simulated fitness (dataset labels)", fraction=0.02, pad=0.01)
-    return save_figure(fig, path)
+    return save_figure(fig, path, dpi=80)  # thousands of points: keep the committed PNG small

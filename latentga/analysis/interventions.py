@@ -38,7 +38,8 @@ PLATEAU_SHARE = 0.9
 
 @dataclass
 class InterventionResult:
-    """``steps``: per (method, iteration) means; ``per_layout``: per (method, iteration, layout)."""
+    """``steps``: per (method, step) means; ``per_layout``: per (method, step, layout), saved gzipped;
+    ``stops``: where the gains stop, per method."""
 
     steps: pd.DataFrame
     per_layout: pd.DataFrame
@@ -48,7 +49,7 @@ class InterventionResult:
     def save(self, out_dir: str | os.PathLike) -> list[Path]:
         out = Path(out_dir)
         return [save_table(out / "interventions.csv", self.steps),
-                save_table(out / "interventions_layouts.csv", self.per_layout),
+                save_table(out / "interventions_layouts.csv.gz", self.per_layout),
                 save_table(out / "interventions_summary.csv", self.stops),
                 plot_interventions(self, out / "interventions.png")]
 

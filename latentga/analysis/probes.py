@@ -34,11 +34,12 @@ def pca_2d(x: np.ndarray) -> np.ndarray:
 
 
 def umap_available() -> bool:
+    """Whether ``umap-learn`` is importable (a stray ``umap`` folder without it does not count)."""
     try:
-        import umap  # noqa: F401
+        import umap
     except ImportError:
         return False
-    return True
+    return hasattr(umap, "UMAP")
 
 
 def reduce_2d(x: np.ndarray, seed: int, method: str = "auto") -> tuple[np.ndarray, str]:
@@ -50,10 +51,14 @@ def reduce_2d(x: np.ndarray, seed: int, method: str = "auto") -> tuple[np.ndarra
                           "`pip install latentga[umap]` (or umap-learn), or use --reduction pca")
     x = np.asarray(x, np.float64)
     if method != "pca" and umap_available() and len(x) > 10 and x.shape[1] > 2:
+        import warnings
+
         import umap
 
-        reducer = umap.UMAP(n_components=2, n_neighbors=min(15, len(x) - 1), random_state=int(seed))
-        return np.asarray(reducer.fit_transform(x), np.float64), "umap"
+        reducer = umap.UMAP(n_components=2, n_neighbors=min(15, len(x) - 1), random_state=int(seed), n_jobs=1)
+        with warnings.catch_warnings():  # "n_jobs overridden by setting random_state": we want the seed
+            warnings.filterwarnings("ignore", message=".*n_jobs value.*", category=UserWarning)
+            return np.asarray(reducer.fit_transform(x), np.float64), "umap"
     return pca_2d(x), "pca"
 
 
