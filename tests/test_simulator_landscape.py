@@ -53,8 +53,8 @@ def test_bad_input_is_one_clear_landscape_error(folder, breakage, message):
 def test_missing_folder_and_unsupported_fuel_type(tmp_path):
     with pytest.raises(LandscapeError, match="does not exist"):
         load_landscape(tmp_path / "nowhere")
-    lookup = "grid_value,fuel_type\n2,C-2\n40,M-1\n"
+    lookup = "grid_value,fuel_type\n2,C-2\n40,X-9\n"  # a type no FBP table has
     f = write_instance(tmp_path / "m1", np.array([[2, 40], [2, 2]]), uniform_weather(), ignition=0, lookup=lookup)
     land = load_landscape(f)  # the folder reads fine...
-    with pytest.raises(LandscapeError, match="M1"):  # ...but the simulator says what it cannot model
+    with pytest.raises(LandscapeError, match="X9"):  # ...but the simulator says what it cannot model
         FireSimulator(land, n_fires=2).evaluate(np.zeros((2, 2)))
