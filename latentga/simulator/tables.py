@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from latentga.errors import LandscapeError
-from latentga.simulator.fbp import FUEL_TYPES, NEIGHBOUR_BEARINGS, ellipse_rate, fbp_rates
+from latentga.simulator.fbp import NEIGHBOUR_BEARINGS, ellipse_rate, fbp_rates, resolve_fuel_type
 from latentga.simulator.landscape import NON_FUEL, Landscape
 
 __all__ = ["RateTables", "rate_tables", "neighbours"]
@@ -46,12 +46,12 @@ def _build(landscape: Landscape) -> RateTables:
     h, w = landscape.shape
     n = h * w
     types = np.asarray(landscape.fuel_types).ravel()
-    unknown = sorted(set(types.tolist()) - set(FUEL_TYPES) - {NON_FUEL})
-    if unknown:
-        raise LandscapeError(
-            f"landscape {landscape.name} uses fuel type(s) {', '.join(unknown)}, which the built-in "
-            f"simulator does not model yet (supported: {', '.join(FUEL_TYPES)}); map those grid codes "
-            "to a supported type or to non-fuel in fbp_lookup_table.csv")
+    fuels = {}
+    for name in sorted(set(types.tolist()) - {NON_FUEL}):
+        try:
+            fuels[name] = resolve_fuel_type(name)
+        except LandscapeError as exc:
+            raise LandscapeError(f"landscape {landscape.name}: {exc}") from None
     nrows = np.array([len(wx) for wx in landscape.weathers], dtype=np.int64)
     if nrows.min() < 1:
         raise LandscapeError(f"landscape {landscape.name}: a weather file has no rows")
@@ -65,9 +65,10 @@ def _build(landscape: Landscape) -> RateTables:
     saz = np.asarray(landscape.aspect, dtype=np.float64).ravel()[None, None, :]
     hros = np.zeros((len(wx), max_rows, n), dtype=np.float32)
     fros = np.zeros_like(hros)
-    for code in set(types.tolist()) - {NON_FUEL}:
-        cells = np.flatnonzero(types == code)
-        r = fbp_rates(FUEL_TYPES[code], ws, wd, ffmc, bui, ps[..., cells], saz[..., cells])
+    for name, fuel in fuels.items():
+        cells = np.flatnonzero(types == name)
+        # Inputs without a raster (PC, PDF, curing, FMC) take C2F-W's defaults (see fbp).
+        r = fbp_rates(fuel, ws, wd, ffmc, bui, ps[..., cells], saz[..., cells])
         # C2F-W's FBP code works in float: its head and flank rates are float32 values.
         hros[..., cells] = r.hros.astype(np.float32)
         fros[..., cells] = r.fros.astype(np.float32)
