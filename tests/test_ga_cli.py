@@ -30,9 +30,13 @@ def test_vanilla_run_writes_the_results_folder_and_trains_nothing(tmp_path, caps
     text = capsys.readouterr().out
     assert "gen   2/2" in text and "best fitness" in text
 
-    # a finished run continues with more generations from its checkpoint
-    assert main(args + ["--resume", "--set", "ga.generations=3"]) == 0
+    # a finished run continues with more generations from its checkpoint and its own config.yaml
+    assert main(["run", "--resume", "--out", str(out), "--set", "ga.generations=3"]) == 0
     assert list(pd.read_csv(out / "logbook.csv")["gen"]) == [0, 1, 2, 3]
+    assert load_config(out / "config.yaml")["ga"]["generations"] == 3
+    # resuming with another config is refused and leaves the folder's config alone
+    assert main(args + ["--resume", "--set", "ga.population=10"]) == 2
+    assert load_config(out / "config.yaml")["ga"]["population"] == 8
 
 
 def test_ccvae_gd_run_builds_dataset_and_model_through_the_pipeline(tmp_path):

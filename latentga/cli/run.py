@@ -20,7 +20,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     p.add_argument("config", nargs="?", help="run config YAML (see configs/); default: built-in")
     p.add_argument("--resume", action="store_true",
-                   help="continue the run from its checkpoint.pkl (same result as an uninterrupted run)")
+                   help="continue the run from its checkpoint.pkl (same result as an uninterrupted "
+                   "run); with --out DIR and no CONFIG, the config saved in DIR is used")
     p.add_argument("--out", type=Path, help="results folder of this run (default: output.dir/name)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value, e.g. --set ga.generations=5 (repeatable)")
@@ -42,7 +43,10 @@ def main(args) -> int:
     from latentga.io import save_yaml_atomic
     from latentga.pipeline import ensure_dataset, ensure_model, make_simulator
 
-    config = load_config(args.config, overrides=args.overrides)
+    source = args.config
+    if source is None and args.resume and args.out is not None and (args.out / "config.yaml").is_file():
+        source = args.out / "config.yaml"  # continue a run from its own folder: --resume --out DIR
+    config = load_config(source, overrides=args.overrides)
     if args.threads < 0:
         raise ConfigError(f"--threads must be 0 (torch's default) or more, got {args.threads}")
     if args.threads and operators_need_model(config):
@@ -58,7 +62,8 @@ def main(args) -> int:
         dataset = ensure_dataset(config, progress=progress, workers=args.workers)
     if need_model:
         model = ensure_model(config, dataset=dataset, progress=progress)
-    save_yaml_atomic(Path(out_dir) / "config.yaml", config)
+    if not args.resume:  # a resumed run keeps its config.yaml until its checkpoint is accepted
+        save_yaml_atomic(Path(out_dir) / "config.yaml", config)
     if progress:
         ops = config["operators"]
         print(f"run {config['name']}: {ops['mate']['name']} + {ops['mutate']['name']} + "

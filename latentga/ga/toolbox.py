@@ -3,7 +3,7 @@
 The toolbox holds the population initializer, the batched fitness evaluation, the three
 operators (with the budget ``k``, the random generator and the model filled in where the
 operator declares them) and ``map``: the builtin ``map``, or ``scoop.futures.map`` when the run
-was started under SCOOP (``python -m scoop -m latentga run ...``). Evaluation tasks are chunks
+was started under SCOOP (``python -m scoop -n 2 latentga/__main__.py run ...``). Evaluation tasks are chunks
 of layouts, so SCOOP's per-task cost is paid per chunk, not per individual.
 """
 
