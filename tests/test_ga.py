@@ -188,3 +188,15 @@ def test_toolbox_evaluation_pickles_for_scoop_and_matches_the_simulator(sim):
 def test_latent_operator_without_a_model_is_a_config_error(sim):
     with pytest.raises(ConfigError, match="needs a trained model"):
         build_toolbox(config(mutate="mut_ccvae_gradient"), sim, rng=np.random.default_rng(0))
+
+
+def test_without_out_dir_nothing_is_written_and_the_hook_sees_every_generation(sim, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    seen = []
+    _, log, _ = run_ga(config(), sim, out_dir=None, progress=False,
+                       on_generation=lambda gen, pop, hof: seen.append((gen, hof[0].fitness.values[0])))
+    assert [g for g, _ in seen] == [0, 1, 2, 3]
+    assert [b for _, b in seen] == [e["best_so_far"] for e in log]
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(CheckpointError):
+        run_ga(config(), sim, out_dir=None, resume=True, progress=False)

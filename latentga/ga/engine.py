@@ -6,10 +6,12 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 from deap import tools
 
+from latentga.errors import CheckpointError
 from latentga.ga import checkpoint as ckpt
 from latentga.ga.loop import evaluate_invalid, new_logbook, record, run_generations
 from latentga.ga.toolbox import build_toolbox
@@ -32,16 +34,21 @@ def _fires_per_call(simulator, config: dict) -> int:
     return int(settings.get("n_fires", config["simulator"]["n_fires"]))
 
 
-def run_ga(config: dict, simulator, model=None, out_dir: str | os.PathLike = ".", resume: bool = False,
-           progress: bool = True, dataset=None) -> tuple[list, tools.Logbook, tools.HallOfFame]:
+def run_ga(config: dict, simulator, model=None, out_dir: str | os.PathLike | None = ".",
+           resume: bool = False, progress: bool = True, dataset=None,
+           on_generation: Callable[[int, list, tools.HallOfFame], None] | None = None,
+           ) -> tuple[list, tools.Logbook, tools.HallOfFame]:
     """Run (or, with ``resume``, continue) the GA of ``config``; returns (population, logbook, hof).
 
-    ``out_dir/checkpoint.pkl`` is rewritten atomically after every generation. A resumed run
-    ends with the same population, logbook (except timings) and hall of fame as an
-    uninterrupted one. ``dataset`` is needed only for ``ga.init: dataset | dataset_best``.
+    ``out_dir/checkpoint.pkl`` is rewritten atomically after every generation (``out_dir=None``:
+    no checkpoints, e.g. for many short runs in a comparison). A resumed run ends with the same
+    population, logbook (except timings) and hall of fame as an uninterrupted one. ``dataset``
+    is needed only for ``ga.init: dataset | dataset_best``. ``on_generation(gen, population,
+    hof)`` is called after every generation, including generation 0.
     """
-    out_dir = Path(out_dir)
-    path = out_dir / CHECKPOINT_NAME
+    if out_dir is None and resume:
+        raise CheckpointError("resume needs the folder of the run's checkpoint; give out_dir")
+    path = Path(out_dir) / CHECKPOINT_NAME if out_dir is not None else None
     ga = config["ga"]
     ngen = int(ga["generations"])
     rng = np.random.default_rng(int(config["seed"]))
@@ -50,8 +57,11 @@ def run_ga(config: dict, simulator, model=None, out_dir: str | os.PathLike = "."
     show = (lambda entry: print_progress(entry, ngen)) if progress else None
 
     def save(gen: int, population: list) -> None:
-        ckpt.save_checkpoint(path, config=config, generation=gen, population=population, hof=hof,
-                             logbook=logbook, cache=cache, rng=rng)
+        if path is not None:
+            ckpt.save_checkpoint(path, config=config, generation=gen, population=population, hof=hof,
+                                 logbook=logbook, cache=cache, rng=rng)
+        if on_generation is not None:
+            on_generation(gen, population, hof)
 
     if resume:
         state = ckpt.load_checkpoint(path, config)
