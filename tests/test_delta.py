@@ -103,3 +103,18 @@ def test_bad_input_is_a_clear_error():
         DeltaEvaluator(object())
     with pytest.raises(ConfigError, match="max_changed"):
         DeltaEvaluator(sim, max_changed=-1)
+
+
+def test_evaluator_pickles_and_rejects_foreign_records():
+    import pickle
+
+    sim = FireSimulator(n_fires=8, ros_cv=0.2)
+    delta = pickle.loads(pickle.dumps(DeltaEvaluator(sim, max_changed=3)))
+    assert delta.max_changed == 3 and delta.simulator.settings == sim.settings
+    layouts = random_layouts(2, sim.shape, 10, np.random.default_rng(0))
+    rec = delta.record(layouts[:1])[0]
+    fit, _, _ = delta.evaluate(layouts[1], rec)
+    assert fit == sim.evaluate(layouts[1])[0]
+    other = DeltaEvaluator(FireSimulator(n_fires=9)).record(layouts[:1])[0]
+    with pytest.raises(ConfigError, match="does not match this simulator"):
+        delta.evaluate(layouts[1], other)

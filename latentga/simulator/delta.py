@@ -51,7 +51,7 @@ from latentga.simulator import kernel
 __all__ = ["FireRecord", "DeltaEvaluator"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FireRecord:
     """One scored layout and its fires, enough to delta-evaluate its neighbours.
 
@@ -59,7 +59,8 @@ class FireRecord:
     cells), ``hubs`` (same packing) the burned cells that set some other cell alight (a
     superset after leaf removals: only ever conservative), ``times`` the period each burned
     cell started spreading (-1: not burned), ``ignition`` each fire's ignition cell (-1: no
-    fire), ``counts`` each fire's burned cells.
+    fire), ``counts`` each fire's burned cells. A record is only valid with the simulator (same
+    landscape and fires) that made it.
     """
 
     layout: np.ndarray  # bool [H, W]
@@ -263,6 +264,13 @@ class DeltaEvaluator:
         simple = getattr(simulator, "ignition_mode", "cell2fire") == "cell2fire" and sc.tries is None
         self._drawn = np.ascontiguousarray(sc.candidate, np.int64) if simple else np.empty(0, np.int64)
 
+    # Pickle only the simulator (it pickles cheaply); the tables are rebuilt on arrival.
+    def __getstate__(self):
+        return {"simulator": self.simulator, "max_changed": self.max_changed}
+
+    def __setstate__(self, state):
+        self.__init__(**state)
+
     # ------------------------------------------------------------------ running
     def _run(self, children: np.ndarray, records: list[FireRecord] | None):
         """Run flat bool ``children`` [B, n]: against ``records`` (delta) or fully (None).
@@ -276,6 +284,9 @@ class DeltaEvaluator:
             parent_times = np.zeros((b, n_f, self.n_cells), self._time_dtype)
             parent_ign = np.full((b, n_f), -2, np.int64)
             parent_counts = np.zeros((b, n_f), np.int64)
+        elif any(r.bits.shape != (n_f, nb) for r in records):
+            raise ConfigError(f"a parent record does not match this simulator ({n_f} fires on a {self.shape[0]}x"
+                              f"{self.shape[1]} grid); make records with this DeltaEvaluator's record()")
         elif b == 1:  # the local-search path: views, no copies
             r = records[0]
             parents, parent_bits, parent_hubs = r.layout.reshape(1, -1), r.bits[None], r.hubs[None]
