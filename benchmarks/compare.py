@@ -67,4 +67,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    if code:  # no SystemExit on success: SCOOP's root process would print it as a traceback
+        sys.exit(code)

@@ -51,9 +51,10 @@ def plot_convergence(tidy: pd.DataFrame):
         final = frame.groupby("seed")["best"].last()
         axes[0].axhline(final.mean(), color=colors[method], ls="--" if len(final) == 1 else ":", lw=1.2,
                         label=f"{method} (final)")
-    axes[0].legend(fontsize=7, loc="lower right", ncol=2)
     fig.suptitle("GA variants, mean +- std over seeds")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=6, fontsize=8, frameon=False)
     return fig
 
 
@@ -85,9 +86,10 @@ def plot_heldout_vs_cost(tidy: pd.DataFrame, summary: pd.DataFrame):
         ax.set_xlabel(name)
         ax.grid(alpha=0.3, which="both")
     axes[0].set_ylabel("held-out fitness (fresh fires)")
-    axes[0].legend(fontsize=7, loc="lower right", ncol=2)
     fig.suptitle("Held-out fitness of each method's best layout against its cost")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=6, fontsize=8, frameon=False)
     return fig
 
 
@@ -96,7 +98,7 @@ def plot_best_layouts(layouts: dict[str, np.ndarray], titles: dict[str, str], bu
     n = len(layouts)
     cols = min(n, 4)
     rows = int(np.ceil(n / cols))
-    fig, axes = _figure(rows, cols, figsize=(3.2 * cols, 3.4 * rows), squeeze=False)
+    fig, axes = _figure(rows, cols, figsize=(3.2 * cols, 3.3 * rows), squeeze=False, layout="constrained")
     image = None
     for ax, (method, layout) in zip(axes.ravel(), layouts.items()):
         image = ax.imshow(burn_probability[method], cmap="YlOrRd", vmin=0, vmax=1)
