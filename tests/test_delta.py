@@ -91,6 +91,9 @@ def test_unchanged_child_reruns_nothing_and_far_children_are_fully_evaluated():
     np.testing.assert_array_equal(fitness, sim.evaluate(children))
     assert 2 * sim.n_fires <= fires <= 3 * sim.n_fires
     _assert_same(records, sim, children)
+    # a per-call threshold of 0: every changed child is evaluated in full
+    _, _, fires0 = delta.evaluate_children(children[:1], [recs[1]], max_changed=0)
+    assert fires0 == sim.n_fires
 
 
 def test_bad_input_is_a_clear_error():

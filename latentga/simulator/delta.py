@@ -352,14 +352,17 @@ class DeltaEvaluator:
         fit = 1.0 - (counts[0].sum() / self.n_fires) / self.n_cells
         return fit, FireRecord(child.copy(), bits[0], hubs[0], times[0], ign[0], counts[0], fit), fires
 
-    def evaluate_children(self, children, parent_records) -> tuple[np.ndarray, list[FireRecord], int]:
+    def evaluate_children(self, children, parent_records, max_changed: int | None = -1,
+                          ) -> tuple[np.ndarray, list[FireRecord], int]:
         """Score a batch: ``(fitness float64[B], records, fires_simulated)``.
 
         ``parent_records[i]`` is the record of child i's parent, a sequence of records (the
         nearest in Hamming distance is used: crossover children) or None (full evaluation).
-        Children farther than ``max_changed`` cells from their nearest parent are fully
-        evaluated, together in one batch.
+        Children farther than ``max_changed`` cells (default: the evaluator's) from their nearest
+        parent are fully evaluated, together in one batch.
         """
+        if max_changed == -1:
+            max_changed = self.max_changed
         batch = as_layout_batch(children, self.shape, name="children")
         if len(parent_records) != len(batch):
             raise ConfigError(f"got {len(batch)} children but {len(parent_records)} parent records; "
@@ -374,7 +377,7 @@ class DeltaEvaluator:
                 continue
             dists = [int(np.count_nonzero(r.layout.reshape(-1) != flat[i])) for r in recs]
             j = int(np.argmin(dists))
-            far = self.max_changed is not None and dists[j] > self.max_changed
+            far = max_changed is not None and dists[j] > max_changed
             chosen.append(None if far else recs[j])
         records: list[FireRecord | None] = [None] * len(batch)
         fires = 0
