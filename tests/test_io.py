@@ -30,3 +30,14 @@ def test_npy_keeps_its_name(tmp_path):
     save_npy_atomic(target, np.arange(4))
     assert np.array_equal(np.load(target), np.arange(4))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["layouts.npy"]
+
+
+def test_written_files_get_ordinary_permissions(tmp_path):
+    import os
+    import stat
+
+    target = tmp_path / "shared.txt"
+    write_text_atomic(target, "x")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask
