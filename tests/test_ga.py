@@ -8,7 +8,6 @@ import pytest
 from latentga.config import load_config
 from latentga.errors import CheckpointError, ConfigError
 from latentga.ga import build_toolbox, checkpoint as ckpt, run_ga
-from latentga.ga import engine
 from latentga.layouts import layout_key
 from latentga.simulator import FireSimulator
 from operators.base import batch_operator

@@ -21,7 +21,7 @@ from latentga.errors import CheckpointError
 from latentga.ga.individual import fitness_array, individual_arrays, make_individual
 from latentga.io import write_bytes_atomic
 
-__all__ = ["CHECKPOINT_FORMAT", "config_fingerprint", "save_checkpoint", "load_checkpoint",
+__all__ = ["CHECKPOINT_FORMAT", "config_fingerprint", "save_checkpoint", "load_checkpoint", "restore_population",
            "restore_hall_of_fame"]
 
 CHECKPOINT_FORMAT = "latentga-ga-checkpoint-1"
