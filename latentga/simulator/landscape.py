@@ -252,6 +252,15 @@ def load_landscape(path=None) -> Landscape:
     return _load_folder(str(Path(path).resolve()))
 
 
+def _refuse_curing_raster(folder: Path, types: np.ndarray) -> None:
+    """C2F-W drops cur.asc's values and runs grass at 0 % curing (it never spreads); say so."""
+    grass = {str(t) for t in types.ravel().tolist() if str(t).replace("-", "")[:2].upper() == "O1"}
+    if grass and (folder / "cur.asc").exists():
+        raise LandscapeError(f"{folder} has a curing raster (cur.asc) and grass cells ({', '.join(sorted(grass))}): "
+                             "Cell2Fire (C2F-W) ignores its values and gives grass 0 % curing, so grass never "
+                             "spreads; remove cur.asc to use Cell2Fire's default curing of 60 %")
+
+
 def _load_folder(folder_str: str) -> Landscape:
     folder = Path(folder_str)
     if not folder.is_dir():
@@ -276,6 +285,7 @@ def _load_folder(folder_str: str) -> Landscape:
                                  f"{int(code)}, which {lookup_path.name} does not list; add it to the table "
                                  "or fix the raster")
         types[r, c] = lookup[int(code)]
+    _refuse_curing_raster(folder, types)
     rasters = {}
     for key, name in (("elevation", "elevation.asc"), ("slope", "slope.asc"), ("aspect", "saz.asc")):
         p = folder / name
