@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 
 from latentga.analysis import (gains_stop, linear_probe_r2, reduce_2d, run_conditional, run_embeddings,
                                run_interpolation, run_interventions, simulate_unique, simulator_for_dataset)
@@ -293,4 +292,42 @@ def test_cli_errors_are_one_line(files, tmp_path, capsys):
                "--dataset", str(files / "dataset.npz"), "--out", str(tmp_path)])
     err = capsys.readouterr().err
     assert rc == 2 and "CCVAE" in err
+    for bad in (["interpolation", "--points", "1"], ["interventions", "--step-size", "0"],
+                ["embeddings", "--max-points", "2"]):
+        rc = main(["analyze", *bad, "--model", str(files / "ccvae.pt"), "--dataset", str(files / "dataset.npz"),
+                   "--out", str(tmp_path), "--quiet", "--no-vae"])
+        err = capsys.readouterr().err
+        assert rc == 2 and err.startswith("error: ") and bad[1] in err
     assert not list(tmp_path.glob("*.png"))
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Training through the pipeline uses torch's thread count; one thread is faster on 2 busy cores."""
+    import torch
+
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
+def test_cli_from_a_config_trains_and_caches_both_models(tmp_path, capsys, one_torch_thread):
+    import yaml
+
+    from latentga.cli import main
+
+    cache = tmp_path / "cache"
+    config = {"dataset": {"n": 80, "n_fires": 3, "seed": 1}, "output": {"cache_dir": str(cache)},
+              "model": {**{k: v for k, v in TINY.items() if k != "kind"}, "epochs": 1}}
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(config))
+    args = ["analyze", "embeddings", "--config", str(path), "--out", str(tmp_path / "out"), "--quiet",
+            "--reduction", "pca", "--max-points", "60"]
+    assert main(args) == 0
+    assert set(pd.read_csv(tmp_path / "out" / "embeddings_r2.csv")["model"]) == {"ccvae", "vae"}
+    models = sorted(p.name.split("-")[1] for p in cache.glob("model-*.pt"))
+    assert models == ["ccvae", "vae"]
+    first = capsys.readouterr().out
+    assert main(args) == 0  # second run: models come from the cache, same numbers
+    assert capsys.readouterr().out == first

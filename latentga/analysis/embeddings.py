@@ -20,6 +20,7 @@ from latentga.analysis.latent import encode_mean, latent_parts, predict_fitness
 from latentga.analysis.plots import FITNESS_CMAP, new_figure, save_figure
 from latentga.analysis.probes import linear_probe_r2, r2_score, reduce_2d
 from latentga.analysis.tables import save_table
+from latentga.errors import ConfigError
 
 __all__ = ["EmbeddingResult", "run_embeddings", "plot_embeddings"]
 
@@ -60,6 +61,9 @@ def run_embeddings(models: dict, dataset, seed: int, max_points: int = 3000, red
             the probe's folds and UMAP's random state.
         reduction: ``auto`` (UMAP if installed, else PCA), ``umap`` or ``pca``.
     """
+    if max_points < max(folds, 3) or folds < 2:
+        raise ConfigError(f"the embeddings need --max-points >= {max(folds, 3)} and at least 2 folds "
+                          f"(got {max_points} points, {folds} folds)")
     rng = np.random.default_rng(seed)
     n = len(dataset)
     idx = np.sort(rng.choice(n, size=max_points, replace=False)) if n > max_points else np.arange(n)

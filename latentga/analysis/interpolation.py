@@ -20,6 +20,7 @@ from latentga.analysis.latent import (dataset_budget, decode_layouts, encode_mea
                                       simulate_unique)
 from latentga.analysis.plots import PREDICTED, SIMULATED, draw_layout, new_figure, save_figure
 from latentga.analysis.tables import save_table
+from latentga.errors import ConfigError
 
 __all__ = ["InterpolationResult", "run_interpolation", "plot_interpolation"]
 
@@ -59,7 +60,8 @@ def run_interpolation(model, dataset, simulator, k: int | None = None, n_points:
     interpolated code (NaN for a plain VAE). No randomness is involved.
     """
     if n_points < 2:
-        raise ValueError(f"an interpolation needs at least 2 points, got {n_points}")
+        raise ConfigError(f"an interpolation needs at least 2 points (both ends), got {n_points}; "
+                          "raise --points")
     k = dataset_budget(dataset) if k is None else int(k)
     fitness = np.asarray(dataset.fitness, np.float64)
     lo, hi = int(np.argmin(fitness)), int(np.argmax(fitness))

@@ -139,8 +139,9 @@ def run_interventions(model, dataset, simulator, seed: int, k: int | None = None
     if "gradient" in methods and not conditional:
         raise ConfigError("gradient interventions need a CCVAE (they climb its fitness head) but the model is "
                           "a plain VAE; pass a CCVAE model or use only the direction intervention")
-    if n_layouts < 1 or iterations < 1:
-        raise ConfigError("interventions need --layouts >= 1 and --iterations >= 1")
+    if n_layouts < 1 or iterations < 1 or not step_size > 0:
+        raise ConfigError(f"interventions need --layouts >= 1, --iterations >= 1 and --step-size > 0 (got "
+                          f"{n_layouts}, {iterations}, {step_size})")
     k = dataset_budget(dataset) if k is None else int(k)
     rng = np.random.default_rng(seed)
     fitness = np.asarray(dataset.fitness, np.float64)
