@@ -266,7 +266,7 @@ def resolve_fuel_type(name: str) -> FuelType:
         return fuel
     if "/" in key:
         raise LandscapeError(
-            f"fuel type {raw!r} is a seasonal pair that Cell2Fire (C2F-W) cannot simulate (its FBP "
+            f"fuel type {raw.replace('-', '')!r} is a seasonal pair that Cell2Fire (C2F-W) cannot simulate (its FBP "
             "code does not recognise it and the binary stops or reads garbage); map that grid code "
             "to one season (e.g. D1 or D2, M1 or M2, M3 or M4) in fbp_lookup_table.csv")
     raise LandscapeError(
