@@ -73,6 +73,18 @@ def test_simulator_for_dataset_refuses_another_landscape(dataset, tmp_path):
         simulator_for_dataset(dataset, landscape=other)
 
 
+def test_a_model_for_another_grid_is_refused(ccvae, dataset, simulator):
+    from latentga.dataset import Dataset
+    from latentga.errors import DatasetError
+
+    small = Dataset(dataset.layouts[:, :10, :10], dataset.fitness, {})
+    for run in (lambda: run_interpolation(ccvae, small, simulator),
+                lambda: run_embeddings({"ccvae": ccvae}, small, seed=0),
+                lambda: run_interventions(ccvae, small, simulator, seed=0)):
+        with pytest.raises(DatasetError, match="trained on 20x20 grids but the dataset's layouts are 10x10"):
+            run()
+
+
 def test_linear_probe_separates_signal_from_noise():
     rng = np.random.default_rng(1)
     x = rng.standard_normal((300, 6))

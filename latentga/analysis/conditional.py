@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from latentga.analysis.latent import (dataset_budget, decode_layouts, encode_mean, predict_fitness,
-                                      prior_codes, require_conditional, simulate_unique)
+from latentga.analysis.latent import (check_model_dataset, dataset_budget, decode_layouts, encode_mean,
+                                      predict_fitness, prior_codes, require_conditional, simulate_unique)
 from latentga.analysis.plots import PREDICTED, SIMULATED, new_figure, save_figure
 from latentga.analysis.tables import save_table
 from latentga.errors import ConfigError
@@ -100,6 +100,7 @@ def run_conditional(model, dataset, simulator, seed: int, k: int | None = None, 
     require_conditional(model, "conditional generation")
     if n_prior < 1 or n_accept < 1 or max_candidates < 1:
         raise ConfigError("conditional generation needs --samples, --accept and the candidate limit >= 1")
+    check_model_dataset(model, dataset)
     k = dataset_budget(dataset) if k is None else int(k)
     rng = np.random.default_rng(seed)
     fitness = np.asarray(dataset.fitness, np.float64)

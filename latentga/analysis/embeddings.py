@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from latentga.analysis.latent import encode_mean, latent_parts, predict_fitness
+from latentga.analysis.latent import check_model_dataset, encode_mean, latent_parts, predict_fitness
 from latentga.analysis.plots import FITNESS_CMAP, new_figure, save_figure
 from latentga.analysis.probes import linear_probe_r2, r2_score, reduce_2d
 from latentga.analysis.tables import save_table
@@ -70,6 +70,7 @@ def run_embeddings(models: dict, dataset, seed: int, max_points: int = 3000, red
     fitness = np.asarray(dataset.fitness, np.float64)[idx]
     frames, rows, methods = [], [], set()
     for label, model in models.items():
+        check_model_dataset(model, dataset)
         z = encode_mean(model, dataset.layouts[idx])
         head = predict_fitness(model, z)
         for part, x in latent_parts(model, z).items():

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from latentga.analysis.latent import (dataset_budget, decode_layouts, encode_mean, predict_fitness,
-                                      simulate_unique)
+from latentga.analysis.latent import (check_model_dataset, dataset_budget, decode_layouts, encode_mean,
+                                      predict_fitness, simulate_unique)
 from latentga.analysis.plots import PREDICTED, SIMULATED, draw_layout, new_figure, save_figure
 from latentga.analysis.tables import save_table
 from latentga.errors import ConfigError
@@ -62,6 +62,7 @@ def run_interpolation(model, dataset, simulator, k: int | None = None, n_points:
     if n_points < 2:
         raise ConfigError(f"an interpolation needs at least 2 points (both ends), got {n_points}; "
                           "raise --points")
+    check_model_dataset(model, dataset)
     k = dataset_budget(dataset) if k is None else int(k)
     fitness = np.asarray(dataset.fitness, np.float64)
     lo, hi = int(np.argmin(fitness)), int(np.argmax(fitness))

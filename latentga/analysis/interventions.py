@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from latentga.analysis.latent import (dataset_budget, decode_layouts, encode_mean, eval_mode,
-                                      predict_fitness, simulate_unique)
+from latentga.analysis.latent import (check_model_dataset, dataset_budget, decode_layouts, encode_mean,
+                                      eval_mode, predict_fitness, simulate_unique)
 from latentga.analysis.plots import PREDICTED, SIMULATED, new_figure, save_figure
 from latentga.analysis.tables import save_table
 from latentga.errors import ConfigError
@@ -142,6 +142,7 @@ def run_interventions(model, dataset, simulator, seed: int, k: int | None = None
     if n_layouts < 1 or iterations < 1 or not step_size > 0:
         raise ConfigError(f"interventions need --layouts >= 1, --iterations >= 1 and --step-size > 0 (got "
                           f"{n_layouts}, {iterations}, {step_size})")
+    check_model_dataset(model, dataset)
     k = dataset_budget(dataset) if k is None else int(k)
     rng = np.random.default_rng(seed)
     fitness = np.asarray(dataset.fitness, np.float64)

@@ -29,6 +29,7 @@ __all__ = [
     "require_conditional",
     "simulate_unique",
     "dataset_budget",
+    "check_model_dataset",
     "simulator_for_dataset",
 ]
 
@@ -122,6 +123,14 @@ def simulate_unique(simulator, layouts: np.ndarray) -> np.ndarray:
     flat = np.packbits(batch.reshape(len(batch), -1), axis=1)
     _, first, inverse = np.unique(flat, axis=0, return_index=True, return_inverse=True)
     return np.asarray(simulator.evaluate(batch[first]), np.float64)[inverse.reshape(-1)]
+
+
+def check_model_dataset(model, dataset) -> None:
+    """Raise a :class:`DatasetError` when the model was trained on another grid than the dataset's."""
+    if tuple(model.grid_shape) != tuple(dataset.shape):
+        raise DatasetError(f"the model was trained on {model.grid_shape[0]}x{model.grid_shape[1]} grids but the "
+                           f"dataset's layouts are {dataset.shape[0]}x{dataset.shape[1]}; pass the dataset the "
+                           "model was trained on (or a model trained for this landscape)")
 
 
 def dataset_budget(dataset) -> int:

@@ -93,7 +93,7 @@ def _run(name: str, args, dataset, model, vae, simulator):
         return analysis.run_interpolation(model, dataset, simulator, n_points=args.points)
     if name == "embeddings":
         models = {"ccvae" if model.is_conditional else "vae": model}
-        if vae is not None:
+        if vae is not None and model.is_conditional:
             models["vae"] = vae
         return analysis.run_embeddings(models, dataset, seed=args.seed, max_points=args.max_points,
                                        reduction=args.reduction)
