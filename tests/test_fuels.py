@@ -240,7 +240,9 @@ def test_curing_raster_with_grass_is_refused_but_harmless_without_grass(tmp_path
 
 # ------------------------------------------------------------------------------ the binary
 CODE_OF = {"C1": 1, "C2": 2, "C3": 3, "C4": 4, "C5": 5, "C6": 6, "C7": 7, "D1": 11, "D2": 12, "S1": 21,
-           "S2": 22, "S3": 23, "O1a": 31, "O1b": 32, "M1": 40, "M2": 50, "M3": 70, "M4": 80, NON_FUEL: 101}
+           "S2": 22, "S3": 23, "O1a": 31, "O1b": 32, "M1": 40, "M2": 50, "M3": 70, "M4": 80, NON_FUEL: 101,
+           # Cell2Fire's table also lists M types with a share; the binary ignores it (PC = PDF = 0).
+           "M1 (75 PC)": 475, "M2 (30 PC)": 530, "M3 (60 PDF)": 760, "M4 (90 PDF)": 890}
 
 
 def _real_binary() -> Path:
@@ -293,6 +295,10 @@ def _instances():
     stripes = (np.add.outer(np.arange(12), np.arange(12)) // 2) % len(ALL_TYPES)
     yield (_mixed("stripes", np.array(ALL_TYPES)[stripes], _weathers(rng, 8, 3, (15.0, 60.0), (50.0, 150.0)), None),
            0.4)
+    # 10x10 of the lookup table's 'M-1 (75 PC)'-style names beside C2 and grass.
+    named = np.array(["M1 (75 PC)", "M2 (30 PC)", "M3 (60 PDF)", "M4 (90 PDF)", "C2", "O1b"])
+    yield (_mixed("shares", named[rng.integers(0, len(named), (10, 10))],
+                  _weathers(rng, 6, 4, (10.0, 35.0), (40.0, 120.0)), default_landscape()), 0.0)
 
 
 def test_mixed_fuel_landscapes_burn_exactly_as_the_real_binary():
