@@ -58,7 +58,8 @@ class ConditionalResult:
                  f" vs simulated mean {s['prior_simulated_mean']:.4f} (correlation {s['prior_correlation']:+.2f}); "
                  f"dataset mean {s['dataset_mean']:.4f}"]
         for r in self.thresholds.itertuples():
-            lines.append(f"  lambda {r.threshold:.4f} (dataset quantile {r.dataset_quantile:.3f}): acceptance {r.acceptance_rate:.4f} "
+            lines.append(f"  lambda {r.threshold:.4f} (dataset quantile {r.dataset_quantile:.3f}): "
+                         f"acceptance {r.acceptance_rate:.4f} "
                          f"({r.accepted}/{r.candidates}), simulated mean {r.simulated_mean:.4f} "
                          f"(predicted {r.predicted_mean:.4f})")
         return "\n".join(lines)
@@ -130,7 +131,8 @@ def run_conditional(model, dataset, simulator, seed: int, k: int | None = None, 
 
         rows.append({"threshold": float(lam), "dataset_quantile": float(q), "candidates": tried,
                      "accepted": accepted, "acceptance_rate": accepted / tried, "n_simulated": len(sim),
-                     "predicted_mean": float(pred.mean()) if len(pred) else float("nan"), "simulated_mean": stat(np.mean),
+                     "predicted_mean": float(pred.mean()) if len(pred) else float("nan"),
+                     "simulated_mean": stat(np.mean),
                      "simulated_std": stat(np.std), "simulated_median": stat(np.median),
                      "simulated_max": stat(np.max),
                      "share_simulated_above_threshold": stat(lambda f: np.mean(f > lam)),  # noqa: B023

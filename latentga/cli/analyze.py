@@ -41,7 +41,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     g = p.add_argument_group("conditional")
     g.add_argument("--samples", type=int, default=1000, help="prior samples (default: %(default)s)")
     g.add_argument("--thresholds", type=float, nargs="+",
-                   help="lambdas on predicted fitness (default: quantiles 0.5 0.9 0.99 0.999 of the predictions on prior codes)")
+                   help="lambdas on predicted fitness (default: quantiles 0.5 0.9 0.99 0.999 of the "
+                   "head's predictions on prior codes)")
     g.add_argument("--accept", type=int, default=200, help="accepted codes simulated per lambda (default: %(default)s)")
     g.add_argument("--max-candidates", type=int, default=500_000,
                    help="prior draws per lambda before giving up (default: %(default)s)")
