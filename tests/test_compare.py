@@ -94,6 +94,8 @@ def test_quick_run_writes_every_output(quick):
     assert set(summary["method"]) == set(VARIANTS) | set(BASELINES)
     assert summary["heldout_mean"].between(0, 1).all()
     assert list(summary["heldout_mean"]) == sorted(summary["heldout_mean"], reverse=True)
+    text = (out / "summary.md").read_text()
+    assert "| vanilla |" in text and "Best layout overall by search fitness" in text
     ga = tidy[tidy["kind"] == "ga"]
     gens = config["run"]["ga"]["generations"]
     assert ga.groupby(["method", "seed"]).size().eq(gens + 1).all()

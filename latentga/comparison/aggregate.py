@@ -75,4 +75,10 @@ def summary_markdown(summary: pd.DataFrame, heldout: dict, n_fires: int) -> str:
         lines.append(f"| {row.method} | {row.runs} | {row.heldout_mean:.4f} +- {row.heldout_std:.4f} | "
                      f"{row.search_mean:.4f} +- {row.search_std:.4f} | {row.calls_mean:,.0f} | "
                      f"{row.fires_mean:,.0f} | {row.best_search:.4f} / {row.best_heldout:.4f} |")
+    if len(summary):
+        top = summary.loc[summary["best_search"].idxmax()]
+        seed = "" if int(top["best_seed"]) < 0 else f" seed {int(top['best_seed'])}"
+        lines += ["", f"Best layout overall by search fitness: {top['method']}{seed}, search "
+                  f"{top['best_search']:.4f}, held-out {top['best_heldout']:.4f}. Best held-out method: "
+                  f"{summary.iloc[0]['method']} ({summary.iloc[0]['heldout_mean']:.4f})."]
     return "\n".join(lines) + "\n"

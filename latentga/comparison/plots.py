@@ -22,8 +22,9 @@ def _figure(*args, **kwargs):
 def _colors(methods: Sequence[str]) -> dict:
     import matplotlib
 
-    cmap = matplotlib.colormaps["tab10"]
-    return {m: cmap(i % 10) for i, m in enumerate(methods)}
+    # tab20's dark shades first, then its light ones: 20 distinct colours
+    cmap = matplotlib.colormaps["tab20"]
+    return {m: cmap((2 * i) % 20 + (i // 10) % 2) for i, m in enumerate(methods)}
 
 
 def plot_convergence(tidy: pd.DataFrame):
@@ -32,6 +33,8 @@ def plot_convergence(tidy: pd.DataFrame):
     Deterministic baselines appear as dashed lines, random search's mean as a dotted one
     (all on the search fires, like the GA curves).
     """
+    from matplotlib.ticker import MaxNLocator
+
     fig, axes = _figure(1, 2, figsize=(12, 4.6), sharey=False)
     ga = tidy[tidy["kind"] == "ga"]
     methods = list(dict.fromkeys(tidy["method"]))
@@ -43,6 +46,7 @@ def plot_convergence(tidy: pd.DataFrame):
             ax.fill_between(stats.index, stats["mean"] - stats["std"], stats["mean"] + stats["std"],
                             color=colors[method], alpha=0.18, lw=0)
         ax.set_xlabel("generation")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(f"{col} fitness (search fires)")
         ax.set_title(title)
         ax.grid(alpha=0.3)
