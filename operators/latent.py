@@ -221,19 +221,21 @@ def mut_ccvae_conditional(*individuals: np.ndarray, threshold: float | None = No
 
 @batch_operator(conditional=True)
 def mut_ccvae_gradient(*individuals: np.ndarray, steps: int = 2, step_size: float = 0.1,
-                       optimizer: str = "adam", sample: bool = True, k: int, model,
-                       rng: np.random.Generator) -> tuple:
+                       optimizer: str = "adam", sample: bool = True, temperature: float = 1.0, k: int,
+                       model, rng: np.random.Generator) -> tuple:
     """Gradient ascent on z_c against the frozen fitness head (the report's CCVAE-GD mutation).
 
     Args:
         individuals: layouts, replaced in place.
         steps: optimizer steps; step_size: learning rate; optimizer: ``"adam"`` or ``"sgd"``.
         sample: start from a posterior sample z ~ q(z|x) (True) or from its mean (False).
+        temperature: scale of the posterior standard deviation of that sample (more = more
+            exploration before the ascent).
         k: firebreak budget; model: frozen CCVAE (filled in by the engine).
         rng: source of the posterior sample.
     """
     _require_conditional(model, "mut_ccvae_gradient")
     mu, logvar = encode_layouts(model, individuals)
-    z = mu + torch.exp(0.5 * logvar) * _normal(rng, tuple(mu.shape), model) if sample else mu
+    z = mu + temperature * torch.exp(0.5 * logvar) * _normal(rng, tuple(mu.shape), model) if sample else mu
     z = gradient_ascent_latents(model, z, steps=steps, step_size=step_size, optimizer=optimizer)
     return _write(individuals, decode_layouts(model, z, k))

@@ -8,7 +8,7 @@ import pytest
 from latentga.config import DEFAULT_CONFIG, config_hash, load_config, parse_overrides
 from latentga.errors import ConfigError
 
-RUN_CONFIGS = ("vanilla", "vae", "ccvae", "ccvae_cg", "ccvae_gd")
+RUN_CONFIGS = ("vanilla", "vae", "ccvae", "ccvae_cg", "ccvae_gd", "ccvae_gd_ux")
 CONFIGS = [Path(__file__).resolve().parents[1] / "configs" / f"{name}.yaml" for name in RUN_CONFIGS]
 
 

@@ -38,6 +38,7 @@ OPS = [
     (latent.mut_ccvae_conditional, {"threshold": 0.3, "keep_rest": False}),
     (latent.mut_ccvae_gradient, {"steps": 3, "step_size": 0.2}),
     (latent.mut_ccvae_gradient, {"optimizer": "sgd", "sample": False}),
+    (latent.mut_ccvae_gradient, {"temperature": 3.0}),
 ]
 
 
