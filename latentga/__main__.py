@@ -3,4 +3,6 @@
 from latentga.cli import main
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    status = main()
+    if status:  # a bare SystemExit(0) prints a traceback under `python -m scoop`
+        raise SystemExit(status)

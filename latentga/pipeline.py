@@ -69,11 +69,12 @@ def model_path(config: dict, dataset) -> Path:
     return cache_dir(config) / f"model-{kind}-{settings_hash(dataset.settings, config['model'])}.pt"
 
 
-def ensure_model(config: dict, dataset=None, progress: bool = True):
+def ensure_model(config: dict, dataset=None, progress: bool = True, threads: int | None = None):
     """The config's trained VAE/CCVAE (frozen), trained on the config's dataset if not cached.
 
     Training metrics and the loss curve land in a folder beside the cached model file. The
     training seed is the dataset seed, so every GA seed of a comparison shares one model.
+    ``threads`` sets torch's threads while training (None: torch's default).
     """
     from latentga.models import load_model, save_model, train_model
 
@@ -85,6 +86,6 @@ def ensure_model(config: dict, dataset=None, progress: bool = True):
     if progress:
         print(f"training {config['model']['kind']} on {len(dataset)} layouts -> {path}", flush=True)
     result = train_model(dataset.layouts, dataset.fitness, config["model"], seed=config["dataset"]["seed"],
-                         progress=progress, out_dir=path.with_suffix(""))
+                         progress=progress, out_dir=path.with_suffix(""), threads=threads)
     save_model(result.model, path)
     return load_model(path)

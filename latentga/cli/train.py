@@ -23,6 +23,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="model file to write; metrics go to a folder of the same name "
                    "(default: the config's cache folder, where `run` finds it)")
     p.add_argument("--workers", type=int, default=None, help="processes for building the dataset")
+    p.add_argument("--threads", type=int, default=None,
+                   help="torch threads for training (default: torch's choice, usually all cores)")
     p.set_defaults(func=main)
     return p
 
@@ -39,14 +41,14 @@ def main(args) -> int:
     config = load_config(args.config, overrides=overrides)
     dataset = ensure_dataset(config, workers=args.workers)
     if args.out is None:
-        ensure_model(config, dataset=dataset)
+        ensure_model(config, dataset=dataset, threads=args.threads)
         path = model_path(config, dataset)
         print(f"model: {path}\nmetrics: {path.with_suffix('')}/metrics.csv")
         return 0
     from latentga.models import save_model, train_model
 
     result = train_model(dataset.layouts, dataset.fitness, config["model"], seed=config["dataset"]["seed"],
-                         out_dir=args.out.with_suffix(""))
+                         out_dir=args.out.with_suffix(""), threads=args.threads)
     save_model(result.model, args.out)
     print(result.metrics.to_string(index=False))
     print(f"model: {args.out}")
