@@ -15,7 +15,7 @@ from latentga.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "configs" / "compare.yaml"
-VARIANTS = ["vanilla", "vae", "ccvae", "ccvae_cg", "ccvae_gd"]
+VARIANTS = ["vanilla", "vae", "ccvae", "ccvae_cg", "ccvae_gd", "ccvae_gd_ux"]
 
 
 def _script():
@@ -36,7 +36,7 @@ def quick(tmp_path_factory):
     return config, out / "res"
 
 
-def test_default_config_has_the_five_variants_and_all_baselines():
+def test_default_config_has_the_report_variants_and_all_baselines():
     config = load_compare_config(CONFIG)
     assert list(config["variants"]) == VARIANTS
     assert all(config["baselines"][b] for b in BASELINES)
