@@ -73,6 +73,10 @@ DEFAULT_CONFIG: dict[str, Any] = {
         "init": "random",        # random | dataset (random dataset layouts) | dataset_best (its best)
         "hof_size": 10,          # best distinct layouts kept (best_layouts.npy)
         "chunk_size": 16,        # layouts per evaluation task sent through toolbox.map
+        # score children from their parent's fires, re-running only the fires the change can
+        # alter: identical fitness, fewer fires simulated (logbook `fires`). Builtin backend only:
+        # with backend cell2fire (or a simulator without single-fire runs) it is silently off.
+        "delta_evaluation": True,
     },
     "operators": {
         "mate": {"name": "cx_latent_interpolation", "params": {"alpha_low": 0.0, "alpha_high": 1.0}},

@@ -8,6 +8,7 @@ import pytest
 from latentga.config import load_config
 from latentga.errors import CheckpointError, ConfigError
 from latentga.ga import build_toolbox, checkpoint as ckpt, run_ga
+from latentga.ga.delta import DeltaTracker
 from latentga.layouts import layout_key
 from latentga.simulator import FireSimulator
 from operators.base import batch_operator
@@ -68,14 +69,26 @@ def test_same_seed_same_logbook_other_seed_other_logbook(sim, tmp_path):
     assert strip_time(a[1]) != strip_time(c[1])
 
 
-def test_a_layout_is_never_simulated_twice(tmp_path):
+@pytest.mark.parametrize("delta", [False, True])
+def test_a_layout_is_never_simulated_twice(tmp_path, monkeypatch, delta):
     rec = RecordingSimulator(n_fires=8, seed=123)
+    real_score = DeltaTracker.score
+
+    def spy(self, layouts, *args, **kwargs):  # delta evaluation scores through the tracker
+        rec.seen += list(layouts)
+        return real_score(self, layouts, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaTracker, "score", spy)
     # strong selection and little variation make many duplicate layouts
-    _, log, _ = run_ga(config("ga.mutpb=0.1", "ga.cxpb=0.2", "ga.generations=4"), rec, out_dir=tmp_path,
-                       progress=False)
+    _, log, _ = run_ga(config("ga.mutpb=0.1", "ga.cxpb=0.2", "ga.generations=4",
+                              f"ga.delta_evaluation={str(delta).lower()}"), rec, out_dir=tmp_path, progress=False)
     assert len(rec.seen) == len(set(rec.seen)) == log[-1]["sim_calls"]
     assert sum(e["nevals"] for e in log) > log[-1]["sim_calls"]  # the cache did serve repeats
-    assert log[-1]["fires"] == 8 * log[-1]["sim_calls"]
+    assert log[-1]["fires_full"] == 8 * log[-1]["sim_calls"]
+    if delta:  # children re-run only the fires their change can alter
+        assert log[-1]["fires"] < log[-1]["fires_full"]
+    else:
+        assert log[-1]["fires"] == log[-1]["fires_full"]
 
 
 def test_resume_after_a_kill_gives_the_uninterrupted_result(sim, tmp_path, monkeypatch):

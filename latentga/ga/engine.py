@@ -13,6 +13,7 @@ from deap import tools
 
 from latentga.errors import CheckpointError
 from latentga.ga import checkpoint as ckpt
+from latentga.ga.delta import unpack_records
 from latentga.ga.loop import evaluate_invalid, new_logbook, record, run_generations
 from latentga.ga.toolbox import build_toolbox
 
@@ -25,7 +26,7 @@ def print_progress(entry: dict, ngen: int, stream=None) -> None:
     """One line per generation: best so far, population statistics, simulator work, time."""
     print(f"gen {entry['gen']:>3}/{ngen}  best {entry['best_so_far']:.4f}  max {entry['max']:.4f}  "
           f"avg {entry['avg']:.4f}  std {entry['std']:.4f}  nevals {entry['nevals']:>3}  "
-          f"sim calls {entry['sim_calls']:>5}  {entry['time']:.2f}s",
+          f"sim calls {entry['sim_calls']:>5}  fires {entry['fires']:>7}  {entry['time']:.2f}s",
           file=stream or sys.stdout, flush=True)
 
 
@@ -44,7 +45,9 @@ def run_ga(config: dict, simulator, model=None, out_dir: str | os.PathLike | Non
     no checkpoints, e.g. for many short runs in a comparison). A resumed run ends with the same
     population, logbook (except timings) and hall of fame as an uninterrupted one. ``dataset``
     is needed only for ``ga.init: dataset | dataset_best``. ``on_generation(gen, population,
-    hof)`` is called after every generation, including generation 0.
+    hof)`` is called after every generation, including generation 0. With ``ga.delta_evaluation``
+    (and a built-in simulator) children are scored from their parents' fire records: the same
+    fitness, fewer fires simulated (the logbook's ``fires``; ``fires_full`` is the full cost).
     """
     if out_dir is None and resume:
         raise CheckpointError("resume needs the folder of the run's checkpoint; give out_dir")
@@ -59,7 +62,8 @@ def run_ga(config: dict, simulator, model=None, out_dir: str | os.PathLike | Non
     def save(gen: int, population: list) -> None:
         if path is not None:
             ckpt.save_checkpoint(path, config=config, generation=gen, population=population, hof=hof,
-                                 logbook=logbook, cache=cache, rng=rng)
+                                 logbook=logbook, cache=cache, rng=rng,
+                                 records=toolbox.delta.records if toolbox.delta is not None else None)
         if on_generation is not None:
             on_generation(gen, population, hof)
 
@@ -69,6 +73,8 @@ def run_ga(config: dict, simulator, model=None, out_dir: str | os.PathLike | Non
         population = ckpt.restore_population(state)
         hof = ckpt.restore_hall_of_fame(state, int(ga["hof_size"]))
         logbook, cache = state["logbook"], dict(state["cache"])
+        if toolbox.delta is not None:  # none stored (delta was off): those parents' children run fully
+            toolbox.delta.records = unpack_records(state.get("records"), toolbox.delta.evaluator)
         start = int(state["generation"]) + 1
         if progress:
             print(f"resuming {path} after generation {state['generation']}", flush=True)

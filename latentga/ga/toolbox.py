@@ -13,6 +13,7 @@ import numpy as np
 from deap import base
 
 from latentga.errors import ConfigError, DatasetError
+from latentga.ga.delta import make_tracker
 from latentga.ga.individual import make_individual
 from latentga.layouts import check_budget, random_layouts
 from operators.base import accepted_keywords, is_batch_capable, needs_conditional
@@ -94,7 +95,9 @@ def _initial_layouts(config: dict, n: int, shape: tuple[int, int], rng: np.rando
 def build_toolbox(config: dict, simulator, model=None, *, rng: np.random.Generator,
                   dataset=None) -> base.Toolbox:
     """A toolbox for ``config``: ``population(n)``, ``evaluate(chunk)``, ``mate``, ``mutate``,
-    ``select``, ``clone``, ``map``; plus attributes ``k`` (budget), ``rng`` and ``chunk_size``.
+    ``select``, ``clone``, ``map``; plus attributes ``k`` (budget), ``rng``, ``chunk_size``,
+    ``n_fires`` (fires per full evaluation) and ``delta`` (a :class:`~latentga.ga.delta.DeltaTracker`
+    when ``ga.delta_evaluation`` is on and the simulator can run single fires, else None).
 
     Builds nothing random itself: every draw happens later from ``rng`` (so a checkpointed
     generator state resumes exactly).
@@ -110,6 +113,9 @@ def build_toolbox(config: dict, simulator, model=None, *, rng: np.random.Generat
     tb.population = population  # the toolbox stays in the main process; never pickled
     tb.register("evaluate", evaluate_batch, simulator)
     tb.map = parallel_map()
+    tb.n_fires = int(getattr(simulator, "n_fires", 0) or (getattr(simulator, "settings", None) or {}).get(
+        "n_fires", config["simulator"]["n_fires"]))
+    tb.delta = make_tracker(simulator, bool(config["ga"].get("delta_evaluation", True)))
     for role, func in resolve_operators(config).items():
         section = config["operators"][role]
         kwargs = {**section["params"], **_injected(func, role, section["name"], k=k, rng=rng, model=model)}
