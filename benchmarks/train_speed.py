@@ -11,13 +11,17 @@ starting it. Labels are random numbers: speed does not depend on their values.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 
-from latentga.layouts import random_layouts
-from latentga.models import MODEL_DEFAULTS, build_model, train_model
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, not installed
+
+from latentga.layouts import random_layouts  # noqa: E402
+from latentga.models import MODEL_DEFAULTS, build_model, train_model  # noqa: E402
 
 __all__ = ["ARCHITECTURES", "measure", "main"]
 
