@@ -19,7 +19,7 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from latentga.errors import DatasetError
+from latentga.errors import ConfigError, DatasetError
 from latentga.io import save_csv_atomic
 from latentga.layouts import as_layout_batch
 from latentga.models.config import resolved_beta, validate_model_config
@@ -92,6 +92,8 @@ def train_model(layouts, fitness, config: dict, seed: int, progress: bool = True
         raise DatasetError(f"{n} layouts are too few to train on with val_fraction "
                            f"{cfg['val_fraction']}; use a dataset of at least a few hundred layouts")
     beta, alpha = resolved_beta(cfg), cfg["alpha"]
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise ConfigError(f"threads = {threads!r} is invalid: use a whole number of torch threads >= 1")
     old_threads = torch.get_num_threads()
     if threads is not None:
         torch.set_num_threads(int(threads))
