@@ -76,6 +76,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
         # score children from their parent's fires, re-running only the fires the change can
         # alter: identical fitness, fewer fires simulated (logbook `fires`). Builtin backend only:
         # with backend cell2fire (or a simulator without single-fire runs) it is silently off.
+        # Memory: ~0.9 kB per fire per population layout on 20x20 (kept, and in each checkpoint).
         "delta_evaluation": True,
     },
     "operators": {
