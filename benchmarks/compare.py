@@ -26,8 +26,7 @@ DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "compare.yaml
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("config", nargs="?", type=Path, default=None,
-                   help=f"comparison config YAML (default: {DEFAULT_CONFIG.relative_to(DEFAULT_CONFIG.parents[1])}"
-                        " if present, else the built-in defaults)")
+                   help=f"comparison config YAML (default: {DEFAULT_CONFIG.relative_to(DEFAULT_CONFIG.parents[1])})")
     p.add_argument("--quick", action="store_true", help="a tiny version (about a minute): 2 seeds, "
                    "small dataset/model, 10 individuals, 3 generations")
     p.add_argument("--out", type=Path, help="output folder (default: the config's output.dir)")
@@ -45,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     from latentga.comparison.runner import print_summary
 
     try:
-        path = args.config if args.config is not None else (DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None)
+        path = args.config if args.config is not None else DEFAULT_CONFIG
         config = load_compare_config(path, quick=args.quick, overrides=args.overrides)
         out = args.out if args.out is not None else Path(config["output"]["dir"])
         if args.tune_vanilla:

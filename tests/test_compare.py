@@ -117,13 +117,13 @@ def test_every_variant_starts_from_the_same_population(quick):
 
 def test_summary_heldout_matches_a_fresh_rescoring(quick):
     """The headline number is the final layout re-scored on the held-out fires, not search fitness."""
-    from latentga.comparison.config import _validated_run
+    from latentga.comparison.config import shared_run_config
     from latentga.comparison.tasks import heldout_simulator
 
     config, out = quick
     summary = pd.read_csv(out / "summary.csv").set_index("method")
     layouts = np.load(out / "best_layouts.npz")
-    held = heldout_simulator(_validated_run(config), config["heldout"])
+    held = heldout_simulator(shared_run_config(config), config["heldout"])
     for method in ("vanilla", "dpv"):
         assert summary.loc[method, "best_heldout"] == pytest.approx(float(held.evaluate(layouts[method][None])[0]))
 

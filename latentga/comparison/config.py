@@ -19,7 +19,7 @@ import yaml
 from latentga.errors import ConfigError
 
 __all__ = ["COMPARE_DEFAULTS", "QUICK", "BASELINES", "load_compare_config", "validate_compare_config",
-           "variant_config", "method_budget"]
+           "variant_config", "shared_run_config", "method_budget", "merge_dicts", "merge_variant"]
 
 #: Baselines the comparison knows, in display order.
 BASELINES = ("random_search", "local_search", "burn_probability", "dpv", "dpv_greedy", "best_line")
@@ -50,21 +50,21 @@ QUICK: dict[str, Any] = {
 }
 
 
-def _merge(base: Mapping, extra: Mapping) -> dict:
+def merge_dicts(base: Mapping, extra: Mapping) -> dict:
     """Nested dict merge (``extra`` wins); plain values and lists are replaced."""
     out = copy.deepcopy(dict(base))
     for key, value in extra.items():
         if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = _merge(out[key], value)
+            out[key] = merge_dicts(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
     return out
 
 
-def _merge_run(run: Mapping, variant: Mapping) -> dict:
+def merge_variant(run: Mapping, variant: Mapping) -> dict:
     """``variant`` over ``run``; an operator section naming another operator drops the old params
     (they belong to the old operator), as :func:`latentga.config.load_config` does."""
-    out = _merge(run, {k: v for k, v in variant.items() if k != "operators"})
+    out = merge_dicts(run, {k: v for k, v in variant.items() if k != "operators"})
     ops = variant.get("operators")
     if isinstance(ops, Mapping):
         merged = copy.deepcopy(dict(out.get("operators") or {}))
@@ -76,7 +76,7 @@ def _merge_run(run: Mapping, variant: Mapping) -> dict:
                     and section["name"] != old.get("name")):
                 merged[role] = copy.deepcopy(dict(section))
             elif isinstance(section, Mapping) and isinstance(old, Mapping):
-                merged[role] = _merge(old, section)
+                merged[role] = merge_dicts(old, section)
             else:
                 merged[role] = copy.deepcopy(section)
         out["operators"] = merged
@@ -99,7 +99,7 @@ def variant_config(config: Mapping, method: str, seed: int) -> dict:
     from latentga.config import validate_config
 
     variant = config["variants"][method] or {}
-    merged = _merge(_merge_run(config["run"], variant), {"name": f"{method}", "seed": int(seed)})
+    merged = merge_dicts(merge_variant(config["run"], variant), {"name": f"{method}", "seed": int(seed)})
     try:
         return validate_config(merged)
     except ConfigError as exc:
@@ -107,19 +107,20 @@ def variant_config(config: Mapping, method: str, seed: int) -> dict:
 
 
 def method_budget(config: Mapping) -> dict:
-    """The search budget every searching method gets: the GA's layouts and fires at most.
+    """The search budget every searching method gets: the GA's layouts and fires at most
+    (population and generations of the shared ``run`` section).
 
     A GA run scores at most ``population * (generations + 1)`` distinct layouts (its cache
     skips repeats), so random and local search get exactly that many layouts (and fires).
     """
-    run = variant_config(config, next(iter(config["variants"])), 0) if config["variants"] else \
-        _validated_run(config)
+    run = shared_run_config(config)
     calls = int(run["ga"]["population"]) * (int(run["ga"]["generations"]) + 1)
     return {"calls": calls, "fires": calls * int(run["simulator"]["n_fires"]),
             "n_fires": int(run["simulator"]["n_fires"])}
 
 
-def _validated_run(config: Mapping) -> dict:
+def shared_run_config(config: Mapping) -> dict:
+    """The complete, validated ``run`` section: what every method shares (fires, landscape, k)."""
     from latentga.config import validate_config
 
     try:
@@ -136,7 +137,7 @@ def validate_compare_config(config: Mapping) -> dict:
     if unknown:
         raise ConfigError(f"unknown comparison config key {unknown[0]!r}; valid keys: "
                           f"{', '.join(COMPARE_DEFAULTS)} (see configs/compare.yaml)")
-    cfg = _merge(COMPARE_DEFAULTS, {k: v for k, v in config.items() if k not in ("baselines",)})
+    cfg = merge_dicts(COMPARE_DEFAULTS, {k: v for k, v in config.items() if k not in ("baselines",)})
     baselines = config.get("baselines", COMPARE_DEFAULTS["baselines"])
     _require(isinstance(baselines, Mapping), "comparison key 'baselines' must map a baseline name to "
              f"true/false; known baselines: {', '.join(BASELINES)}")
@@ -163,7 +164,7 @@ def validate_compare_config(config: Mapping) -> dict:
                  f"variants.{name} must be a mapping of run-config overrides (or empty)")
         cfg["variants"][name] = dict(over or {})
         variant_config(cfg, name, seeds[0])  # raises the GA's ConfigError, prefixed
-    _validated_run(cfg)
+    shared_run_config(cfg)
     held = cfg["heldout"]
     unknown = sorted(map(str, set(held) - {"n_fires", "seed"}))
     if unknown:
@@ -172,7 +173,7 @@ def validate_compare_config(config: Mapping) -> dict:
              f"heldout.n_fires = {held['n_fires']!r} must be an integer >= 1 (default 1000)")
     _require(_is_int(held["seed"]) and held["seed"] >= 1, f"heldout.seed = {held['seed']!r} must be an "
              "integer >= 1 (Cell2Fire seeds fire k with seed * k, so 0 would repeat one fire)")
-    run_seed = _validated_run(cfg)["simulator"]["seed"]
+    run_seed = shared_run_config(cfg)["simulator"]["seed"]
     _require(held["seed"] != run_seed, f"heldout.seed = {held['seed']} equals run.simulator.seed: the "
              "held-out fires must differ from the search fires; pick another seed")
     _require(set(cfg["output"]) <= {"dir"} and isinstance(cfg["output"]["dir"], str),
@@ -207,10 +208,10 @@ def load_compare_config(path: str | os.PathLike | None, quick: bool = False,
     if quick:
         q = data.get("quick") or {}
         _require(isinstance(q, Mapping), "comparison key 'quick' must be a mapping of overrides")
-        data = _merge(_merge({k: v for k, v in data.items() if k != "quick"}, QUICK), q)
+        data = merge_dicts(merge_dicts({k: v for k, v in data.items() if k != "quick"}, QUICK), q)
     if overrides:
         from latentga.config import parse_overrides
 
         extra = overrides if isinstance(overrides, Mapping) else parse_overrides(overrides)
-        data = _merge(data, extra)
+        data = merge_dicts(data, extra)
     return validate_compare_config(data)

@@ -12,17 +12,17 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from latentga.comparison.aggregate import summary_frame, summary_markdown, tidy_frame
-from latentga.comparison.config import BASELINES, method_budget, variant_config
+from latentga.comparison.config import BASELINES, method_budget, shared_run_config, variant_config
 from latentga.comparison.tasks import Task, TaskResult, heldout_simulator, run_task
 
 __all__ = ["Comparison", "build_tasks", "prepare_models", "comparison_map", "run_comparison",
-           "write_outputs", "SEEDLESS"]
+           "write_outputs", "print_summary", "SEEDLESS"]
 
 #: Baselines without randomness: run once (seed -1).
 SEEDLESS = ("burn_probability", "dpv", "dpv_greedy", "best_line")
@@ -30,6 +30,8 @@ SEEDLESS = ("burn_probability", "dpv", "dpv_greedy", "best_line")
 
 @dataclass
 class Comparison:
+    """Every task's result plus the two tables; ``seconds`` = wall time of preparing and running."""
+
     results: list[TaskResult]
     tidy: pd.DataFrame
     summary: pd.DataFrame
@@ -38,13 +40,11 @@ class Comparison:
 
 def build_tasks(config: dict) -> list[Task]:
     """Every (method, seed) of the comparison; GA variants first (the longest tasks)."""
-    from latentga.comparison.config import _validated_run
-
     tasks = []
     for seed in config["seeds"]:
         for method in config["variants"]:
             tasks.append(Task("ga", method, int(seed), variant_config(config, method, seed), config["heldout"]))
-    run = _validated_run(config)
+    run = shared_run_config(config)
     budget = method_budget(config)
     for name in BASELINES:
         if not config["baselines"][name]:
@@ -113,12 +113,11 @@ def write_outputs(comparison: Comparison, config: dict, out_dir: str | Path) -> 
     """Write tidy.csv, summary.csv, summary.md, best_layouts.npz, config.yaml and three PNGs."""
     import matplotlib.pyplot as plt
 
-    from latentga.comparison.config import _validated_run
     from latentga.comparison.plots import plot_best_layouts, plot_convergence, plot_heldout_vs_cost
     from latentga.io import atomic_path, save_csv_atomic, save_figure_atomic, save_yaml_atomic, write_text_atomic
 
     out = Path(out_dir)
-    run = _validated_run(config)
+    run = shared_run_config(config)
     paths = {
         "tidy": save_csv_atomic(out / "tidy.csv", comparison.tidy),
         "summary": save_csv_atomic(out / "summary.csv", comparison.summary),
@@ -141,9 +140,8 @@ def write_outputs(comparison: Comparison, config: dict, out_dir: str | Path) -> 
 
 
 def print_summary(comparison: Comparison, config: dict, stream=None) -> None:
-    from latentga.comparison.config import _validated_run
-
+    """Print the summary as a Markdown table."""
     stream = stream or sys.stdout
-    run = _validated_run(config)
+    run = shared_run_config(config)
     print(summary_markdown(comparison.summary, config["heldout"], int(run["simulator"]["n_fires"])),
           file=stream, flush=True)

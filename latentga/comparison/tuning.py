@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from latentga.comparison.config import _merge, _merge_run, variant_config
+from latentga.comparison.config import merge_dicts, merge_variant, variant_config
 from latentga.comparison.tasks import Task, run_task
 
 __all__ = ["VANILLA_GRID", "TUNING_SEEDS", "tune_vanilla", "vanilla_grid"]
@@ -55,7 +55,7 @@ def tune_vanilla(config: dict, out_csv: str | Path | None = None, progress: bool
     points = vanilla_grid(grid)
     tasks, keys = [], []
     for i, point in enumerate(points):
-        cfg = _merge(config, {"variants": {"_tune": _merge_run(base, point)}})
+        cfg = merge_dicts(config, {"variants": {"_tune": merge_variant(base, point)}})
         for seed in seeds:
             tasks.append(Task("ga", f"tune{i}", int(seed), variant_config(cfg, "_tune", seed), config["heldout"],
                               rescore=False))
