@@ -7,8 +7,9 @@ layout on fresh fires, like the GA variants'.
 """
 
 from latentga.baselines.heuristics import burn_probability_layout, straight_line_layouts, best_straight_line
+from latentga.baselines.local_search import local_search
 from latentga.baselines.random_search import random_search
 from latentga.baselines.result import BaselineResult
 
-__all__ = ["BaselineResult", "best_straight_line", "burn_probability_layout", "random_search",
+__all__ = ["BaselineResult", "best_straight_line", "burn_probability_layout", "local_search", "random_search",
            "straight_line_layouts"]
