@@ -6,10 +6,12 @@ firebreak budget ``k`` and, where it searches, a budget of simulator calls, and 
 layout on fresh fires, like the GA variants'.
 """
 
+from latentga.baselines.dpv import downstream_protection_value, dpv_layout
 from latentga.baselines.heuristics import burn_probability_layout, straight_line_layouts, best_straight_line
 from latentga.baselines.local_search import local_search
 from latentga.baselines.random_search import random_search
 from latentga.baselines.result import BaselineResult
 
-__all__ = ["BaselineResult", "best_straight_line", "burn_probability_layout", "local_search", "random_search",
+__all__ = ["BaselineResult", "best_straight_line", "burn_probability_layout", "downstream_protection_value", "dpv_layout",
+           "local_search", "random_search",
            "straight_line_layouts"]
