@@ -95,7 +95,7 @@ def test_config_defaults_and_errors_name_the_key():
     with pytest.raises(ConfigError, match="model.latnet_dim"):
         validate_model_config({"latnet_dim": 3})
     for key, bad in [("kind", "gan"), ("latent_dim", 0), ("latent_dim", 2.5), ("lr", 0), ("dropout", 1.0),
-                     ("channels", []), ("channels", [8, -1]), ("batch_size", True), ("val_fraction", 1.0)]:
+                     ("channels", []), ("channels", [8, -1]), ("batch_size", True), ("val_fraction", 1.0), ("beta", None)]:
         with pytest.raises(ConfigError, match=f"model.{key}"):
             validate_model_config({key: bad})
     with pytest.raises(ConfigError, match="char_dim"):

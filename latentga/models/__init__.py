@@ -6,7 +6,7 @@ The GA's latent operators use only the model interface: ``encode(x) -> (mu, logv
 ``grid_shape``. Models know nothing of the simulator: they see layouts and labels.
 """
 
-from latentga.models.config import MODEL_DEFAULTS, resolved_beta, validate_model_config
+from latentga.models.config import MODEL_DEFAULTS, validate_model_config
 from latentga.models.decoding import decode_topk
 from latentga.models.losses import ccvae_loss
 from latentga.models.metrics import evaluate_model
@@ -17,7 +17,6 @@ from latentga.models.training import TrainResult, train_model
 __all__ = [
     "MODEL_DEFAULTS",
     "validate_model_config",
-    "resolved_beta",
     "build_model",
     "LayoutVAE",
     "LayoutCCVAE",

@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 from latentga.errors import ConfigError, DatasetError
 from latentga.io import save_csv_atomic
 from latentga.layouts import as_layout_batch
-from latentga.models.config import resolved_beta, validate_model_config
+from latentga.models.config import validate_model_config
 from latentga.models.losses import ccvae_loss
 from latentga.models.metrics import evaluate_model
 from latentga.models.networks import LayoutVAE, build_model
@@ -91,7 +91,7 @@ def train_model(layouts, fitness, config: dict, seed: int, progress: bool = True
     if n - n_val < 2:
         raise DatasetError(f"{n} layouts are too few to train on with val_fraction "
                            f"{cfg['val_fraction']}; use a dataset of at least a few hundred layouts")
-    beta, alpha = resolved_beta(cfg), cfg["alpha"]
+    beta, alpha = cfg["beta"], cfg["alpha"]
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
         raise ConfigError(f"threads = {threads!r} is invalid: use a whole number of torch threads >= 1")
     old_threads = torch.get_num_threads()
