@@ -149,17 +149,7 @@ def _delta_batch(children, parents, parent_bits, parent_hubs, parent_times, pare
     b_count, n = children.shape
     n_fires = weather.shape[0]
     nb = out_bits.shape[2]
-    blocked = np.empty(n, np.bool_)
-    key = np.empty(n, np.int32)
-    parent = np.empty(n, np.int32)
-    order = np.empty(n, np.int32)
-    max_rows = 1
-    for f in range(n_fires):
-        if nrows[weather[f]] > max_rows:
-            max_rows = nrows[weather[f]]
-    heads = np.empty(60 * max_rows + 2, np.int32)
-    nxt = np.empty(8 * n + 2, np.int32)
-    node_cell = np.empty(8 * n + 2, np.int32)
+    blocked, key, parent, order, heads, nxt, node_cell = kernel.kernel_scratch(n, weather, nrows)
     added = np.zeros((b_count, n), np.int64)
     freed = np.zeros((b_count, n), np.int64)
     n_add = np.zeros(b_count, np.int64)

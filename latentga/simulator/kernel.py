@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["spread_periods", "spread_events", "simulate_batch", "weather_row", "ROS_THRESHOLD", "NO_KEY"]
+__all__ = ["spread_periods", "spread_events", "simulate_batch", "kernel_scratch", "weather_row", "ROS_THRESHOLD", "NO_KEY"]
 
 ROS_THRESHOLD = 0.1  # m/min: below it a cell neither spreads nor ignites (C2F-W's default)
 NO_KEY = np.int32(1 << 30)
@@ -220,6 +220,24 @@ def spread_events(w, factor, ign, blocked, rates, hros, nrows, nbr, dist, key, p
 
 
 @njit(cache=True)
+def kernel_scratch(n, weather, nrows):
+    """Work arrays of :func:`spread_events` for a batch of fires on ``n`` cells, allocated once
+    per batch (the bucket queue is sized for the batch's longest weather)."""
+    max_rows = 1
+    for f in range(weather.shape[0]):
+        if nrows[weather[f]] > max_rows:
+            max_rows = nrows[weather[f]]
+    blocked = np.empty(n, np.bool_)
+    key = np.empty(n, np.int32)
+    parent = np.empty(n, np.int32)
+    order = np.empty(n, np.int32)
+    heads = np.empty(60 * max_rows + 2, np.int32)
+    nxt = np.empty(8 * n + 2, np.int32)
+    node_cell = np.empty(8 * n + 2, np.int32)
+    return blocked, key, parent, order, heads, nxt, node_cell
+
+
+@njit(cache=True)
 def simulate_batch(layouts, weather, factor, ignition, fixed_blocked, rates, hros, nrows, nbr, dist,
                    want_masks, out_counts, out_masks, out_parents):
     """Run every fire on every layout. ``layouts`` bool[B, n]; per-fire ``weather``,
@@ -228,17 +246,7 @@ def simulate_batch(layouts, weather, factor, ignition, fixed_blocked, rates, hro
     b_count = layouts.shape[0]
     n_fires = weather.shape[0]
     n = nbr.shape[0]
-    blocked = np.empty(n, np.bool_)
-    key = np.empty(n, np.int32)
-    parent = np.empty(n, np.int32)
-    order = np.empty(n, np.int32)
-    max_rows = 1
-    for f in range(n_fires):
-        if nrows[weather[f]] > max_rows:
-            max_rows = nrows[weather[f]]
-    heads = np.empty(60 * max_rows + 2, np.int32)
-    nxt = np.empty(8 * n + 2, np.int32)
-    node_cell = np.empty(8 * n + 2, np.int32)
+    blocked, key, parent, order, heads, nxt, node_cell = kernel_scratch(n, weather, nrows)
     keep_parents = out_parents.shape[0] == b_count
     # fires outer, layouts inner: one weather file's rates stay in cache across the layouts
     for f in range(n_fires):
