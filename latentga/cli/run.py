@@ -76,6 +76,7 @@ def main(args) -> int:
     paths = write_results(out_dir, config, logbook, hof, getattr(simulator, "landscape", None))
     if progress:
         print(f"best fitness {hof[0].fitness.values[0]:.4f} after {logbook[-1]['gen']} generations, "
-              f"{logbook[-1]['sim_calls']} layouts simulated, {time.perf_counter() - t0:.1f}s; "
+              f"{logbook[-1]['sim_calls']} layouts simulated ({logbook[-1]['fires']} fires), "
+              f"{time.perf_counter() - t0:.1f}s; "
               f"results in {paths['logbook'].parent}", flush=True)
     return 0
