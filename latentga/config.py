@@ -22,7 +22,7 @@ import yaml
 from latentga.errors import ConfigError
 
 __all__ = ["DEFAULT_CONFIG", "load_config", "validate_config", "parse_overrides", "config_hash",
-           "SMALL_MODEL"]
+           "SMALL_MODEL", "read_yaml_mapping"]
 
 #: Model settings of the default run: the report's architecture scaled down so training a
 #: CCVAE on the default 3000-layout dataset takes about a minute on two CPU cores.
@@ -274,24 +274,26 @@ def parse_overrides(items: Iterable[str]) -> dict:
     return out
 
 
-def _read_yaml(path: Path) -> dict:
+def read_yaml_mapping(path: Path, what: str = "config file",
+                      example: str = "configs/, or none for the built-in defaults") -> dict:
+    """The mapping a YAML file holds (empty file: ``{}``), or one ConfigError naming the file, the
+    line of a syntax error, and the fix. ``what`` names the kind of file in messages."""
     if not path.is_file():
-        raise ConfigError(f"config file {path} does not exist; give the path of a YAML config "
-                          "(see configs/), or none for the built-in defaults")
+        raise ConfigError(f"{what} {path} does not exist; give the path of a YAML file (see {example})")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"config file {path} is not valid YAML{where}: {problem}; fix the syntax "
+        raise ConfigError(f"{what} {path} is not valid YAML{where}: {problem}; fix the syntax "
                           "there (indentation, colons, brackets)") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+        raise ConfigError(f"cannot read {what} {path}: {exc}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(f"config file {path} must hold a mapping of sections (name:, ga:, ...), "
+        raise ConfigError(f"{what} {path} must hold a mapping of sections (name:, ...), "
                           f"got a {type(data).__name__}")
     return data
 
@@ -312,7 +314,7 @@ def load_config(path: str | os.PathLike | None = None,
 
     ``overrides`` is a nested dict or a list of ``"dotted.key=value"`` strings (``--set``).
     """
-    data = _read_yaml(Path(path)) if path is not None else {}
+    data = read_yaml_mapping(Path(path)) if path is not None else {}
     if overrides:
         extra = overrides if isinstance(overrides, Mapping) else parse_overrides(overrides)
         data = _merge_plain(data, extra)

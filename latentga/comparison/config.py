@@ -14,8 +14,7 @@ import os
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-import yaml
-
+from latentga.config import read_yaml_mapping
 from latentga.errors import ConfigError
 
 __all__ = ["COMPARE_DEFAULTS", "QUICK", "BASELINES", "load_compare_config", "validate_compare_config",
@@ -181,22 +180,6 @@ def validate_compare_config(config: Mapping) -> dict:
     return cfg
 
 
-def _read_yaml(path: Path) -> dict:
-    if not path.is_file():
-        raise ConfigError(f"comparison config {path} does not exist; give the path of a YAML file "
-                          "such as configs/compare.yaml")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"comparison config {path} is not valid YAML{where}; fix the syntax there") from None
-    if data is None:
-        return {}
-    _require(isinstance(data, dict), f"comparison config {path} must hold a mapping of sections")
-    return data
-
-
 def load_compare_config(path: str | os.PathLike | None, quick: bool = False,
                         overrides: Mapping | Iterable[str] | None = None) -> dict:
     """Defaults <- YAML file <- (``quick`` section if ``quick``) <- overrides, validated.
@@ -204,7 +187,7 @@ def load_compare_config(path: str | os.PathLike | None, quick: bool = False,
     ``overrides`` is a nested dict or ``"dotted.key=value"`` strings, e.g.
     ``["seeds=[0, 1]", "run.ga.generations=5"]``.
     """
-    data = _read_yaml(Path(path)) if path is not None else {}
+    data = read_yaml_mapping(Path(path), what="comparison config", example="configs/compare.yaml") if path is not None else {}
     if quick:
         q = data.get("quick") or {}
         _require(isinstance(q, Mapping), "comparison key 'quick' must be a mapping of overrides")
