@@ -14,12 +14,12 @@ The model interface used: ``encode(x) -> (mu, logvar)``, ``decode(z) -> logits``
 
 from __future__ import annotations
 
-import contextlib
-from typing import Iterator, Sequence
+from typing import Sequence
 
 import numpy as np
 import torch
 
+from latentga.models.runtime import eval_mode, model_device
 from operators.base import batch_operator
 
 __all__ = [
@@ -37,27 +37,8 @@ __all__ = [
 
 # -- helpers shared by the operators (public: tests and notebooks use them too) -------------
 
-@contextlib.contextmanager
-def _eval_mode(model) -> Iterator[None]:
-    """Run the model in eval mode (BatchNorm statistics, no dropout), restoring it after."""
-    was_training = bool(getattr(model, "training", False))
-    model.eval()
-    try:
-        yield
-    finally:
-        if was_training:
-            model.train()
-
-
-def _device(model) -> torch.device:
-    try:
-        return next(model.parameters()).device
-    except (StopIteration, AttributeError):
-        return torch.device("cpu")
-
-
 def _tensor(array: np.ndarray, model) -> torch.Tensor:
-    return torch.as_tensor(np.asarray(array, dtype=np.float32), device=_device(model))
+    return torch.as_tensor(np.asarray(array, dtype=np.float32), device=model_device(model))
 
 
 def _normal(rng: np.random.Generator, shape: tuple[int, ...], model) -> torch.Tensor:
@@ -68,7 +49,7 @@ def _normal(rng: np.random.Generator, shape: tuple[int, ...], model) -> torch.Te
 def encode_layouts(model, layouts: Sequence[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
     """Posterior parameters ``(mu, logvar)`` of a batch of layouts, without gradients."""
     x = _tensor(np.stack([np.asarray(l, bool) for l in layouts]), model)
-    with torch.no_grad(), _eval_mode(model):
+    with torch.no_grad(), eval_mode(model):
         mu, logvar = model.encode(x)
     return mu, logvar
 
@@ -77,14 +58,14 @@ def decode_layouts(model, z: torch.Tensor, k: int) -> np.ndarray:
     """Decode codes to ``bool[B, H, W]`` layouts with exactly ``k`` firebreaks each."""
     from latentga.models import decode_topk
 
-    with torch.no_grad(), _eval_mode(model):
+    with torch.no_grad(), eval_mode(model):
         logits = model.decode(z.detach())
     return decode_topk(logits, k).cpu().numpy().astype(bool)
 
 
 def predict_fitness(model, z: torch.Tensor) -> np.ndarray:
     """The CCVAE head's predicted fitness of each code (original fitness units)."""
-    with torch.no_grad(), _eval_mode(model):
+    with torch.no_grad(), eval_mode(model):
         return model.predict(z.detach()).reshape(-1).cpu().numpy().astype(np.float64)
 
 
@@ -143,7 +124,7 @@ def gradient_ascent_latents(model, z: torch.Tensor, steps: int = 2, step_size: f
     z_rest = z[:, :-c]
     zc = z[:, -c:].clone().requires_grad_(True)
     opt = (torch.optim.Adam if optimizer == "adam" else torch.optim.SGD)([zc], lr=step_size)
-    with torch.enable_grad(), _eval_mode(model):
+    with torch.enable_grad(), eval_mode(model):
         for _ in range(int(steps)):
             loss = -model.predict(torch.cat([z_rest, zc], dim=1)).sum()
             (grad,) = torch.autograd.grad(loss, zc)

@@ -10,14 +10,12 @@ neighbouring interpolation or intervention steps often decode to the same layout
 
 from __future__ import annotations
 
-import contextlib
-from typing import Iterator
-
 import numpy as np
 import torch
 
 from latentga.errors import ConfigError, DatasetError, LandscapeError
 from latentga.layouts import as_layout_batch
+from latentga.models.runtime import eval_mode
 
 __all__ = [
     "eval_mode",
@@ -34,21 +32,6 @@ __all__ = [
 ]
 
 _BATCH = 1024
-
-
-@contextlib.contextmanager
-def eval_mode(model) -> Iterator[None]:
-    """Eval mode (BatchNorm running statistics, no dropout) for the block, restored afterwards."""
-    was_training = bool(getattr(model, "training", False))
-    model.eval()
-    try:
-        yield
-    finally:
-        model.train(was_training)
-
-
-def _device(model) -> torch.device:
-    return model.fc_mu.weight.device
 
 
 @torch.no_grad()

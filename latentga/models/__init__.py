@@ -11,6 +11,7 @@ from latentga.models.decoding import decode_topk
 from latentga.models.losses import ccvae_loss
 from latentga.models.metrics import evaluate_model
 from latentga.models.networks import LayoutCCVAE, LayoutVAE, build_model
+from latentga.models.runtime import eval_mode, model_device
 from latentga.models.storage import load_model, save_model
 from latentga.models.training import TrainResult, train_model
 
@@ -27,4 +28,6 @@ __all__ = [
     "TrainResult",
     "save_model",
     "load_model",
+    "eval_mode",
+    "model_device",
 ]
