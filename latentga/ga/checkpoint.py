@@ -2,9 +2,15 @@
 
 Written atomically after every generation: population and fitness, generation number, hall of
 fame, logbook, fitness cache and the NumPy generator state (DEAP's checkpoint recipe plus the
-cache), and, with delta evaluation, the fire records of the population. Individuals and records
-are stored as plain arrays, so loading does not depend on DEAP's creator classes. A fingerprint
-of the config settings that shape the search refuses a checkpoint from another run.
+cache), and, with delta evaluation, the fire records of the population. A fingerprint of the
+config settings that shape the search refuses a checkpoint from another run.
+
+Why a data-only file: results folders are shared and mailed around like model files, and
+``pickle.load`` runs whatever code a file names. A checkpoint is one NumPy ``.npz`` archive read
+with ``allow_pickle=False``: plain numeric arrays (individuals, fitness, cache keys and values,
+fire records) plus one JSON text (config, logbook, generator state). Nothing in it can name a
+class or a function, so a hostile file is at worst refused as corrupt. Floats round-trip exactly
+(float64 arrays; JSON writes Python's shortest exact repr), so a resumed run stays identical.
 
 Why store the records rather than recompute them on resume: a record made by delta evaluation
 keeps a conservative superset of the spread-tree hubs, so a recomputed (full) record can differ
@@ -16,8 +22,10 @@ layout at 100 fires on 20x20, ~9 MB per checkpoint for a population of 100.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
-import pickle
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -26,15 +34,15 @@ from deap import tools
 from latentga.config import config_hash
 from latentga.errors import CheckpointError
 from latentga.ga.individual import fitness_array, individual_arrays, make_individual
-from latentga.ga.delta import pack_records
-from latentga.io import write_bytes_atomic
+from latentga.io import atomic_path
 
 __all__ = ["CHECKPOINT_FORMAT", "config_fingerprint", "save_checkpoint", "load_checkpoint", "restore_population",
            "restore_hall_of_fame"]
 
-CHECKPOINT_FORMAT = "latentga-ga-checkpoint-1"
+CHECKPOINT_FORMAT = "latentga-ga-checkpoint-2"  # 1 was a pickle: no longer read (it can run code)
 _NOT_IDENTITY = ("name", "output")  # where results go, not what is computed
 _GA_NOT_IDENTITY = ("generations", "delta_evaluation")  # more generations; the same fitness values
+_FRESH = "delete it and run without --resume (or with --overwrite) to start over"
 
 
 def config_fingerprint(config: dict) -> str:
@@ -46,26 +54,83 @@ def config_fingerprint(config: dict) -> str:
     return config_hash(subset)
 
 
+def _json_default(obj):
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return str(obj)
+
+
+def _pack_keys(keys: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """Byte-string keys as one uint8 blob plus end offsets (keys may differ in length)."""
+    ends = np.cumsum([len(k) for k in keys], dtype=np.int64)
+    return np.frombuffer(b"".join(keys), dtype=np.uint8).copy(), ends
+
+
+def _unpack_keys(blob: np.ndarray, ends: np.ndarray) -> list[bytes]:
+    if blob.dtype != np.uint8 or blob.ndim != 1 or ends.ndim != 1 or ends.dtype.kind not in "iu":
+        raise ValueError("malformed key arrays")
+    starts = np.concatenate([[0], ends[:-1]]).astype(np.int64)
+    if len(ends) and (np.any(ends < starts) or int(ends[-1]) != len(blob)):
+        raise ValueError("key offsets do not fit the key bytes")
+    data = blob.tobytes()
+    return [data[s:e] for s, e in zip(starts.tolist(), ends.tolist())]
+
+
+def _plain_records(records: dict | None) -> dict | None:
+    """The delta tracker's records as ``{name: array or list of bytes}``.
+
+    Takes either that form already (``tracker.state()``) or the tracker's raw records
+    (layout key -> dataclass such as ``FireRecord``), which are stacked field by field.
+    """
+    if not records:
+        return None
+    if all(isinstance(k, str) for k in records):
+        out = {k: (np.asarray(v) if not (isinstance(v, list) and v and isinstance(v[0], bytes)) else v)
+               for k, v in records.items()}
+        if any(isinstance(v, np.ndarray) and v.dtype == object for v in out.values()):
+            raise TypeError("checkpoint records must be numeric arrays or lists of bytes")
+        return out
+    values = list(records.values())
+    names = [f.name for f in dataclasses.fields(values[0])]
+    out = {name: np.stack([np.asarray(getattr(v, name)) for v in values]) for name in names}
+    out["keys"] = list(records.keys())
+    return out
+
+
 def save_checkpoint(path: str | os.PathLike, *, config: dict, generation: int, population: list, hof,
                     logbook: tools.Logbook, cache: dict, rng: np.random.Generator,
                     records: dict | None = None) -> Path:
     """Write the run's state atomically; ``records`` are the delta tracker's fire records."""
-    state = {
+    meta = {
         "format": CHECKPOINT_FORMAT,
         "fingerprint": config_fingerprint(config),
         "config": config,
         "generation": int(generation),
+        "hof_size": int(hof.maxsize),
+        "logbook": {"header": list(logbook.header or []), "entries": [dict(e) for e in logbook]},
+        "rng_state": rng.bit_generator.state,
+    }
+    arrays = {
         "population": individual_arrays(population),
         "fitness": fitness_array(population),
         "hof": individual_arrays(list(hof)),
         "hof_fitness": fitness_array(list(hof)),
-        "hof_size": int(hof.maxsize),
-        "logbook": logbook,
-        "cache": dict(cache),
-        "rng_state": rng.bit_generator.state,
-        "records": pack_records(records or {}),
+        "cache_values": np.asarray(list(cache.values()), dtype=np.float64),
     }
-    return write_bytes_atomic(path, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+    arrays["cache_keys"], arrays["cache_ends"] = _pack_keys(list(cache.keys()))
+    packed = _plain_records(records)
+    meta["records"] = None if packed is None else {"arrays": [], "keys": []}
+    for name, value in (packed or {}).items():
+        if isinstance(value, np.ndarray):
+            meta["records"]["arrays"].append(name)
+            arrays[f"records/{name}"] = value
+        else:
+            meta["records"]["keys"].append(name)
+            arrays[f"records/{name}"], arrays[f"records_ends/{name}"] = _pack_keys(list(value))
+    arrays["meta"] = np.asarray(json.dumps(meta, default=_json_default))
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:  # a file object: np.savez adds no suffix
+        np.savez(fh, **arrays)
+    return Path(path)
 
 
 def _diff(have: dict, want: dict, prefix: str = "") -> list[str]:
@@ -79,24 +144,82 @@ def _diff(have: dict, want: dict, prefix: str = "") -> list[str]:
     return out
 
 
+_BIT_GENERATORS = {"PCG64": np.random.PCG64, "PCG64DXSM": np.random.PCG64DXSM, "MT19937": np.random.MT19937,
+                   "Philox": np.random.Philox, "SFC64": np.random.SFC64}
+
+
+def _check_rng_state(state) -> None:
+    """Raise ValueError/TypeError unless ``state`` is a valid NumPy bit-generator state."""
+    kind = state.get("bit_generator") if isinstance(state, dict) else None
+    if kind not in _BIT_GENERATORS:
+        raise ValueError(f"unknown random generator {kind!r}")
+    _BIT_GENERATORS[kind]().state = state
+
+
+def _read(path: Path) -> dict:
+    """The checkpoint's contents as plain Python/NumPy data; ValueError if anything is off."""
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if head[:1] == b"\x80":
+        raise ValueError("it is a pickle (an old latentga checkpoint or a foreign file); pickles are "
+                         "not read because loading one can run code")
+    if head != b"PK\x03\x04":
+        raise ValueError("not a latentga checkpoint")
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files}
+    meta = json.loads(str(arrays.pop("meta")[()]))
+    if not isinstance(meta, dict) or meta.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(f"not a latentga checkpoint of format {CHECKPOINT_FORMAT}")
+    pop, fit, hof, hof_fit = (arrays[k] for k in ("population", "fitness", "hof", "hof_fitness"))
+    if pop.dtype != bool or hof.dtype != bool or pop.ndim != 3 or hof.ndim != 3 or \
+            fit.shape != (len(pop),) or hof_fit.shape != (len(hof),) or \
+            fit.dtype != np.float64 or hof_fit.dtype != np.float64:
+        raise ValueError("population or hall of fame arrays are malformed")
+    keys = _unpack_keys(arrays["cache_keys"], arrays["cache_ends"])
+    values = arrays["cache_values"]
+    if values.dtype != np.float64 or values.shape != (len(keys),):
+        raise ValueError("fitness cache arrays are malformed")
+    log = meta["logbook"]
+    logbook = tools.Logbook()
+    logbook.header = [str(h) for h in log["header"]]
+    for entry in log["entries"]:
+        logbook.record(**entry)
+    _check_rng_state(meta["rng_state"])
+    records = None
+    if meta["records"] is not None:
+        records = {str(name): arrays[f"records/{name}"] for name in meta["records"]["arrays"]}
+        for name in meta["records"]["keys"]:
+            records[str(name)] = _unpack_keys(arrays[f"records/{name}"], arrays[f"records_ends/{name}"])
+        if len({len(v) for v in records.values()}) > 1:
+            raise ValueError("fire records arrays differ in length")
+    return {
+        "format": meta["format"], "fingerprint": str(meta["fingerprint"]), "config": dict(meta["config"]),
+        "generation": int(meta["generation"]), "hof_size": int(meta["hof_size"]),
+        "population": pop, "fitness": fit, "hof": hof, "hof_fitness": hof_fit,
+        "logbook": logbook, "cache": dict(zip(keys, values.tolist())),
+        "rng_state": meta["rng_state"], "records": records,
+    }
+
+
 def load_checkpoint(path: str | os.PathLike, config: dict) -> dict:
-    """The checkpoint state, or a :class:`CheckpointError` saying why it cannot be resumed."""
+    """The checkpoint state, or a :class:`CheckpointError` saying why it cannot be resumed.
+
+    The state holds ``generation``, ``population``/``fitness`` and ``hof``/``hof_fitness`` (plain
+    arrays: see :func:`restore_population` and :func:`restore_hall_of_fame`), ``logbook`` (a DEAP
+    Logbook), ``cache`` (layout key -> fitness), ``rng_state`` (for ``bit_generator.state``),
+    ``records`` (packed fire records or None) and the ``config`` it was made with.
+    """
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"no checkpoint at {path} to resume; run without --resume to start "
                               "the run (or point --out at the folder of the run to continue)")
     try:
-        with open(path, "rb") as fh:
-            state = pickle.load(fh)
-        if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-            raise ValueError("not a latentga GA checkpoint")
-        for key in ("fingerprint", "generation", "population", "fitness", "hof", "hof_fitness",
-                    "logbook", "cache", "rng_state", "config"):
-            state[key]  # noqa: B018 - presence check
-    except (OSError, EOFError, pickle.UnpicklingError, ValueError, KeyError, AttributeError,
-            ImportError, IndexError, TypeError) as exc:
-        raise CheckpointError(f"checkpoint {path} is corrupt or not a latentga checkpoint ({exc}); "
-                              "delete it and run without --resume to start over") from None
+        state = _read(path)
+    except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError, AttributeError,
+            zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise CheckpointError(f"checkpoint {path} is corrupt or not a latentga checkpoint ({reason}); "
+                              f"{_FRESH}") from None
     if state["fingerprint"] != config_fingerprint(config):
         changes = _diff({k: v for k, v in state["config"].items() if k not in _NOT_IDENTITY},
                         {k: v for k, v in config.items() if k not in _NOT_IDENTITY})
@@ -109,13 +232,22 @@ def load_checkpoint(path: str | os.PathLike, config: dict) -> dict:
 
 
 def restore_population(state: dict) -> list:
+    """The checkpoint's population as fresh DEAP individuals with their fitness."""
     return [make_individual(a, f) for a, f in zip(state["population"], state["fitness"])]
 
 
 def restore_hall_of_fame(state: dict, maxsize: int) -> tools.HallOfFame:
-    """Rebuild the hall of fame with the same items in the same order."""
+    """Rebuild the hall of fame with the same items in the same order.
+
+    Uses the public ``HallOfFame.insert``: it places an item after those with a better fitness
+    and before those with an equal one, so inserting the stored items worst first gives back
+    the stored order, ties included.
+    """
     hof = tools.HallOfFame(maxsize, similar=np.array_equal)
     items = [make_individual(a, f) for a, f in zip(state["hof"], state["hof_fitness"])]
-    hof.items = items
-    hof.keys = [ind.fitness for ind in reversed(items)]
+    if len(items) > maxsize:
+        raise CheckpointError(f"the checkpoint's hall of fame holds {len(items)} layouts, more than "
+                              f"ga.hof_size = {maxsize}; resume with the config the run was made with")
+    for item in reversed(items):
+        hof.insert(item)
     return hof
