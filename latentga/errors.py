@@ -13,6 +13,7 @@ __all__ = [
     "ModelFileError",
     "DatasetError",
     "CheckpointError",
+    "OutputError",
 ]
 
 
@@ -42,3 +43,8 @@ class DatasetError(LatentGAError, OSError):
 
 class CheckpointError(LatentGAError, OSError):
     """A GA checkpoint is missing, corrupt or belongs to another config."""
+
+
+class OutputError(LatentGAError, OSError):
+    """An output path cannot be written (a file where a folder must be, no permission) or a
+    results folder belongs to another run."""

@@ -3,19 +3,35 @@
 Everything latentga writes (datasets, model files, checkpoints, tables, plots) goes through
 :func:`atomic_path`: the data is written to a temporary file in the destination folder and
 moved into place with :func:`os.replace`, which is atomic on POSIX and Windows. A run killed
-mid-write therefore never leaves a half-written file behind.
+mid-write therefore never leaves a half-written file under the real name.
+
+Temporary files are named ``.<stem>.tmp<8 random chars><suffix>`` beside the destination and
+removed when the write fails. A ``kill -9`` cannot run that clean-up, so the writer holds an
+advisory lock (``flock``) on its temporary file while it writes, and every later write to the
+same destination removes the temporaries nobody holds (the leftovers of killed writers).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
+import time
 from pathlib import Path
 from typing import Iterator
 
+from latentga.errors import OutputError
+
+try:  # POSIX; elsewhere stale temporaries are recognised by age alone
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
+
 __all__ = [
     "atomic_path",
+    "ensure_folder",
+    "remove_stale_temporaries",
     "write_bytes_atomic",
     "write_text_atomic",
     "save_npy_atomic",
@@ -24,26 +40,105 @@ __all__ = [
     "save_yaml_atomic",
 ]
 
+# A temporary nobody locks is stale once this old (seconds): the grace covers the instant between
+# creating a temporary and locking it. Without flock, a day.
+STALE_AFTER_S = 10.0 if fcntl is not None else 86400.0
+
+
+def ensure_folder(folder: str | os.PathLike, what: str = "output folder") -> Path:
+    """Create ``folder`` (and parents) or raise one :class:`OutputError` saying why it cannot be."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise OutputError(f"{what} {folder} is a file, not a folder; give a folder path "
+                          "(or move the file away)") from None
+    except NotADirectoryError:
+        blocker = next((p for p in [folder, *folder.parents] if p.is_file()), folder)
+        raise OutputError(f"{what} {folder} cannot be created because {blocker} is a file; "
+                          "give a path inside a folder") from None
+    except OSError as exc:
+        raise OutputError(f"{what} {folder} cannot be created ({exc.strerror or exc}); give a path "
+                          "you can write to") from None
+    if not folder.is_dir():
+        raise OutputError(f"{what} {folder} is not a folder; give a folder path")
+    return folder
+
+
+def _temporary_pattern(path: Path, suffix: str) -> re.Pattern:
+    # ".<stem>.tmp" + mkstemp's 8 characters; the old writer had no "tmp" (leftovers of killed
+    # runs of earlier versions are cleaned too)
+    return re.compile(rf"^\.{re.escape(path.stem)}\.(tmp)?[a-z0-9_]{{8}}{re.escape(suffix)}$")
+
+
+def _held_by_a_writer(candidate: Path) -> bool:
+    if fcntl is None:
+        return False
+    try:
+        fd = os.open(candidate, os.O_RDONLY)
+    except OSError:
+        return True  # gone already, or not ours to judge
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(fd)  # closing releases a lock we got
+
+
+def remove_stale_temporaries(path: str | os.PathLike, suffix: str | None = None) -> list[Path]:
+    """Remove temporaries of ``path`` left by killed writers (unlocked, older than a few seconds)."""
+    path = Path(path)
+    if suffix is None:
+        suffix = "".join(path.suffixes) or ".tmp"
+    pattern = _temporary_pattern(path, suffix)
+    removed = []
+    try:
+        candidates = [p for p in path.parent.iterdir() if pattern.match(p.name)]
+    except OSError:
+        return removed
+    now = time.time()
+    for candidate in candidates:
+        try:
+            if now - candidate.stat().st_mtime < STALE_AFTER_S or _held_by_a_writer(candidate):
+                continue
+            candidate.unlink()
+            removed.append(candidate)
+        except OSError:  # another process removed it first
+            continue
+    return removed
+
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success move it onto ``path``.
 
     ``suffix`` defaults to the destination's suffix, so libraries that infer the format from
-    the file name (``np.save``, ``fig.savefig``) see the right extension.
+    the file name (``np.save``, ``fig.savefig``) see the right extension. The folder is created
+    if needed; a path that cannot be a file gives one :class:`OutputError`.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    ensure_folder(path.parent)
+    if path.is_dir():
+        raise OutputError(f"cannot write {path}: it is a folder; give a file path")
     if suffix is None:
         suffix = "".join(path.suffixes) or ".tmp"
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    os.chmod(tmp, 0o666 & ~_current_umask())  # mkstemp makes 0600; give the usual permissions
+    remove_stale_temporaries(path, suffix)
     try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.tmp", suffix=suffix, dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write in {path.parent} ({exc.strerror or exc}); give a folder you "
+                          "can write to") from None
+    tmp = Path(tmp_name)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # "a live writer owns this"; released when fd closes
+        os.chmod(tmp, 0o666 & ~_current_umask())  # mkstemp makes 0600; give the usual permissions
         yield tmp
         os.replace(tmp, path)
     finally:
+        os.close(fd)
         if tmp.exists():
             tmp.unlink()
 
