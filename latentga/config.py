@@ -67,6 +67,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "ga": {
         "population": 40,
         "generations": 10,
+        "max_cost": None,        # stop once this many fires (the problem's cost unit) were spent
         "cxpb": 0.7,             # probability a consecutive pair of offspring is mated
         "mutpb": 0.3,            # probability an offspring is mutated
         "elite": 2,              # best individuals carried over unchanged
@@ -92,6 +93,7 @@ _NULLABLE = {
     "landscape": (str,),
     "simulator.cell2fire_binary": (str,),
     "simulator.n_weathers": (int,),
+    "ga.max_cost": (int,),
 }
 _CHOICES = {
     "simulator.backend": ("builtin", "cell2fire"),
@@ -109,6 +111,7 @@ _RANGES = {
     "dataset.n_fires": (1, math.inf),
     "ga.population": (2, math.inf),
     "ga.generations": (0, math.inf),
+    "ga.max_cost": (1, math.inf),
     "ga.cxpb": (0, 1),
     "ga.mutpb": (0, 1),
     "ga.elite": (0, math.inf),

@@ -161,20 +161,3 @@ def test_run_comparison_accepts_any_map(quick):
 
     comp = run_comparison(small, map_fn=recording_map, progress=False)
     assert calls == [2] and list(comp.summary["method"]) in (["vanilla", "best_line"], ["best_line", "vanilla"])
-
-
-@pytest.mark.parametrize("method", ["vanilla", "ccvae_gd"])
-def test_task_runs_the_same_ga_as_run_ga(quick, method):
-    """The comparison's serial GA loop gives exactly the engine's ``run_ga`` numbers."""
-    from latentga.ga import run_ga
-    from latentga.pipeline import ensure_model, make_simulator
-
-    config, _ = quick
-    task = next(t for t in build_tasks(config) if t.method == method and t.seed == 1)
-    mine = run_task(task).trace
-    model = ensure_model(task.run, progress=False) if method != "vanilla" else None
-    _, logbook, hof = run_ga(task.run, make_simulator(task.run), model, out_dir=None, progress=False)
-    assert list(mine["best"]) == logbook.select("best_so_far")
-    assert list(mine["mean"]) == logbook.select("avg") and list(mine["std"]) == logbook.select("std")
-    assert list(mine["evaluations"]) == logbook.select("sim_calls")
-    assert list(mine["fires"]) == logbook.select("fires")

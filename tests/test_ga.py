@@ -7,11 +7,17 @@ import pytest
 
 from latentga.config import load_config
 from latentga.errors import CheckpointError, ConfigError
-from latentga.ga import build_toolbox, checkpoint as ckpt, run_ga
-from latentga.ga.delta import DeltaTracker
+from latentga.ga import build_toolbox, checkpoint as ckpt, make_individual, run_ga
+from latentga.problems.fire_delta import DeltaTracker
 from latentga.layouts import layout_key
 from latentga.simulator import FireSimulator
 from operators.base import batch_operator
+from latentga.problems import firebreak_problem
+
+def ga(cfg, simulator, model=None, **kwargs):
+    """``run_ga`` on the firebreak problem of ``cfg`` scored by ``simulator``."""
+    return run_ga(cfg, firebreak_problem(cfg, simulator), model, **kwargs)
+
 
 VANILLA = [
     "name=t", "firebreaks=20", "ga.population=12", "ga.generations=3", "ga.elite=2", "ga.chunk_size=5",
@@ -48,7 +54,7 @@ def strip_time(logbook):
 
 
 def test_short_run_keeps_budget_and_never_loses_the_best(sim, tmp_path):
-    pop, log, hof = run_ga(config(), sim, out_dir=tmp_path, progress=False)
+    pop, log, hof = ga(config(), sim, out_dir=tmp_path, progress=False)
     assert [e["gen"] for e in log] == [0, 1, 2, 3]
     best = [e["best_so_far"] for e in log]
     assert all(b2 >= b1 for b1, b2 in zip(best, best[1:]))
@@ -61,9 +67,9 @@ def test_short_run_keeps_budget_and_never_loses_the_best(sim, tmp_path):
 
 
 def test_same_seed_same_logbook_other_seed_other_logbook(sim, tmp_path):
-    a = run_ga(config(), sim, out_dir=tmp_path / "a", progress=False)
-    b = run_ga(config(), sim, out_dir=tmp_path / "b", progress=False)
-    c = run_ga(config("seed=1"), sim, out_dir=tmp_path / "c", progress=False)
+    a = ga(config(), sim, out_dir=tmp_path / "a", progress=False)
+    b = ga(config(), sim, out_dir=tmp_path / "b", progress=False)
+    c = ga(config("seed=1"), sim, out_dir=tmp_path / "c", progress=False)
     assert strip_time(a[1]) == strip_time(b[1])
     assert np.array_equal(np.stack(a[0]), np.stack(b[0]))
     assert strip_time(a[1]) != strip_time(c[1])
@@ -80,20 +86,20 @@ def test_a_layout_is_never_simulated_twice(tmp_path, monkeypatch, delta):
 
     monkeypatch.setattr(DeltaTracker, "score", spy)
     # strong selection and little variation make many duplicate layouts
-    _, log, _ = run_ga(config("ga.mutpb=0.1", "ga.cxpb=0.2", "ga.generations=4",
+    _, log, _ = ga(config("ga.mutpb=0.1", "ga.cxpb=0.2", "ga.generations=4",
                               f"ga.delta_evaluation={str(delta).lower()}"), rec, out_dir=tmp_path, progress=False)
-    assert len(rec.seen) == len(set(rec.seen)) == log[-1]["sim_calls"]
-    assert sum(e["nevals"] for e in log) > log[-1]["sim_calls"]  # the cache did serve repeats
-    assert log[-1]["fires_full"] == 8 * log[-1]["sim_calls"]
+    assert len(rec.seen) == len(set(rec.seen)) == log[-1]["evaluations"]
+    assert sum(e["nevals"] for e in log) > log[-1]["evaluations"]  # the cache did serve repeats
+    assert log[-1]["cost_full"] == 8 * log[-1]["evaluations"]
     if delta:  # children re-run only the fires their change can alter
-        assert log[-1]["fires"] < log[-1]["fires_full"]
+        assert log[-1]["cost"] < log[-1]["cost_full"]
     else:
-        assert log[-1]["fires"] == log[-1]["fires_full"]
+        assert log[-1]["cost"] == log[-1]["cost_full"]
 
 
 def test_resume_after_a_kill_gives_the_uninterrupted_result(sim, tmp_path, monkeypatch):
     cfg = config("ga.generations=4")
-    full = run_ga(cfg, sim, out_dir=tmp_path / "full", progress=False)
+    full = ga(cfg, sim, out_dir=tmp_path / "full", progress=False)
 
     real_save = ckpt.save_checkpoint
 
@@ -104,9 +110,9 @@ def test_resume_after_a_kill_gives_the_uninterrupted_result(sim, tmp_path, monke
 
     monkeypatch.setattr(ckpt, "save_checkpoint", dying_save)
     with pytest.raises(KeyboardInterrupt):
-        run_ga(cfg, sim, out_dir=tmp_path / "cut", progress=False)
+        ga(cfg, sim, out_dir=tmp_path / "cut", progress=False)
     monkeypatch.setattr(ckpt, "save_checkpoint", real_save)
-    resumed = run_ga(cfg, sim, out_dir=tmp_path / "cut", resume=True, progress=False)
+    resumed = ga(cfg, sim, out_dir=tmp_path / "cut", resume=True, progress=False)
 
     assert strip_time(resumed[1]) == strip_time(full[1])
     assert np.array_equal(np.stack(resumed[0]), np.stack(full[0]))
@@ -115,29 +121,29 @@ def test_resume_after_a_kill_gives_the_uninterrupted_result(sim, tmp_path, monke
 
 
 def test_finished_run_can_be_extended_with_more_generations(sim, tmp_path):
-    run_ga(config("ga.generations=2"), sim, out_dir=tmp_path, progress=False)
-    _, log, _ = run_ga(config("ga.generations=4"), sim, out_dir=tmp_path, resume=True, progress=False)
-    _, straight, _ = run_ga(config("ga.generations=4"), sim, out_dir=tmp_path / "s", progress=False)
+    ga(config("ga.generations=2"), sim, out_dir=tmp_path, progress=False)
+    _, log, _ = ga(config("ga.generations=4"), sim, out_dir=tmp_path, resume=True, progress=False)
+    _, straight, _ = ga(config("ga.generations=4"), sim, out_dir=tmp_path / "s", progress=False)
     assert strip_time(log) == strip_time(straight)
 
 
 def test_checkpoint_from_another_config_is_refused(sim, tmp_path):
-    run_ga(config(), sim, out_dir=tmp_path, progress=False)
+    ga(config(), sim, out_dir=tmp_path, progress=False)
     with pytest.raises(CheckpointError, match=r"another config.*ga.population.*without --resume"):
-        run_ga(config("ga.population=14"), sim, out_dir=tmp_path, resume=True, progress=False)
+        ga(config("ga.population=14"), sim, out_dir=tmp_path, resume=True, progress=False)
 
 
 def test_corrupt_or_missing_checkpoint_gives_a_clear_error(sim, tmp_path):
     with pytest.raises(CheckpointError, match="no checkpoint"):
-        run_ga(config(), sim, out_dir=tmp_path, resume=True, progress=False)
-    run_ga(config(), sim, out_dir=tmp_path, progress=False)
+        ga(config(), sim, out_dir=tmp_path, resume=True, progress=False)
+    ga(config(), sim, out_dir=tmp_path, progress=False)
     path = tmp_path / "checkpoint.pkl"
     path.write_bytes(path.read_bytes()[:200])
     with pytest.raises(CheckpointError, match="corrupt"):
-        run_ga(config(), sim, out_dir=tmp_path, resume=True, progress=False)
+        ga(config(), sim, out_dir=tmp_path, resume=True, progress=False)
     path.write_bytes(pickle.dumps({"some": "dict"}))
     with pytest.raises(CheckpointError, match="not a latentga"):
-        run_ga(config(), sim, out_dir=tmp_path, resume=True, progress=False)
+        ga(config(), sim, out_dir=tmp_path, resume=True, progress=False)
 
 
 # -- plug-in operators, given to the config by dotted path "test_ga:<function>" ---------------
@@ -169,27 +175,28 @@ def mut_shift_batch(*individuals, rng):
 
 def test_plugged_in_operator_is_used(sim, tmp_path):
     CALLS.clear()
-    _, log, _ = run_ga(config("ga.mutpb=0.5", mutate="test_ga:mut_shift"), sim,
+    _, log, _ = ga(config("ga.mutpb=0.5", mutate="test_ga:mut_shift"), sim,
                        out_dir=tmp_path, progress=False)
     assert len(CALLS) > 3 and all(c == 1 for c in CALLS)
 
 
 def test_budget_breaking_plugin_is_repaired(sim, tmp_path):
-    pop, _, _ = run_ga(config("ga.mutpb=1.0", mutate="test_ga:mut_add_one"), sim,
+    pop, _, _ = ga(config("ga.mutpb=1.0", mutate="test_ga:mut_add_one"), sim,
                        out_dir=tmp_path, progress=False)
     assert all(ind.sum() == 20 for ind in pop)
 
 
 def test_batch_operator_is_called_once_per_generation_with_everyone(sim, tmp_path):
     CALLS.clear()
-    run_ga(config("ga.mutpb=0.5", mutate="test_ga:mut_shift_batch"), sim, out_dir=tmp_path,
+    ga(config("ga.mutpb=0.5", mutate="test_ga:mut_shift_batch"), sim, out_dir=tmp_path,
            progress=False)
     assert len(CALLS) == 3 and all(c > 1 for c in CALLS)
 
 
 def test_toolbox_evaluation_pickles_for_scoop_and_matches_the_simulator(sim):
-    tb = build_toolbox(config(), sim, rng=np.random.default_rng(0))
-    pop = tb.population(4)
+    problem = firebreak_problem(config(), sim)
+    tb = build_toolbox(config(), problem, rng=np.random.default_rng(0))
+    pop = [make_individual(x) for x in problem.random_individuals(4, np.random.default_rng(0))]
     again = pickle.loads(pickle.dumps(tb.evaluate))
     assert np.array_equal(again(np.stack(pop)), sim.evaluate(np.stack(pop)))
     clone = pickle.loads(pickle.dumps(pop[0]))  # individuals unpickle with their DEAP class
@@ -199,16 +206,17 @@ def test_toolbox_evaluation_pickles_for_scoop_and_matches_the_simulator(sim):
 
 def test_latent_operator_without_a_model_is_a_config_error(sim):
     with pytest.raises(ConfigError, match="needs a trained model"):
-        build_toolbox(config(mutate="mut_ccvae_gradient"), sim, rng=np.random.default_rng(0))
+        build_toolbox(config(mutate="mut_ccvae_gradient"), firebreak_problem(config(), sim),
+                      rng=np.random.default_rng(0))
 
 
 def test_without_out_dir_nothing_is_written_and_the_hook_sees_every_generation(sim, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     seen = []
-    _, log, _ = run_ga(config(), sim, out_dir=None, progress=False,
+    _, log, _ = ga(config(), sim, out_dir=None, progress=False,
                        on_generation=lambda gen, pop, hof: seen.append((gen, hof[0].fitness.values[0])))
     assert [g for g, _ in seen] == [0, 1, 2, 3]
     assert [b for _, b in seen] == [e["best_so_far"] for e in log]
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(CheckpointError):
-        run_ga(config(), sim, out_dir=None, resume=True, progress=False)
+        ga(config(), sim, out_dir=None, resume=True, progress=False)

@@ -21,7 +21,7 @@ def test_vanilla_run_writes_the_results_folder_and_trains_nothing(tmp_path, caps
         assert (out / name).is_file(), name
     log = pd.read_csv(out / "logbook.csv")
     assert list(log["gen"]) == [0, 1, 2]
-    assert {"nevals", "avg", "std", "min", "max", "best_so_far", "sim_calls", "fires", "time"} <= set(log)
+    assert {"nevals", "avg", "std", "min", "max", "best_so_far", "evaluations", "cost", "cost_full", "time"} <= set(log)
     best = np.load(out / "best_layouts.npy")
     assert best.ndim == 3 and best.shape[1:] == (20, 20) and (best.sum(axis=(1, 2)) == 20).all()
     saved = load_config(out / "config.yaml")

@@ -10,9 +10,15 @@ import pytest
 from latentga.config import load_config
 from latentga.errors import ConfigError
 from latentga.ga import build_toolbox, checkpoint as ckpt, run_ga
-from latentga.ga.delta import make_tracker
+from latentga.problems.fire_delta import make_tracker
 from latentga.models import build_model
 from latentga.simulator import FireSimulator
+from latentga.problems import firebreak_problem
+
+def ga(cfg, simulator, model=None, **kwargs):
+    """``run_ga`` on the firebreak problem of ``cfg`` scored by ``simulator``."""
+    return run_ga(cfg, firebreak_problem(cfg, simulator), model, **kwargs)
+
 
 N_FIRES = 10
 VANILLA = ["name=d", "firebreaks=20", "ga.population=16", "ga.generations=4", "ga.elite=2", "ga.chunk_size=6",
@@ -22,7 +28,7 @@ TINY_MODEL = dict(kind="ccvae", latent_dim=8, char_dim=4, channels=[8, 16], head
 LATENT = ["name=l", "ga.population=12", "ga.generations=3", "ga.mutpb=0.6", f"simulator.n_fires={N_FIRES}",
           "operators.mate.name=cx_latent_interpolation", "operators.mutate.name=mut_ccvae_gradient"] + \
     [f"model.{k}={v}" for k, v in TINY_MODEL.items()]
-COST = ("fires", "time")
+COST = ("cost", "time")
 
 
 @pytest.fixture(scope="module")
@@ -48,18 +54,18 @@ def assert_same_search(a, b):
 
 
 def assert_fires_counted(log, n_fires):
-    fires = [e["fires"] for e in log]
-    full = [e["fires_full"] for e in log]
-    assert fires[0] == full[0] == n_fires * log[0]["sim_calls"]  # the first population is scored fully
+    fires = [e["cost"] for e in log]
+    full = [e["cost_full"] for e in log]
+    assert fires[0] == full[0] == n_fires * log[0]["evaluations"]  # the first population is scored fully
     assert all(0 <= b - a <= n_fires * e["nevals"] for a, b, e in zip(fires, fires[1:], log[1:]))
     assert fires[-1] < full[-1]
 
 
 def test_vanilla_run_is_identical_and_simulates_fewer_fires(sim):
-    with_delta = run_ga(cfg(VANILLA), sim, out_dir=None, progress=False)
-    without = run_ga(cfg(VANILLA, delta=False), sim, out_dir=None, progress=False)
+    with_delta = ga(cfg(VANILLA), sim, out_dir=None, progress=False)
+    without = ga(cfg(VANILLA, delta=False), sim, out_dir=None, progress=False)
     assert_same_search(with_delta, without)
-    assert [e["fires"] for e in without[1]] == [e["fires_full"] for e in without[1]]
+    assert [e["cost"] for e in without[1]] == [e["cost_full"] for e in without[1]]
     assert_fires_counted(with_delta[1], N_FIRES)
     # the fitness values are the simulator's own, not a drifting copy
     pop = with_delta[0]
@@ -68,16 +74,16 @@ def test_vanilla_run_is_identical_and_simulates_fewer_fires(sim):
 
 def test_latent_operator_run_is_identical_with_and_without_delta(sim):
     model = build_model(TINY_MODEL, sim.shape)  # untrained but a real CCVAE: the latent path is the same
-    with_delta = run_ga(cfg(LATENT), sim, model, out_dir=None, progress=False)
-    without = run_ga(cfg(LATENT, delta=False), sim, model, out_dir=None, progress=False)
+    with_delta = ga(cfg(LATENT), sim, model, out_dir=None, progress=False)
+    without = ga(cfg(LATENT, delta=False), sim, model, out_dir=None, progress=False)
     assert_same_search(with_delta, without)
-    assert all(e["fires"] <= e["fires_full"] for e in with_delta[1])
-    assert with_delta[1][-1]["fires_full"] == without[1][-1]["fires"]
+    assert all(e["cost"] <= e["cost_full"] for e in with_delta[1])
+    assert with_delta[1][-1]["cost_full"] == without[1][-1]["cost"]
 
 
 def test_resume_is_exact_fires_included(sim, tmp_path, monkeypatch):
     config = cfg(VANILLA, "ga.generations=5")
-    full = run_ga(config, sim, out_dir=tmp_path / "full", progress=False)
+    full = ga(config, sim, out_dir=tmp_path / "full", progress=False)
     real_save = ckpt.save_checkpoint
 
     def dying_save(path, **kw):
@@ -87,23 +93,23 @@ def test_resume_is_exact_fires_included(sim, tmp_path, monkeypatch):
 
     monkeypatch.setattr(ckpt, "save_checkpoint", dying_save)
     with pytest.raises(KeyboardInterrupt):
-        run_ga(config, sim, out_dir=tmp_path / "cut", progress=False)
+        ga(config, sim, out_dir=tmp_path / "cut", progress=False)
     monkeypatch.setattr(ckpt, "save_checkpoint", real_save)
     state = pickle.loads(Path(tmp_path / "cut" / "checkpoint.pkl").read_bytes())
     assert len(state["records"]["keys"]) == len({p.tobytes() for p in state["population"]})
-    resumed = run_ga(config, sim, out_dir=tmp_path / "cut", resume=True, progress=False)
+    resumed = ga(config, sim, out_dir=tmp_path / "cut", resume=True, progress=False)
     assert [{k: v for k, v in e.items() if k != "time"} for e in resumed[1]] == \
         [{k: v for k, v in e.items() if k != "time"} for e in full[1]]
     assert_same_search(resumed, full)
 
 
 def test_switching_delta_off_for_the_resume_keeps_the_search(sim, tmp_path):
-    run_ga(cfg(VANILLA, "ga.generations=2"), sim, out_dir=tmp_path, progress=False)
-    resumed = run_ga(cfg(VANILLA, delta=False), sim, out_dir=tmp_path, resume=True, progress=False)
-    straight = run_ga(cfg(VANILLA), sim, out_dir=None, progress=False)
+    ga(cfg(VANILLA, "ga.generations=2"), sim, out_dir=tmp_path, progress=False)
+    resumed = ga(cfg(VANILLA, delta=False), sim, out_dir=tmp_path, resume=True, progress=False)
+    straight = ga(cfg(VANILLA), sim, out_dir=None, progress=False)
     assert_same_search(resumed, straight)
     later = resumed[1][2:]  # generations run without delta pay the full price
-    assert all(b["fires"] - a["fires"] == b["fires_full"] - a["fires_full"] for a, b in zip(later, later[1:]))
+    assert all(b["cost"] - a["cost"] == b["cost_full"] - a["cost_full"] for a, b in zip(later, later[1:]))
 
 
 class PlainSimulator:
@@ -119,9 +125,9 @@ class PlainSimulator:
 def test_simulator_without_single_fires_runs_fully_and_silently(sim):
     plain = PlainSimulator(sim)
     assert make_tracker(plain) is None and make_tracker(sim, enabled=False) is None
-    pop, log, hof = run_ga(cfg(VANILLA, "ga.generations=2"), plain, out_dir=None, progress=False)
-    assert [e["fires"] for e in log] == [e["fires_full"] for e in log]
-    assert_same_search((pop, log, hof), run_ga(cfg(VANILLA, "ga.generations=2", delta=False), sim,
+    pop, log, hof = ga(cfg(VANILLA, "ga.generations=2"), plain, out_dir=None, progress=False)
+    assert [e["cost"] for e in log] == [e["cost_full"] for e in log]
+    assert_same_search((pop, log, hof), ga(cfg(VANILLA, "ga.generations=2", delta=False), sim,
                                                out_dir=None, progress=False))
 
 
@@ -133,7 +139,7 @@ def test_cell2fire_backend_has_delta_off():
 
     c2f = Cell2FireBinarySimulator(binary=str(binary), n_fires=2)
     config = cfg(VANILLA, "simulator.backend=cell2fire", f"simulator.cell2fire_binary={binary}")
-    assert build_toolbox(config, c2f, rng=np.random.default_rng(0)).delta is None
+    assert firebreak_problem(config, c2f).delta_tracker() is None
 
 
 def test_delta_evaluation_key_must_be_true_or_false():

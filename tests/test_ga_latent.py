@@ -8,6 +8,12 @@ from latentga.dataset import build_dataset
 from latentga.ga import run_ga
 from latentga.models import train_model
 from latentga.simulator import FireSimulator
+from latentga.problems import firebreak_problem
+
+def ga(cfg, simulator, model=None, **kwargs):
+    """``run_ga`` on the firebreak problem of ``cfg`` scored by ``simulator``."""
+    return run_ga(cfg, firebreak_problem(cfg, simulator), model, **kwargs)
+
 
 TINY_MODEL = dict(kind="ccvae", latent_dim=8, char_dim=4, channels=[8, 16], head_hidden=[16], epochs=8,
                   batch_size=32, dropout=0.0)
@@ -36,25 +42,25 @@ def cfg(*extra):
 @pytest.mark.parametrize("mutate", ["mut_ccvae_gradient", "mut_ccvae_conditional", "mut_latent_resample"])
 def test_latent_ga_keeps_budget_and_best(mutate, sim, ccvae, tmp_path):
     config = cfg(f"operators.mutate.name={mutate}", "ga.mutpb=0.6")
-    pop, log, hof = run_ga(config, sim, ccvae, out_dir=tmp_path, progress=False)
+    pop, log, hof = ga(config, sim, ccvae, out_dir=tmp_path, progress=False)
     assert all(ind.sum() == 20 for ind in pop)
     best = [e["best_so_far"] for e in log]
     assert best == sorted(best) and log[-1]["max"] == best[-1]
     assert log[1]["nevals"] > 0
     if mutate == "mut_ccvae_gradient":
-        again = run_ga(config, sim, ccvae, out_dir=tmp_path / "again", progress=False)[1]
+        again = ga(config, sim, ccvae, out_dir=tmp_path / "again", progress=False)[1]
         assert [e["avg"] for e in again] == [e["avg"] for e in log]  # reproducible with a model too
 
 
 def test_init_from_the_dataset(sim, dataset, tmp_path):
     vanilla = ["operators.mate.name=cx_uniform", "operators.mutate.name=mut_flip"]
-    best = run_ga(cfg("ga.init=dataset_best", "ga.generations=0", *vanilla), sim, None, out_dir=tmp_path,
+    best = ga(cfg("ga.init=dataset_best", "ga.generations=0", *vanilla), sim, None, out_dir=tmp_path,
                   progress=False, dataset=dataset)[0]
     top = np.sort(dataset.fitness)[::-1][:10]
     chosen = np.sort([float(dataset.fitness[np.flatnonzero((dataset.layouts == ind).all(axis=(1, 2)))[0]])
                       for ind in best])[::-1]
     assert np.allclose(chosen, top)
-    sample = run_ga(cfg("ga.init=dataset", "ga.generations=0", *vanilla), sim, None, out_dir=tmp_path / "s",
+    sample = ga(cfg("ga.init=dataset", "ga.generations=0", *vanilla), sim, None, out_dir=tmp_path / "s",
                     progress=False, dataset=dataset)[0]
     keys = {l.tobytes() for l in dataset.layouts}
     assert all(np.asarray(ind).tobytes() in keys for ind in sample)

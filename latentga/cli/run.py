@@ -71,12 +71,14 @@ def main(args) -> int:
               f"{config['ga']['generations']} generations, {simulator.settings.get('n_fires')} fires "
               f"-> {out_dir}", flush=True)
     t0 = time.perf_counter()
-    _, logbook, hof = run_ga(config, simulator, model, out_dir, resume=args.resume, progress=progress,
+    from latentga.problems import firebreak_problem
+
+    _, logbook, hof = run_ga(config, firebreak_problem(config, simulator), model, out_dir, resume=args.resume, progress=progress,
                              dataset=dataset)
     paths = write_results(out_dir, config, logbook, hof, getattr(simulator, "landscape", None))
     if progress:
         print(f"best fitness {hof[0].fitness.values[0]:.4f} after {logbook[-1]['gen']} generations, "
-              f"{logbook[-1]['sim_calls']} layouts simulated ({logbook[-1]['fires']} fires), "
+              f"{logbook[-1]['evaluations']} layouts simulated ({logbook[-1]['cost']} fires), "
               f"{time.perf_counter() - t0:.1f}s; "
               f"results in {paths['logbook'].parent}", flush=True)
     return 0

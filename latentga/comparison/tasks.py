@@ -83,44 +83,23 @@ def _model(run: dict):
 
 
 def _run_ga(task: Task) -> TaskResult:
-    """The GA of ``task.run`` with the engine's own pieces, evaluating serially in this process.
-
-    Same steps as :func:`latentga.ga.run_ga` without checkpoints, and with the builtin ``map``:
-    the comparison parallelises over runs, not inside one.
-    """
-    from deap import tools
-
-    from latentga.ga import build_toolbox, evaluate_invalid, operators_need_model, run_generations
-    from latentga.ga.loop import new_logbook, record
+    """The GA of ``task.run`` through the engine's ``run_ga``, evaluating serially in this
+    process (the comparison parallelises over runs, not inside one), no checkpoints."""
+    from latentga.ga import operators_need_model, run_ga
     from latentga.pipeline import ensure_dataset, make_simulator
+    from latentga.problems import firebreak_problem
 
     run = task.run
-    ga = run["ga"]
-    simulator = make_simulator(run)
     model = _model(run) if operators_need_model(run) else None
-    dataset = ensure_dataset(run, progress=False) if ga["init"] != "random" else None
-    rng = np.random.default_rng(int(run["seed"]))
-    toolbox = build_toolbox(run, simulator, model, rng=rng, dataset=dataset)
-    toolbox.map = map
-    fires = int(simulator.settings.get("n_fires", run["simulator"]["n_fires"]))
+    dataset = ensure_dataset(run, progress=False) if run["ga"]["init"] != "random" else None
     bests: list[np.ndarray] = []
-
-    population = toolbox.population(int(ga["population"]))
-    hof = tools.HallOfFame(int(ga["hof_size"]), similar=np.array_equal)
-    logbook, cache = new_logbook(), {}
-    nevals, calls = evaluate_invalid(population, toolbox, cache)
-    hof.update(population)
-    record(logbook, 0, population, hof, nevals, calls, fires, 0.0)
-    bests.append(np.array(hof[0], bool))
-    run_generations(population, toolbox, start_gen=1, ngen=int(ga["generations"]), cxpb=ga["cxpb"],
-                    mutpb=ga["mutpb"], elite=int(ga["elite"]), hof=hof, logbook=logbook, cache=cache,
-                    fires_per_call=fires,
-                    on_generation=lambda gen, pop: bests.append(np.array(hof[0], bool)))
-
+    _, logbook, _ = run_ga(run, firebreak_problem(run, make_simulator(run)), model, out_dir=None, progress=False,
+                           dataset=dataset, map=map,
+                           on_generation=lambda gen, pop, hof: bests.append(np.array(hof[0], bool)))
     held = _rescore(np.stack(bests), run, task.heldout) if task.rescore else np.full(len(bests), np.nan)
     trace = pd.DataFrame({
-        "generation": logbook.select("gen"), "evaluations": logbook.select("sim_calls"),
-        "fires": logbook.select("fires"), "best": logbook.select("best_so_far"),
+        "generation": logbook.select("gen"), "evaluations": logbook.select("evaluations"),
+        "fires": logbook.select("cost"), "best": logbook.select("best_so_far"),
         "mean": logbook.select("avg"), "std": logbook.select("std"), "heldout": held})
     last = trace.iloc[-1]
     return TaskResult(task.method, "ga", task.seed, task.method, bests[-1], float(last["best"]),

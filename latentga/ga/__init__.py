@@ -1,19 +1,17 @@
-"""The GA engine: DEAP individuals, a toolbox built from a config, the generational loop with
-elitism and a fitness cache, delta evaluation of children from their parents' fire records,
-and atomic checkpoints (``run_ga`` ties them together)."""
+"""The GA engine: DEAP individuals, a toolbox built from a config and a Problem, the one
+generational loop (elitism, batched variation, a fitness cache, optional delta evaluation)
+and atomic checkpoints. It knows nothing of fires: see :mod:`latentga.problems`."""
 
 from latentga.ga.checkpoint import config_fingerprint, load_checkpoint, save_checkpoint
-from latentga.ga.delta import DeltaTracker, make_tracker
-from latentga.ga.engine import CHECKPOINT_NAME, run_ga
+from latentga.ga.engine import CHECKPOINT_NAME, initial_individuals, run_ga
 from latentga.ga.individual import FitnessMax, Layout, make_individual
-from latentga.ga.loop import LOG_FIELDS, evaluate_invalid, evaluate_with_fires, run_generations, vary
-from latentga.ga.toolbox import build_toolbox, evaluate_batch, operators_need_model
+from latentga.ga.loop import RUN_FIELDS, default_statistics, evaluate, vary
+from latentga.ga.toolbox import build_toolbox, operators_need_model, parallel_map
 
 __all__ = [
-    "run_ga", "CHECKPOINT_NAME",
-    "build_toolbox", "evaluate_batch", "operators_need_model",
-    "run_generations", "vary", "evaluate_invalid", "evaluate_with_fires", "LOG_FIELDS",
-    "DeltaTracker", "make_tracker",
+    "run_ga", "CHECKPOINT_NAME", "initial_individuals",
+    "build_toolbox", "operators_need_model", "parallel_map",
+    "vary", "evaluate", "default_statistics", "RUN_FIELDS",
     "save_checkpoint", "load_checkpoint", "config_fingerprint",
     "Layout", "FitnessMax", "make_individual",
 ]

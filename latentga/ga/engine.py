@@ -1,4 +1,10 @@
-"""``run_ga``: one GA run from a validated config, checkpointed every generation."""
+"""``run_ga``: the one GA loop of latentga, for any :class:`~latentga.problems.base.Problem`.
+
+eaSimple with elitism: per generation the ``elite`` best are carried over unchanged, the rest
+are selected, varied (:func:`latentga.ga.loop.vary`) and evaluated through the fitness cache.
+``python -m latentga run``, the comparison and a user's script all call this function; only the
+``map`` (serial, SCOOP, a pool) and the hooks differ.
+"""
 
 from __future__ import annotations
 
@@ -11,59 +17,84 @@ from typing import Callable
 import numpy as np
 from deap import tools
 
-from latentga.errors import CheckpointError
+from latentga.errors import CheckpointError, ConfigError
 from latentga.ga import checkpoint as ckpt
-from latentga.ga.delta import unpack_records
-from latentga.ga.loop import evaluate_invalid, new_logbook, record, run_generations
+from latentga.ga.individual import make_individual
+from latentga.ga.loop import default_statistics, evaluate, new_logbook, record, vary
 from latentga.ga.toolbox import build_toolbox
 
-__all__ = ["run_ga", "CHECKPOINT_NAME", "print_progress"]
+__all__ = ["run_ga", "CHECKPOINT_NAME", "print_progress", "initial_individuals"]
 
 CHECKPOINT_NAME = "checkpoint.pkl"
 
 
-def print_progress(entry: dict, ngen: int, stream=None) -> None:
-    """One line per generation: best so far, population statistics, simulator work, time."""
+def print_progress(entry: dict, ngen: int, unit: str = "cost", stream=None) -> None:
+    """One line per generation: best so far, population statistics, evaluation cost, time."""
     print(f"gen {entry['gen']:>3}/{ngen}  best {entry['best_so_far']:.4f}  max {entry['max']:.4f}  "
           f"avg {entry['avg']:.4f}  std {entry['std']:.4f}  nevals {entry['nevals']:>3}  "
-          f"sim calls {entry['sim_calls']:>5}  fires {entry['fires']:>7}  {entry['time']:.2f}s",
+          f"evaluated {entry['evaluations']:>5}  {unit} {entry['cost']:>7}  {entry['time']:.2f}s",
           file=stream or sys.stdout, flush=True)
 
 
-def _fires_per_call(simulator, config: dict) -> int:
-    settings = getattr(simulator, "settings", None) or {}
-    return int(settings.get("n_fires", config["simulator"]["n_fires"]))
+def initial_individuals(config: dict, problem, n: int, rng: np.random.Generator, dataset=None) -> np.ndarray:
+    """Generation 0 as ``ga.init`` says: ``random`` (the problem's own), or drawn from a pool of
+    known individuals (``dataset.layouts`` with ``dataset.fitness``): ``dataset`` at random,
+    ``dataset_best`` its best first."""
+    init = config["ga"]["init"]
+    if init == "random":
+        return problem.random_individuals(n, rng)
+    if dataset is None:
+        raise ConfigError(f"ga.init = {init} needs the run's dataset; pass it, or set ga.init: random")
+    pool = np.asarray(dataset.layouts)
+    if tuple(pool.shape[1:]) != tuple(problem.shape):
+        raise ConfigError(f"ga.init = {init}: the dataset's individuals are {pool.shape[1:]} but the problem's "
+                          f"are {tuple(problem.shape)}; rebuild the dataset for this landscape")
+    if init == "dataset_best":
+        idx = np.resize(np.argsort(-np.asarray(dataset.fitness), kind="stable"), n)
+    else:
+        idx = rng.choice(len(pool), size=n, replace=n > len(pool))
+    chosen = pool[idx]
+    if not all(problem.is_feasible(x) for x in chosen):
+        raise ConfigError(f"ga.init = {init}: some dataset individuals are infeasible for this problem "
+                          "(another budget?); rebuild the dataset with the run's settings")
+    return chosen
 
 
-def run_ga(config: dict, simulator, model=None, out_dir: str | os.PathLike | None = ".",
+def run_ga(config: dict, problem, model=None, out_dir: str | os.PathLike | None = None,
            resume: bool = False, progress: bool = True, dataset=None,
            on_generation: Callable[[int, list, tools.HallOfFame], None] | None = None,
+           map: Callable | None = None, stats: tools.Statistics | None = None,
            ) -> tuple[list, tools.Logbook, tools.HallOfFame]:
-    """Run (or, with ``resume``, continue) the GA of ``config``; returns (population, logbook, hof).
+    """Run (or, with ``resume``, continue) the GA of ``config`` on ``problem``.
 
-    ``out_dir/checkpoint.pkl`` is rewritten atomically after every generation (``out_dir=None``:
-    no checkpoints, e.g. for many short runs in a comparison). A resumed run ends with the same
-    population, logbook (except timings) and hall of fame as an uninterrupted one. ``dataset``
-    is needed only for ``ga.init: dataset | dataset_best``. ``on_generation(gen, population,
-    hof)`` is called after every generation, including generation 0. With ``ga.delta_evaluation``
-    (and a built-in simulator) children are scored from their parents' fire records: the same
-    fitness, fewer fires simulated (the logbook's ``fires``; ``fires_full`` is the full cost).
+    Returns ``(population, logbook, hall of fame)``. ``config`` gives ``seed``, ``ga`` and
+    ``operators``; ``model`` is handed to latent operators; ``dataset`` is needed only for
+    ``ga.init: dataset | dataset_best``. ``out_dir/checkpoint.pkl`` is rewritten atomically
+    after every generation (``None``: no checkpoints); a resumed run ends with the same
+    population, logbook (but timings) and hall of fame as an uninterrupted one. ``map``
+    distributes evaluation (default: SCOOP's under ``python -m scoop``, else the builtin);
+    ``stats`` replaces the default avg/std/min/max statistics. ``on_generation(gen,
+    population, hof)`` runs after every generation, generation 0 included. The run stops after
+    ``ga.generations`` generations, or earlier once ``ga.max_cost`` (in the problem's cost
+    unit) has been spent.
     """
     if out_dir is None and resume:
         raise CheckpointError("resume needs the folder of the run's checkpoint; give out_dir")
     path = Path(out_dir) / CHECKPOINT_NAME if out_dir is not None else None
     ga = config["ga"]
-    ngen = int(ga["generations"])
+    ngen, elite, chunk = int(ga["generations"]), int(ga["elite"]), int(ga["chunk_size"])
+    max_cost = ga.get("max_cost")
     rng = np.random.default_rng(int(config["seed"]))
-    toolbox = build_toolbox(config, simulator, model, rng=rng, dataset=dataset)
-    fires = _fires_per_call(simulator, config)
-    show = (lambda entry: print_progress(entry, ngen)) if progress else None
+    toolbox = build_toolbox(config, problem, model, rng=rng, map=map)
+    tracker = problem.delta_tracker()
+    stats = stats or default_statistics()
+    show = (lambda entry: print_progress(entry, ngen, problem.cost_unit)) if progress else None
 
-    def save(gen: int, population: list) -> None:
+    def save(gen: int) -> None:
         if path is not None:
             ckpt.save_checkpoint(path, config=config, generation=gen, population=population, hof=hof,
                                  logbook=logbook, cache=cache, rng=rng,
-                                 records=toolbox.delta.records if toolbox.delta is not None else None)
+                                 records=tracker.state() if tracker is not None else None)
         if on_generation is not None:
             on_generation(gen, population, hof)
 
@@ -73,24 +104,46 @@ def run_ga(config: dict, simulator, model=None, out_dir: str | os.PathLike | Non
         population = ckpt.restore_population(state)
         hof = ckpt.restore_hall_of_fame(state, int(ga["hof_size"]))
         logbook, cache = state["logbook"], dict(state["cache"])
-        if toolbox.delta is not None:  # none stored (delta was off): those parents' children run fully
-            toolbox.delta.records = unpack_records(state.get("records"), toolbox.delta.evaluator)
+        if tracker is not None:  # none stored (delta was off): those parents' children run fully
+            tracker.restore(state.get("records"))
         start = int(state["generation"]) + 1
+        evaluations, cost = int(logbook[-1]["evaluations"]), int(logbook[-1]["cost"])
         if progress:
             print(f"resuming {path} after generation {state['generation']}", flush=True)
     else:
         t0 = time.perf_counter()
-        population = toolbox.population(int(ga["population"]))
+        population = [make_individual(x) for x in initial_individuals(config, problem, int(ga["population"]),
+                                                                      rng, dataset)]
         hof = tools.HallOfFame(int(ga["hof_size"]), similar=np.array_equal)
-        logbook, cache = new_logbook(), {}
-        nevals, calls = evaluate_invalid(population, toolbox, cache)
+        logbook, cache = new_logbook(stats), {}
+        nevals, evaluations, cost = evaluate(population, problem, toolbox, cache, chunk_size=chunk,
+                                             tracker=tracker)
         hof.update(population)
-        entry = record(logbook, 0, population, hof, nevals, calls, fires, time.perf_counter() - t0)
-        save(0, population)
+        entry = record(logbook, stats, 0, population, hof, nevals=nevals, evaluations=evaluations, cost=cost,
+                       cost_per_evaluation=problem.cost_per_evaluation, seconds=time.perf_counter() - t0)
+        save(0)
         if show:
             show(entry)
         start = 1
-    population = run_generations(population, toolbox, start_gen=start, ngen=ngen, cxpb=ga["cxpb"],
-                                 mutpb=ga["mutpb"], elite=int(ga["elite"]), hof=hof, logbook=logbook,
-                                 cache=cache, fires_per_call=fires, on_generation=save, progress=show)
+    for gen in range(start, ngen + 1):
+        if max_cost is not None and cost >= max_cost:
+            break
+        t0 = time.perf_counter()
+        elites = [toolbox.clone(ind) for ind in tools.selBest(population, elite)]
+        parents = toolbox.select(population, len(population) - elite)
+        parent_keys = [problem.key(p) for p in parents] if tracker is not None else None
+        offspring, origin = vary(parents, toolbox, problem, ga["cxpb"], ga["mutpb"], rng)
+        sources = [[parent_keys[j] for j in o] for o in origin] if parent_keys is not None else None
+        nevals, new, spent = evaluate(offspring, problem, toolbox, cache, chunk_size=chunk, tracker=tracker,
+                                      sources=sources)
+        evaluations, cost = evaluations + new, cost + spent
+        population[:] = elites + offspring
+        if tracker is not None:
+            tracker.keep(population)
+        hof.update(population)
+        entry = record(logbook, stats, gen, population, hof, nevals=nevals, evaluations=evaluations, cost=cost,
+                       cost_per_evaluation=problem.cost_per_evaluation, seconds=time.perf_counter() - t0)
+        save(gen)
+        if show:
+            show(entry)
     return population, logbook, hof

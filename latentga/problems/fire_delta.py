@@ -6,7 +6,7 @@ never reach them. :class:`~latentga.simulator.delta.DeltaEvaluator` gives the SA
 full evaluation, so the search is unchanged; only the fires actually simulated (the logbook's
 ``fires`` column, the fair cost of a run) drop.
 
-How the engine uses it: :func:`make_tracker` (in ``build_toolbox``) gives a
+How the engine uses it: :func:`make_tracker` (via ``FirebreakProblem.delta_tracker``) gives a
 :class:`DeltaTracker` or None (``ga.delta_evaluation: false``, or a simulator that cannot run
 single fires such as the Cell2Fire binary backend: delta evaluation is then silently off). The
 tracker keeps one :class:`FireRecord` per layout of the current population (keyed by
@@ -86,6 +86,14 @@ class DeltaTracker:
         """Forget the records of layouts no longer in ``population`` (bounded memory)."""
         keys = {layout_key(ind) for ind in population}
         self.records = {k: r for k, r in self.records.items() if k in keys}
+
+    def state(self) -> dict | None:
+        """The records as plain arrays (what a checkpoint stores)."""
+        return pack_records(self.records)
+
+    def restore(self, state: dict | None) -> None:
+        """Take back :meth:`state`'s records (checked against this simulator)."""
+        self.records = unpack_records(state, self.evaluator)
 
 
 def make_tracker(simulator, enabled: bool = True) -> DeltaTracker | None:
