@@ -162,8 +162,9 @@ def test_event_kernel_matches_per_period_stepping_on_a_rough_landscape(tmp_path)
         ign = int(rng.integers(0, n))
         layout = rng.random(n) < 0.08
         blocked = ~t.burnable | layout
-        kernel.spread_periods(w, factor, ign, blocked, t.rates, t.hros, t.nrows, t.nbr, t.dist, ref)
-        cnt = kernel.spread_events(w, factor, ign, blocked.copy(), t.rates, t.hros, t.nrows, t.nbr, t.dist,
+        rates = t.rates if factor == 1.0 else t.rates64  # C2F-W scales the double rates by the factor
+        kernel.spread_periods(w, factor, ign, blocked, rates, t.hros, t.nrows, t.nbr, t.dist, ref)
+        cnt = kernel.spread_events(w, factor, ign, blocked.copy(), rates, t.hros, t.nrows, t.nbr, t.dist,
                                    key, parent, heads, nxt, cells, order)
         fast = np.zeros(n, bool)
         fast[order[:cnt]] = True

@@ -238,7 +238,7 @@ class DeltaEvaluator:
         self.n_cells = self.shape[0] * self.shape[1]
         self.n_fires = simulator.n_fires
         t, sc = simulator.tables, simulator.scenarios
-        self._args = (sc.weather, sc.factor, ~t.burnable, t.rates, t.hros, t.nrows, t.nbr, t.dist)
+        self._args = (sc.weather, sc.factor, ~t.burnable, simulator.edge_rates, t.hros, t.nrows, t.nbr, t.dist)
         # cells whose status can change some fire's ignition: the ignition block, or every cell
         # tried when the landscape has no Ignitions.csv
         relevant = np.zeros(self.n_cells, bool)

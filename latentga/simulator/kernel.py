@@ -23,9 +23,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["spread_periods", "spread_events", "simulate_batch", "kernel_scratch", "weather_row", "ROS_THRESHOLD", "NO_KEY"]
+__all__ = ["edge_rate", "spread_periods", "spread_events", "simulate_batch", "kernel_scratch", "weather_row", "ROS_THRESHOLD", "NO_KEY"]
 
-ROS_THRESHOLD = 0.1  # m/min: below it a cell neither spreads nor ignites (C2F-W's default)
+# m/min: at or below it a cell neither spreads nor ignites (C2F-W's default, a float 0.1)
+ROS_THRESHOLD = float(np.float32(0.1))
 NO_KEY = np.int32(1 << 30)
 
 
@@ -34,6 +35,15 @@ def weather_row(p, nrows):
     """C2F-W's weather row for period p: max(0, ceil(p/60) - 1), capped at the last row."""
     r = (p - 1) // 60 if p > 0 else 0
     return r if r < nrows else nrows - 1
+
+
+@njit(cache=True, inline="always")
+def edge_rate(factor, rate):
+    """What C2F-W adds to an edge's progress per period: the float ``factor x rate``.
+
+    ``rates`` tables are float32 when every factor is 1 (then this is the table value) and
+    the double rates C2F-W scales otherwise (``FireSimulator`` passes ``tables.rates64``)."""
+    return np.float64(np.float32(factor * np.float64(rate)))
 
 
 @njit(cache=True)
@@ -71,7 +81,7 @@ def spread_periods(w, factor, ign, blocked, rates, hros, nrows, nbr, dist, burne
                 if j < 0 or blocked[j] or burned_out[j]:
                     continue
                 any_target = True
-                progress[i, d] += factor * np.float64(rates[w, i, d, r])
+                progress[i, d] += edge_rate(factor, rates[w, i, d, r])
                 if progress[i, d] >= dist[d] and not received[j]:
                     received[j] = True
                     recv_list[n_recv] = j
@@ -112,7 +122,7 @@ def _arrival(w, i, d, s, stop, factor, rates, nr, target):
         if seg_end > stop - 1:
             seg_end = stop - 1
         n = seg_end - q + 1
-        x = factor * np.float64(rates[w, i, d, r])
+        x = edge_rate(factor, rates[w, i, d, r])
         if x > 0.0:
             need = target - total
             if total + n * x >= target:
@@ -142,7 +152,7 @@ def _arrival(w, i, d, s, stop, factor, rates, nr, target):
 def _arrival_sequential(w, i, d, s, stop, factor, rates, nr, target):
     total = 0.0
     for q in range(s, stop):
-        total += factor * np.float64(rates[w, i, d, weather_row(q, nr)])
+        total += edge_rate(factor, rates[w, i, d, weather_row(q, nr)])
         if total >= target:
             return q
     return stop

@@ -27,11 +27,15 @@ __all__ = [
     "read_weather_csv",
     "build_default_npz",
     "DEFAULT_NPZ",
+    "CURING_MODES",
 ]
 
 #: Fuel-type name of cells that never burn (non-fuel, water, unknown, NODATA).
 NON_FUEL = "NF"
 DEFAULT_NPZ = Path(__file__).with_name("data") / "sub20x20.npz"
+#: How a curing raster (cur.asc) is used. ``cell2fire``: as C2F-W does (0 % curing wherever the
+#: raster has a value, see :meth:`Landscape.curing_input`); ``raster``: each cell's own value (FBP).
+CURING_MODES = ("cell2fire", "raster")
 WEATHER_COLUMNS = ("WS", "WD", "FFMC", "BUI")
 _ASC_HEADER_KEYS = {"ncols", "nrows", "xllcorner", "yllcorner", "xllcenter", "yllcenter", "cellsize",
                     "nodata_value", "dx", "dy"}
@@ -56,9 +60,17 @@ class Landscape:
     weathers: list = field(repr=False)
     ignition_cell: int | None = None
     fuel_lookup: dict = field(default_factory=dict, repr=False)  # grid code -> FBP type
+    curing: np.ndarray | None = field(default=None, repr=False)  # float [H, W]: cur.asc, if the folder has one
+    curing_mode: str = "cell2fire"  # how cur.asc is used: see CURING_MODES
 
     def __post_init__(self):
         h, w = np.shape(self.fuel_grid)
+        if self.curing_mode not in CURING_MODES:
+            raise LandscapeError(f"landscape {self.name}: curing mode {self.curing_mode!r} is not one of "
+                                 f"{', '.join(CURING_MODES)}; use 'cell2fire' (Cell2Fire's behaviour) or 'raster'")
+        if self.curing is not None and np.shape(self.curing) != (h, w):
+            raise LandscapeError(f"landscape {self.name}: cur.asc is {np.shape(self.curing)}, fuel grid is {(h, w)}; "
+                                 "give every raster the same size")
         for name in ("fuel_types", "elevation", "slope", "aspect"):
             if np.shape(getattr(self, name)) != (h, w):
                 raise LandscapeError(f"landscape {self.name}: {name} is {np.shape(getattr(self, name))}, "
@@ -83,6 +95,28 @@ class Landscape:
     def burnable(self) -> np.ndarray:
         return np.asarray(self.fuel_types) != NON_FUEL
 
+    def curing_input(self) -> np.ndarray:
+        """Degree of curing (%) each cell's FBP rates use (it matters for grass, O1a/O1b only).
+
+        Without cur.asc every cell gets 60 %, what Cell2Fire writes for grass. With cur.asc,
+        ``curing_mode="cell2fire"`` does what C2F-W does: its Data.csv generator writes 60 only
+        where the raster value is NaN and leaves the column empty elsewhere, which it reads as
+        0 % (grass at 0 % curing never spreads). ``curing_mode="raster"`` gives FBP's meaning:
+        each cell's own value from cur.asc (60 where it is NaN or NODATA).
+        """
+        if self.curing is None:
+            return np.full(self.shape, 60.0)
+        cur = np.asarray(self.curing, dtype=np.float64)
+        if self.curing_mode == "cell2fire":
+            return np.where(np.isnan(cur), 60.0, 0.0)
+        return np.where(np.isfinite(cur), cur, 60.0)
+
+    def with_curing(self, mode: str) -> "Landscape":
+        """The same landscape with another :data:`CURING_MODES` entry."""
+        import dataclasses
+
+        return self if mode == self.curing_mode else dataclasses.replace(self, curing_mode=mode)
+
     def fingerprint(self) -> str:
         """A short hash of everything the fire model reads (for cache keys and settings)."""
         import hashlib
@@ -95,6 +129,8 @@ class Landscape:
         for wx in self.weathers:
             h.update(np.ascontiguousarray(wx, dtype=np.float64).tobytes())
         h.update(repr(self.ignition_cell).encode())
+        if self.curing is not None:  # (landscapes without cur.asc keep their fingerprint)
+            h.update(np.ascontiguousarray(self.curing_input(), dtype=np.float64).tobytes())
         return h.hexdigest()[:16]
 
 

@@ -166,9 +166,18 @@ class FireSimulator:
                 cand = tries[:, 0].copy()
             else:
                 cand = cands[c]
-            self._scenarios = FireScenarios(weather=w.astype(np.int64), z=z, factor=1.0 + self.ros_cv * np.abs(z),
+            self._scenarios = FireScenarios(weather=w.astype(np.int64), z=z, factor=self._factors(z),
                                             candidate=cand.astype(np.int64), candidates=cands, tries=tries)
         return self._scenarios
+
+    def _factors(self, z: np.ndarray) -> np.ndarray:
+        """C2F-W's per-fire factor 1 + CV |z|, with CV a C float (as its ``--ROS-CV``)."""
+        return 1.0 + float(np.float32(self.ros_cv)) * np.abs(z)
+
+    @property
+    def edge_rates(self) -> np.ndarray:
+        """The edge-rate table the kernels read: float32 without ROS-CV, else the doubles C2F-W scales."""
+        return self.tables.rates if self.ros_cv == 0 else self.tables.rates64
 
     def ignitions(self, layouts) -> np.ndarray:
         """The ignition cell of every fire on every layout (int64 [B, N], -1 = no fire)."""
@@ -209,7 +218,7 @@ class FireSimulator:
         counts = np.zeros((b, self.n_fires), np.int64)
         masks = np.zeros((b, self.n_fires, n) if want_masks else (0, 0, 0), np.bool_)
         parents = np.zeros((b, self.n_fires, n) if record_parents else (0, 0, 0), np.int32)
-        kernel.simulate_batch(np.ascontiguousarray(batch), sc.weather, sc.factor, ign, ~t.burnable, t.rates,
+        kernel.simulate_batch(np.ascontiguousarray(batch), sc.weather, sc.factor, ign, ~t.burnable, self.edge_rates,
                               t.hros, t.nrows, t.nbr, t.dist, want_masks, counts, masks, parents)
         return counts, masks, parents, ign
 

@@ -1,8 +1,8 @@
-"""Per-landscape rate tables: every edge's float32 rate for every weather row, built once.
+"""Per-landscape rate tables: every edge's rate for every weather row, built once.
 
-The kernel only looks numbers up; all the FBP arithmetic happens here, vectorized over
-(weather file, row, cell). Tables are cached per landscape fingerprint so that building a
-second :class:`~latentga.simulator.FireSimulator` on the same landscape (or unpickling one in
+The kernel only looks numbers up; all the FBP arithmetic happens here, in C2F-W's own float
+precision (:mod:`latentga.simulator.fbp32`), once per distinct (weather row, cell inputs).
+Tables are cached per landscape fingerprint so that building a second :class:`~latentga.simulator.FireSimulator` on the same landscape (or unpickling one in
 a worker) costs a dictionary lookup.
 """
 
@@ -11,9 +11,11 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from numba import njit
 
 from latentga.errors import LandscapeError
-from latentga.simulator.fbp import NEIGHBOUR_BEARINGS, ellipse_rate, fbp_rates, resolve_fuel_type
+from latentga.simulator.fbp import resolve_fuel_type
+from latentga.simulator.fbp32 import cartesian_head, fuel_kind, head_flank, rho_theta
 from latentga.simulator.landscape import NON_FUEL, Landscape
 
 __all__ = ["RateTables", "rate_tables", "neighbours"]
@@ -23,12 +25,13 @@ _OFFSETS = ((-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1)
 
 
 class RateTables(NamedTuple):
-    rates: np.ndarray  # float32 [n_weathers, n_cells, 8, max_rows]
+    rates: np.ndarray  # float32 [n_weathers, n_cells, 8, max_rows]: C2F-W's edge rates, stored as float
     hros: np.ndarray  # float32 [n_weathers, n_cells, max_rows]
     nrows: np.ndarray  # int64 [n_weathers]
     nbr: np.ndarray  # int64 [n_cells, 8] (-1 = off the grid)
     dist: np.ndarray  # float64 [8] centre distances (m)
     burnable: np.ndarray  # bool [n_cells]
+    rates64: np.ndarray  # float64, like ``rates``: the double rates C2F-W scales by its ROS-CV factor
 
 
 def neighbours(shape: tuple[int, int]) -> np.ndarray:
@@ -40,6 +43,72 @@ def neighbours(shape: tuple[int, int]) -> np.ndarray:
         ok = (r >= 0) & (r < h) & (c >= 0) & (c < w)
         out[ok, d] = r[ok] * w + c[ok]
     return out
+
+
+def _as_c2f_data_csv(values) -> np.ndarray:
+    """A raster as C2F-W reads it back from its Data.csv: float, printed with 6 decimals, float."""
+    v = np.asarray(values, dtype=np.float32).ravel()
+    if np.all(v == np.round(v)):
+        return v.astype(np.float64)
+    return np.array([float(np.float32(float("%f" % float(x)))) for x in v])
+
+
+def _weather_inputs(wx: np.ndarray):
+    """WS, FFMC, BUI as C2F-W's floats and WD as its integer (``stoi``, 360 folded to 0)."""
+    ws, ffmc, bui = (wx[..., i].astype(np.float32).astype(np.float64) for i in (0, 2, 3))
+    waz = np.trunc(wx[..., 1]).astype(np.int64)
+    waz = np.where(waz >= 360, waz - 360, waz)
+    return ws, waz, ffmc, bui
+
+
+@njit(cache=True, error_model="numpy")
+def _rates_kernel(cell_par, cell_int, w_par, w_int, hros_out, fros_out):
+    """HROS/FROS for every (unique weather row, unique cell) pair."""
+    for i in range(w_par.shape[0]):
+        for j in range(cell_par.shape[0]):
+            h, f = head_flank(cell_int[j, 0], cell_par[j, 0], cell_par[j, 1], cell_par[j, 2], cell_par[j, 3],
+                              cell_par[j, 4], cell_par[j, 5], cell_par[j, 6], cell_par[j, 7], cell_int[j, 1],
+                              cell_int[j, 2], cell_par[j, 8], cell_par[j, 9], cell_par[j, 10],
+                              w_par[i, 0], w_int[i], w_par[i, 1], w_par[i, 2])
+            hros_out[i, j] = h
+            fros_out[i, j] = f
+
+
+@njit(cache=True, error_model="numpy")
+def _edge_kernel(hros, fros, waz, out):
+    """Double edge rates ``out[w, cell, dir, row]`` from float HROS/FROS ``[w, row, cell]``."""
+    for w in range(hros.shape[0]):
+        for r in range(hros.shape[1]):
+            head = cartesian_head(np.float64(waz[w, r]))
+            for c in range(hros.shape[2]):
+                a = np.float64(hros[w, r, c])
+                b = np.float64(fros[w, r, c])
+                for d in range(8):
+                    x = rho_theta(_MATH_ANGLES[d], head, a, b)
+                    out[w, c, d, r] = 1e-4 if np.isnan(x) else x  # C2F-W's guard against a NaN rate
+
+
+# math angle (east 0, counter-clockwise) of each neighbour N, NE, E, SE, S, SW, W, NW
+_MATH_ANGLES = np.array([90.0, 45.0, 0.0, 315.0, 270.0, 225.0, 180.0, 135.0])
+
+
+def _cell_inputs(landscape: Landscape, types: np.ndarray, fuels: dict):
+    """Per-cell float and integer inputs of :func:`~latentga.simulator.fbp32.head_flank`."""
+    n = types.size
+    par = np.zeros((n, 11))
+    ints = np.zeros((n, 3), np.int64)
+    for name, fuel in fuels.items():
+        cells = types == name
+        kind, green = fuel_kind(fuel)
+        coefs = [float(np.float32(v)) for v in (fuel.a, fuel.b, fuel.c, fuel.q, fuel.bui0, getattr(fuel, "cbh", 0.0),
+                                               green)]
+        par[cells, :7] = coefs
+        ints[cells, 0] = kind
+    par[:, 7] = np.asarray(landscape.curing_input(), dtype=np.float32).ravel()
+    par[:, 8] = _as_c2f_data_csv(landscape.elevation)
+    par[:, 9] = _as_c2f_data_csv(landscape.slope)
+    par[:, 10] = _as_c2f_data_csv(landscape.aspect)
+    return par, ints  # ints[:, 1:] = PC, PDF: 0, as C2F-W's Data.csv leaves them
 
 
 def _build(landscape: Landscape) -> RateTables:
@@ -60,31 +129,30 @@ def _build(landscape: Landscape) -> RateTables:
     for k, arr in enumerate(landscape.weathers):
         wx[k, : len(arr)] = arr
         wx[k, len(arr):] = arr[-1]  # padding, never read by the kernels
-    ws, wd, ffmc, bui = (wx[..., i][:, :, None] for i in range(4))  # [W, R, 1]
-    ps = np.asarray(landscape.slope, dtype=np.float64).ravel()[None, None, :]
-    saz = np.asarray(landscape.aspect, dtype=np.float64).ravel()[None, None, :]
-    hros = np.zeros((len(wx), max_rows, n), dtype=np.float32)
-    fros = np.zeros_like(hros)
-    for name, fuel in fuels.items():
-        cells = np.flatnonzero(types == name)
-        # Inputs without a raster (PC, PDF, curing, FMC) take C2F-W's defaults (see fbp).
-        r = fbp_rates(fuel, ws, wd, ffmc, bui, ps[..., cells], saz[..., cells])
-        # C2F-W's FBP code works in float: its head and flank rates are float32 values.
-        hros[..., cells] = r.hros.astype(np.float32)
-        fros[..., cells] = r.fros.astype(np.float32)
-    rates = np.zeros((len(wx), n, 8, max_rows), dtype=np.float32)
-    wd_b = wx[..., 1][:, :, None]
-    for d, bearing in enumerate(NEIGHBOUR_BEARINGS):
-        rd = ellipse_rate(hros.astype(np.float64), fros.astype(np.float64), wd_b, bearing)
-        rd = np.where(np.isnan(rd), 1e-4, rd)  # C2F-W's guard against a NaN rate
-        rates[:, :, d, :] = np.transpose(rd, (0, 2, 1)).astype(np.float32)
+    ws, waz, ffmc, bui = _weather_inputs(wx)  # [W, R]
+    par, ints = _cell_inputs(landscape, types, fuels)
     burnable = types != NON_FUEL
-    rates[:, ~burnable] = 0.0
+    # Many cells share their inputs and many weather rows repeat: compute each distinct pair once.
+    ucell, cell_inv = np.unique(np.c_[par, ints][burnable], axis=0, return_inverse=True)
+    wrows = np.c_[ws.ravel(), ffmc.ravel(), bui.ravel(), waz.ravel()]
+    uw, w_inv = np.unique(wrows, axis=0, return_inverse=True)
+    hu = np.zeros((len(uw), len(ucell)), np.float32)
+    fu = np.zeros_like(hu)
+    if len(ucell):
+        _rates_kernel(np.ascontiguousarray(ucell[:, :11]), np.ascontiguousarray(ucell[:, 11:]).astype(np.int64),
+                      np.ascontiguousarray(uw[:, :3]), uw[:, 3].astype(np.int64), hu, fu)
+    hros = np.zeros((len(wx), max_rows, n), np.float32)
+    fros = np.zeros_like(hros)
+    idx = np.flatnonzero(burnable)
+    hros[:, :, idx] = hu[w_inv.ravel()][:, cell_inv.ravel()].reshape(len(wx), max_rows, -1)
+    fros[:, :, idx] = fu[w_inv.ravel()][:, cell_inv.ravel()].reshape(len(wx), max_rows, -1)
+    rates64 = np.zeros((len(wx), n, 8, max_rows))
+    _edge_kernel(hros, fros, waz, rates64)
+    rates64[:, ~burnable] = 0.0
     cs = float(landscape.cell_size)
     dist = np.array([cs * (np.sqrt(2.0) if d % 2 else 1.0) for d in range(8)])
-    return RateTables(rates=np.ascontiguousarray(rates),
-                      hros=np.ascontiguousarray(np.transpose(hros, (0, 2, 1))),
-                      nrows=nrows, nbr=neighbours((h, w)), dist=dist, burnable=burnable)
+    return RateTables(rates=rates64.astype(np.float32), hros=np.ascontiguousarray(np.transpose(hros, (0, 2, 1))),
+                      nrows=nrows, nbr=neighbours((h, w)), dist=dist, burnable=burnable, rates64=rates64)
 
 
 _CACHE: dict[str, RateTables] = {}
