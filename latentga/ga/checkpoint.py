@@ -41,7 +41,7 @@ __all__ = ["CHECKPOINT_FORMAT", "config_fingerprint", "save_checkpoint", "load_c
 
 CHECKPOINT_FORMAT = "latentga-ga-checkpoint-2"  # 1 was a pickle: no longer read (it can run code)
 _NOT_IDENTITY = ("name", "output")  # where results go, not what is computed
-_GA_NOT_IDENTITY = ("generations", "delta_evaluation")  # more generations; the same fitness values
+_GA_NOT_IDENTITY = ("generations", "max_cost", "delta_evaluation")  # a longer run; the same fitness values
 _FRESH = "delete it and run without --resume (or with --overwrite) to start over"
 
 
@@ -99,8 +99,9 @@ def _plain_records(records: dict | None) -> dict | None:
 
 def save_checkpoint(path: str | os.PathLike, *, config: dict, generation: int, population: list, hof,
                     logbook: tools.Logbook, cache: dict, rng: np.random.Generator,
-                    records: dict | None = None) -> Path:
-    """Write the run's state atomically; ``records`` are the delta tracker's fire records."""
+                    records: dict | None = None, extra: dict[str, np.ndarray] | None = None) -> Path:
+    """Write the run's state atomically; ``records`` are the delta tracker's fire records,
+    ``extra`` named numeric arrays of the run's hooks (e.g. a retrained model's weights)."""
     meta = {
         "format": CHECKPOINT_FORMAT,
         "fingerprint": config_fingerprint(config),
@@ -127,6 +128,12 @@ def save_checkpoint(path: str | os.PathLike, *, config: dict, generation: int, p
         else:
             meta["records"]["keys"].append(name)
             arrays[f"records/{name}"], arrays[f"records_ends/{name}"] = _pack_keys(list(value))
+    meta["extra"] = sorted(extra or {})
+    for name, value in (extra or {}).items():
+        value = np.asarray(value)
+        if value.dtype == object:
+            raise TypeError(f"checkpoint extra {name!r} must be a numeric array")
+        arrays[f"extra/{name}"] = value
     arrays["meta"] = np.asarray(json.dumps(meta, default=_json_default))
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:  # a file object: np.savez adds no suffix
         np.savez(fh, **arrays)
@@ -198,6 +205,7 @@ def _read(path: Path) -> dict:
         "population": pop, "fitness": fit, "hof": hof, "hof_fitness": hof_fit,
         "logbook": logbook, "cache": dict(zip(keys, values.tolist())),
         "rng_state": meta["rng_state"], "records": records,
+        "extra": {str(name): arrays[f"extra/{name}"] for name in meta.get("extra", [])},
     }
 
 

@@ -12,7 +12,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 from deap import tools
@@ -64,6 +64,7 @@ def run_ga(config: dict, problem, model=None, out_dir: str | os.PathLike | None 
            resume: bool = False, progress: bool = True, dataset=None,
            on_generation: Callable[[int, list, tools.HallOfFame], None] | None = None,
            map: Callable | None = None, stats: tools.Statistics | None = None,
+           hooks: Sequence = (),
            ) -> tuple[list, tools.Logbook, tools.HallOfFame]:
     """Run (or, with ``resume``, continue) the GA of ``config`` on ``problem``.
 
@@ -76,7 +77,9 @@ def run_ga(config: dict, problem, model=None, out_dir: str | os.PathLike | None 
     ``stats`` replaces the default avg/std/min/max statistics. ``on_generation(gen,
     population, hof)`` runs after every generation, generation 0 included. The run stops after
     ``ga.generations`` generations, or earlier once ``ga.max_cost`` (in the problem's cost
-    unit) has been spent.
+    unit) has been spent. ``hooks`` are objects called as ``hook(gen, population, hof)`` after
+    each generation's evaluation (before its checkpoint), e.g. weighted retraining of the model;
+    each has ``state() -> {name: array}`` and ``restore(state)`` so a resumed run is exact.
     """
     if out_dir is None and resume:
         raise CheckpointError("resume needs the folder of the run's checkpoint; give out_dir")
@@ -91,9 +94,12 @@ def run_ga(config: dict, problem, model=None, out_dir: str | os.PathLike | None 
     show = (lambda entry: print_progress(entry, ngen, problem.cost_unit)) if progress else None
 
     def save(gen: int) -> None:
+        for hook in hooks:
+            hook(gen, population, hof)
         if path is not None:
+            extra = {f"hook{i}/{name}": value for i, hook in enumerate(hooks) for name, value in hook.state().items()}
             ckpt.save_checkpoint(path, config=config, generation=gen, population=population, hof=hof,
-                                 logbook=logbook, cache=cache, rng=rng,
+                                 logbook=logbook, cache=cache, rng=rng, extra=extra,
                                  records=tracker.state() if tracker is not None else None)
         if on_generation is not None:
             on_generation(gen, population, hof)
@@ -106,6 +112,9 @@ def run_ga(config: dict, problem, model=None, out_dir: str | os.PathLike | None 
         logbook, cache = state["logbook"], dict(state["cache"])
         if tracker is not None:  # none stored (delta was off): those parents' children run fully
             tracker.restore(state.get("records"))
+        for i, hook in enumerate(hooks):
+            prefix = f"hook{i}/"
+            hook.restore({k[len(prefix):]: v for k, v in state["extra"].items() if k.startswith(prefix)})
         start = int(state["generation"]) + 1
         evaluations, cost = int(logbook[-1]["evaluations"]), int(logbook[-1]["cost"])
         if progress:
