@@ -24,7 +24,7 @@ from latentga.simulator.c2f_random import (
 )
 
 # --- literals read from the real binary ------------------------------------------------------
-# Obtained by running /work/shared/bin/Cell2Fire (C2F-W 20fcf6ca) with the reference command of
+# Obtained by running shared/bin/Cell2Fire (C2F-W 20fcf6ca) with the reference command of
 # shared/bin/README.md (--nsims 12 --seed S --weather random --nweathers 358 --ignitions
 # --IgnitionRad 4, Ignitions.csv = cell 210) plus --ignitionsLog, and reading
 # ignition_and_weather_log.csv (weather = the number in WeatherK.csv; ignition = 1-based cell id).
@@ -163,7 +163,7 @@ def test_ignition_outside_grid_raises_landscape_error():
 # --- live comparison with the real binary ------------------------------------------------------
 def _shared_dir() -> Path | None:
     here = Path(__file__).resolve().parents[1]
-    for cand in (os.environ.get("LATENTGA_SHARED"), here.parent / "shared", "/work/shared"):
+    for cand in (os.environ.get("LATENTGA_SHARED"), here.parent / "shared"):
         if cand and (Path(cand) / "reference" / "Sub20x20").is_dir():
             return Path(cand)
     return None
@@ -172,9 +172,9 @@ def _shared_dir() -> Path | None:
 def _run_binary(tmp_path: Path, seed: int, n: int, cell: int, radius: int, cv: float,
                 n_weathers: int, ignitions: bool = True):
     shared = _shared_dir()
-    binary = shared / "bin" / "Cell2Fire" if shared else None
-    if binary is None or not os.access(binary, os.X_OK):
-        pytest.skip("real Cell2Fire binary not available (shared/bin/Cell2Fire)")
+    binary = os.environ.get("CELL2FIRE_BINARY") or (shared / "bin" / "Cell2Fire" if shared else None)
+    if shared is None or binary is None or not os.access(binary, os.X_OK):
+        pytest.skip("real Cell2Fire binary not available (set $CELL2FIRE_BINARY or provide shared/bin/Cell2Fire)")
     inst = tmp_path / f"inst{seed}_{cell}"
     shutil.copytree(shared / "reference" / "Sub20x20", inst)
     os.chmod(inst, 0o755)

@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _shared_dir() -> Path | None:
-    for cand in (os.environ.get("LATENTGA_SHARED"), REPO.parent / "shared", "/work/shared"):
+    for cand in (os.environ.get("LATENTGA_SHARED"), REPO.parent / "shared"):
         if cand and (Path(cand) / "bin").is_dir():
             return Path(cand)
     return None

@@ -1,9 +1,15 @@
-"""The built-in simulator against the real Cell2Fire: its published numbers, and live runs."""
+"""The built-in simulator against the real Cell2Fire: its golden fires, published numbers, live runs.
+
+The golden cases (``../shared/reference/cell2fire-golden/``, what the unmodified C2F-W binary
+burned fire by fire) are checked cell for cell without needing the binary.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shlex
 import sys
 from pathlib import Path
 
@@ -24,6 +30,45 @@ def _shared() -> Path | None:
 
 SHARED = _shared()
 needs_shared = pytest.mark.skipif(SHARED is None, reason="team folder shared/ (reference figures) is absent")
+GOLDEN = SHARED / "reference" / "cell2fire-golden" if SHARED is not None else None
+GOLDEN_CASES = sorted(p.name for p in GOLDEN.glob("*.npz")) if GOLDEN is not None and GOLDEN.is_dir() else []
+# golden meta "instance" -> instance folder under shared/reference
+_INSTANCES = {"sub20x20": "Sub20x20", "sub40x40": "Sub40x40", "sub40x40fix": "Sub40x40", "sub40noign": "Sub40x40", "dogrib": "dogrib",
+              "dogrib_nocur": "dogrib"}
+_QUICK_CASES = {"sub40x40_ties_seed123_cv0.npz", "sub20x20_seed7_cv05.npz"}  # the rest are marked slow
+
+
+def _golden_simulator(meta: dict, n_fires: int) -> FireSimulator:
+    """The simulator configured as the golden case's Cell2Fire flags say."""
+    flags = shlex.split(meta["flags"].split("[")[0])
+    opts = {flags[i]: (flags[i + 1] if i + 1 < len(flags) and not flags[i + 1].startswith("--") else True)
+            for i in range(len(flags)) if flags[i].startswith("--")}
+    assert int(opts["--nsims"]) == n_fires
+    folder = _INSTANCES.get(meta["instance"].lower())
+    assert folder is not None, f"golden case of an instance this test does not know: {meta['instance']!r}"
+    kw = dict(n_fires=n_fires, seed=int(opts["--seed"]), ros_cv=float(opts.get("--ROS-CV", 0.0)),
+              ignitions="file" if "--ignitions" in opts else "anywhere")
+    if "--IgnitionRad" in opts:
+        kw["ignition_radius"] = int(opts["--IgnitionRad"])
+    if opts.get("--weather") == "random":
+        kw["n_weathers"] = int(opts["--nweathers"])
+    return FireSimulator(load_landscape(SHARED / "reference" / folder), **kw)
+
+
+@pytest.mark.skipif(not GOLDEN_CASES, reason="golden Cell2Fire fires (shared/reference/cell2fire-golden) are absent")
+@pytest.mark.parametrize("case", [pytest.param(c, marks=() if c in _QUICK_CASES else pytest.mark.slow)
+                                  for c in GOLDEN_CASES] or ["none"])
+def test_every_golden_fire_is_identical_cell_for_cell(case):
+    with np.load(GOLDEN / case) as z:
+        layouts, packed, counts, meta = z["layouts"], z["burned"], z["counts"], json.loads(str(z["meta"]))
+    n_lay, n_fires = counts.shape
+    h, w = layouts.shape[1:]
+    sim = _golden_simulator(meta, n_fires)
+    ours = sim.burned(layouts).reshape(n_lay, n_fires, h * w)
+    theirs = np.unpackbits(packed, axis=2)[:, :, : h * w].astype(bool)
+    assert np.array_equal(theirs.sum(axis=2), counts)  # the file is self-consistent
+    same = (ours == theirs).all(axis=2)
+    assert same.all(), f"{case}: (layout, fire) {np.argwhere(~same)[:10].tolist()} differ from Cell2Fire"
 
 
 def _figures() -> tuple[float, dict[int, float], dict[int, float]]:

@@ -249,7 +249,7 @@ def _real_binary() -> Path:
     """The real Cell2Fire, or skip (with the reason) when it is absent or does not run."""
     cands = [os.environ.get("CELL2FIRE_BINARY"), os.environ.get("LATENTGA_SHARED") and
              str(Path(os.environ["LATENTGA_SHARED"]) / "bin" / "Cell2Fire"),
-             str(REPO.parent / "shared" / "bin" / "Cell2Fire"), "/work/shared/bin/Cell2Fire"]
+             str(REPO.parent / "shared" / "bin" / "Cell2Fire")]
     for cand in filter(None, cands):
         if os.access(cand, os.X_OK):
             try:

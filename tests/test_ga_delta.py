@@ -132,10 +132,13 @@ def test_simulator_without_single_fires_runs_fully_and_silently(sim):
 
 
 def test_cell2fire_backend_has_delta_off():
-    binary = Path("/work/shared/bin/Cell2Fire")
-    if not binary.is_file():
-        pytest.skip("the Cell2Fire binary (/work/shared/bin/Cell2Fire) is not in this checkout")
-    from latentga.simulator.cell2fire_backend import Cell2FireBinarySimulator
+    from latentga.errors import ConfigError
+    from latentga.simulator.cell2fire_backend import Cell2FireBinarySimulator, find_cell2fire_binary
+
+    try:  # $CELL2FIRE_BINARY, else Cell2Fire on PATH
+        binary = find_cell2fire_binary()
+    except ConfigError as exc:
+        pytest.skip(f"no Cell2Fire binary: {exc}")
 
     c2f = Cell2FireBinarySimulator(binary=str(binary), n_fires=2)
     config = cfg(VANILLA, "simulator.backend=cell2fire", f"simulator.cell2fire_binary={binary}")

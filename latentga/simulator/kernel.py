@@ -43,6 +43,8 @@ def edge_rate(factor, rate):
 
     ``rates`` tables are float32 when every factor is 1 (then this is the table value) and
     the double rates C2F-W scales otherwise (``FireSimulator`` passes ``tables.rates64``)."""
+    if factor == 1.0:
+        return np.float64(np.float32(rate))  # no multiply: the common case, kept cheap
     return np.float64(np.float32(factor * np.float64(rate)))
 
 

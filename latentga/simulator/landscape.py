@@ -349,7 +349,7 @@ def build_default_npz(folder, out=DEFAULT_NPZ) -> Path:
     """Store a Cell2Fire folder compactly (the package's ``data/sub20x20.npz`` came from this).
 
     Usage: ``python -c "from latentga.simulator.landscape import build_default_npz as b;
-    b('/work/shared/reference/Sub20x20')"``.
+    b('../shared/reference/Sub20x20')"`` (from the repository root).
     """
     from latentga.io import atomic_path
 

@@ -22,6 +22,7 @@ Cell2Fire (C2F-W ``--sim C``) quirks reproduced on purpose, because the numbers 
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -29,10 +30,10 @@ import numpy as np
 from latentga.errors import ConfigError
 from latentga.layouts import as_layout_batch
 from latentga.simulator import kernel
-from latentga.simulator.landscape import Landscape, default_landscape, load_landscape
+from latentga.simulator.landscape import CURING_MODES, Landscape, default_landscape, load_landscape
 from latentga.simulator.tables import RateTables, rate_tables
 
-__all__ = ["FireSimulator", "SIMULATOR_DEFAULTS", "IGNITION_MODES", "SimulationResult", "FireScenarios"]
+__all__ = ["FireSimulator", "SIMULATOR_DEFAULTS", "IGNITION_MODES", "IGNITION_SOURCES", "SimulationResult", "FireScenarios"]
 
 SIMULATOR_DEFAULTS = {
     "n_fires": 100,
@@ -41,10 +42,17 @@ SIMULATOR_DEFAULTS = {
     "n_weathers": None,
     "ros_cv": 0.0,
     "ignition_mode": "cell2fire",
+    "ignitions": "file",
 }
 #: ``cell2fire``: a fire whose drawn ignition cell is a firebreak or non-fuel does not happen
 #: (Cell2Fire's behaviour). ``redraw``: redraw among the block's burnable, non-firebreak cells.
 IGNITION_MODES = ("cell2fire", "redraw")
+#: Where fires start. ``file``: in the ``--IgnitionRad`` block around the landscape's
+#: Ignitions.csv cell (Cell2Fire's ``--ignitions``; a landscape without the file falls back to
+#: ``anywhere``). ``anywhere``: any cell of the landscape, as Cell2Fire draws without
+#: ``--ignitions`` (a uniform cell from its second random engine, retried until one can burn).
+IGNITION_SOURCES = ("file", "anywhere")
+MAX_ROS_CV = 10.0  # a larger coefficient of variation is almost surely a typo
 _RANDOM_TRIES = 256  # landscapes without Ignitions.csv: cells tried per fire, as C2F-W does
 
 
@@ -77,11 +85,19 @@ class FireSimulator:
             first and last file (358 on Sub20x20).
         ros_cv: Cell2Fire's ``--ROS-CV``: every rate of a fire is scaled by 1 + ros_cv * |z|.
         ignition_mode: see :data:`IGNITION_MODES`.
+        ignitions: ``"file"`` or ``"anywhere"``, see :data:`IGNITION_SOURCES`.
+        curing: None (the landscape's own setting) or a
+            :data:`~latentga.simulator.landscape.CURING_MODES` entry for its cur.asc.
     """
 
     def __init__(self, landscape=None, n_fires: int = 100, seed: int = 123, ignition_radius: int = 4,
-                 n_weathers: int | None = None, ros_cv: float = 0.0, ignition_mode: str = "cell2fire"):
+                 n_weathers: int | None = None, ros_cv: float = 0.0, ignition_mode: str = "cell2fire",
+                 ignitions: str = "file", curing: str | None = None):
         self.landscape: Landscape = load_landscape(landscape)
+        if curing is not None:
+            if curing not in CURING_MODES:
+                raise ConfigError(f"simulator: curing must be one of {CURING_MODES}, got {curing!r}")
+            self.landscape = self.landscape.with_curing(curing)
         n_avail = len(self.landscape.weathers)
         if n_weathers is None:
             n_weathers = n_avail - 2 if n_avail >= 3 else max(n_avail - 1, 1)
@@ -93,8 +109,13 @@ class FireSimulator:
             (isinstance(n_weathers, (int, np.integer)) and 1 <= n_weathers <= max(n_avail - 1, 1),
              f"n_weathers must be between 1 and {max(n_avail - 1, 1)} for landscape "
              f"{self.landscape.name} (it has {n_avail} weather files), got {n_weathers!r}"),
-            (isinstance(ros_cv, (int, float, np.floating)) and ros_cv >= 0, f"ros_cv must be >= 0, got {ros_cv!r}"),
+            (isinstance(ros_cv, (int, float, np.integer, np.floating)) and not isinstance(ros_cv, bool)
+             and math.isfinite(ros_cv) and 0 <= ros_cv <= MAX_ROS_CV,
+             f"ros_cv must be a number from 0 to {MAX_ROS_CV:g} (Cell2Fire's --ROS-CV, a coefficient of "
+             f"variation; 0 = no rate noise), got {ros_cv!r}"),
             (ignition_mode in IGNITION_MODES, f"ignition_mode must be one of {IGNITION_MODES}, got {ignition_mode!r}"),
+            (ignitions in IGNITION_SOURCES, f"ignitions must be one of {IGNITION_SOURCES} (from the landscape's "
+             f"Ignitions.csv, or anywhere on it), got {ignitions!r}"),
         ]
         for ok, msg in checks:
             if not ok:
@@ -102,6 +123,7 @@ class FireSimulator:
         self.n_fires, self.seed = int(n_fires), int(seed)
         self.ignition_radius, self.n_weathers = int(ignition_radius), int(n_weathers)
         self.ros_cv, self.ignition_mode = float(ros_cv), ignition_mode
+        self.ignitions = ignitions
         self._tables: RateTables | None = None
         self._scenarios: FireScenarios | None = None
 
@@ -120,7 +142,9 @@ class FireSimulator:
         return {"backend": "builtin", "landscape": self.landscape.name,
                 "landscape_hash": self.landscape.fingerprint(), "n_fires": self.n_fires, "seed": self.seed,
                 "ignition_radius": self.ignition_radius, "n_weathers": self.n_weathers, "ros_cv": self.ros_cv,
-                "ignition_mode": self.ignition_mode}
+                "ignition_mode": self.ignition_mode,
+                # only when not the default, so that existing caches keep their keys
+                **({"ignitions": self.ignitions} if self.ignitions != "file" else {})}
 
     def __repr__(self) -> str:
         s = self.settings
@@ -130,7 +154,7 @@ class FireSimulator:
     # the tables lazily (cached per process).
     def __getstate__(self):
         state = {k: getattr(self, k) for k in ("n_fires", "seed", "ignition_radius", "n_weathers",
-                                                "ros_cv", "ignition_mode")}
+                                                "ros_cv", "ignition_mode", "ignitions")}
         state["landscape"] = None if self.landscape is default_landscape() else self.landscape
         return state
 
@@ -152,7 +176,8 @@ class FireSimulator:
                                                        random_ignition_draws)
 
             land = self.landscape
-            if land.ignition_cell is not None:
+            from_file = land.ignition_cell is not None and self.ignitions == "file"
+            if from_file:
                 cands = ignition_candidates(land.ignition_cell, self.ignition_radius, self.shape)
             else:
                 cands = np.arange(self.n_cells, dtype=np.int64)
@@ -160,7 +185,7 @@ class FireSimulator:
             if len(land.weathers) == 1:  # a single Weather.csv: every fire uses it
                 w = np.zeros_like(w)
             tries = None
-            if land.ignition_cell is None:
+            if not from_file:
                 tries = np.stack([random_ignition_draws(self.seed, k + 1, self.n_cells, _RANDOM_TRIES)
                                   for k in range(self.n_fires)])
                 cand = tries[:, 0].copy()
