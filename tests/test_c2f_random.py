@@ -220,3 +220,45 @@ def test_random_ignition_matches_real_binary(tmp_path):
     _, ignition_bin = _run_binary(tmp_path, 77, 100, 209, 0, 0.0, 358, ignitions=False)
     mine = [random_ignition_draws(77, ep, 400, 1)[0] for ep in range(1, 101)]
     np.testing.assert_array_equal(mine, ignition_bin)
+
+
+# --- ignition candidates: O(radius^2), identical to C2F-W's list for every radius -------------
+def _c2f_candidates_as_the_binary_grows_them(cell: int, radius: int, shape) -> np.ndarray:
+    """C2F-W's own loop (re-expanding a list with duplicates): the reference, for small radii."""
+    from latentga.simulator.c2f_random import _c2f_adjacent
+
+    rows, cols = shape
+    cid = cell + 1
+    if radius == 0:
+        return np.array([cell])
+    ring = [nb for nb in _c2f_adjacent(cid, rows, cols) if nb != -1]
+    if radius == 1:
+        found = ring + [cid]
+    else:
+        found, current = [cid], ring
+        for _ in range(1, radius):
+            for c in current:
+                found.extend(nb for nb in _c2f_adjacent(c, rows, cols) if nb != -1)
+            current = list(found)
+    return np.array(sorted(set(found))) - 1
+
+
+@pytest.mark.parametrize("shape", [(20, 20), (1, 9), (2, 7), (9, 2), (5, 13)])
+def test_candidates_match_the_binarys_loop_for_every_radius_it_handles(shape):
+    n = shape[0] * shape[1]
+    for cell in sorted({0, n - 1, shape[1] - 1, n // 2, min(n - 1, shape[1] + 1)}):
+        for radius in range(0, 6):
+            got = ignition_candidates(cell, radius, shape)
+            want = _c2f_candidates_as_the_binary_grows_them(cell, radius, shape)
+            assert np.array_equal(got, want), (shape, cell, radius)
+
+
+def test_huge_radius_is_fast_small_and_covers_the_grid():
+    import time
+
+    t0 = time.perf_counter()
+    got = ignition_candidates(209, 10**6, (20, 20))
+    assert time.perf_counter() - t0 < 1.0
+    assert np.array_equal(got, np.arange(400))
+    assert np.array_equal(ignition_candidates(209, 19, (20, 20)), np.arange(400))
+    assert len(ignition_candidates(209, 8, (20, 20))) == 17 * 17

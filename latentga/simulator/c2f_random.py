@@ -486,7 +486,9 @@ def ignition_candidates(ignition_cell: int, radius: int, shape: Tuple[int, int])
 
     C2F-W grows the set ring by ring through its 8-neighbour adjacency (clipped at the grid
     edges), then sorts it: the result is the ``(2r+1) x (2r+1)`` block around the cell, cut at
-    the edges, in ascending row-major id. Radius 0 means the cell itself.
+    the edges, in ascending row-major id (on a one-row grid radius 2 skips the cell's own
+    neighbours, as the binary does). Radius 0 means the cell itself; a radius that reaches past
+    every edge makes every cell a candidate (what the binary draws from with that radius).
     """
     rows, cols = (int(v) for v in shape)
     if rows < 1 or cols < 2:
@@ -503,15 +505,23 @@ def ignition_candidates(ignition_cell: int, radius: int, shape: Tuple[int, int])
         return np.array([cell], dtype=np.int64)
     ring = [nb for nb in _c2f_adjacent(cid, rows, cols) if nb != -1]
     if radius == 1:
-        found = ring + [cid]
-    else:
-        found = [cid]
-        current = ring
-        for _ in range(1, radius):
-            for c in current:
-                found.extend(nb for nb in _c2f_adjacent(c, rows, cols) if nb != -1)
-            current = list(found)
-    return np.array(sorted(set(found)), dtype=np.int64) - 1
+        return np.array(sorted(set(ring) | {cid}), dtype=np.int64) - 1
+    # C2F-W's loop: found = {cell} + neighbours of the ring; then, radius - 2 more times, found +=
+    # neighbours of everything found. Only cells new in the last step can add new neighbours, so
+    # expand that frontier alone (O(radius^2) work, and it stops when the grid is covered).
+    found = {cid}
+    for c in ring:
+        found.update(nb for nb in _c2f_adjacent(c, rows, cols) if nb != -1)
+    frontier = set(found)  # the first "everything found" step looks at all of it
+    for _ in range(2, radius):
+        new = set()
+        for c in frontier:
+            new.update(nb for nb in _c2f_adjacent(c, rows, cols) if nb != -1 and nb not in found)
+        if not new:  # nothing new: every later step would add nothing either
+            break
+        found |= new
+        frontier = new
+    return np.array(sorted(found), dtype=np.int64) - 1
 
 
 def random_ignition_draws(seed: int, ep: int, n_cells: int, n_draws: int) -> np.ndarray:

@@ -135,10 +135,37 @@ class Landscape:
 
 
 # ----------------------------------------------------------------------------- readers
+def _not_text(path, exc: UnicodeDecodeError) -> LandscapeError:
+    """One line for a landscape file that is not UTF-8 text (a binary file, another encoding)."""
+    return LandscapeError(f"{path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
+                          "Cell2Fire instance files are plain text: save it as UTF-8 or ASCII")
+
+
+def _read_text(path) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise _not_text(path, exc) from None
+
+
+def _csv_rows(path, what: str) -> list[list[str]]:
+    """The non-empty rows of a CSV landscape file, or one clear error."""
+    try:
+        text = _read_text(path)
+    except OSError as exc:
+        raise LandscapeError(f"cannot read {what} {path}: {exc.strerror}; check the file") from None
+    return [r for r in csv.reader(text.splitlines()) if r and "".join(r).strip()]
+
+
+#: Weather values a fire model can use: (column, lowest, highest, what to fix).
+_WEATHER_RANGES = {"WS": (0.0, 200.0, "wind speed in km/h, 0-200"), "WD": (-360.0, 720.0, "wind direction in degrees"),
+                   "FFMC": (0.0, 101.0, "FFMC, 0-101"), "BUI": (0.0, 1000.0, "BUI, 0-1000")}
+
+
 def read_asc(path: Path) -> tuple[np.ndarray, float, float | None]:
     """Read an ESRI ASCII grid: ``(values float[H, W], cellsize, nodata)``."""
     try:
-        text = Path(path).read_text()
+        text = _read_text(path)
     except OSError as exc:
         raise LandscapeError(f"cannot read raster {path}: {exc.strerror}; check the file") from None
     lines = text.splitlines()
@@ -188,11 +215,7 @@ def _normalize_fuel_type(name: str) -> str:
 
 def read_lookup_table(path: Path) -> dict[int, str]:
     """``fbp_lookup_table.csv``: grid code -> FBP fuel type (NON_FUEL for non-fuel codes)."""
-    try:
-        with open(path, newline="") as fh:
-            rows = list(csv.reader(fh))
-    except OSError as exc:
-        raise LandscapeError(f"cannot read {path}: {exc.strerror}") from None
+    rows = _csv_rows(path, "lookup table")
     if not rows:
         raise LandscapeError(f"{path} is empty; it needs a header and 'grid_value,...,fuel_type' rows")
     head = [c.strip().lower() for c in rows[0]]
@@ -215,11 +238,7 @@ def read_lookup_table(path: Path) -> dict[int, str]:
 
 def read_weather_csv(path: Path) -> np.ndarray:
     """A Cell2Fire weather file -> float ``[T, 4]`` (WS, WD, FFMC, BUI), one row per hour."""
-    try:
-        with open(path, newline="") as fh:
-            rows = [r for r in csv.reader(fh) if r and "".join(r).strip()]
-    except OSError as exc:
-        raise LandscapeError(f"cannot read weather file {path}: {exc.strerror}") from None
+    rows = _csv_rows(path, "weather file")
     if len(rows) < 2:
         raise LandscapeError(f"weather file {path} has no data rows; it needs a header and hourly rows")
     head = [c.strip().upper() for c in rows[0]]
@@ -236,12 +255,15 @@ def read_weather_csv(path: Path) -> np.ndarray:
             except (ValueError, IndexError):
                 raise LandscapeError(f"weather file {path}, line {n}: {WEATHER_COLUMNS[k]} is "
                                      f"{row[c] if c < len(row) else 'missing'!r}, not a number") from None
+            lo, hi, what = _WEATHER_RANGES[WEATHER_COLUMNS[k]]
+            if not lo <= out[n - 2, k] <= hi:  # NaN and infinities fail this too
+                raise LandscapeError(f"weather file {path}, line {n}: {WEATHER_COLUMNS[k]} is {row[c].strip()!r}; "
+                                     f"give a finite {what}")
     return out
 
 
 def _read_ignition(path: Path, n_cells: int, shape) -> int:
-    with open(path, newline="") as fh:
-        rows = [r for r in csv.reader(fh) if r and "".join(r).strip()]
+    rows = _csv_rows(path, "ignition file")
     if len(rows) < 2 or len(rows[1]) < 2:
         raise LandscapeError(f"{path}: expected a header 'Year,Ncell' and a row '1,<cell id>'")
     try:
@@ -279,22 +301,36 @@ def _read_weathers(folder: Path) -> list[np.ndarray]:
     return weathers
 
 
-def load_landscape(path=None) -> Landscape:
-    """``None`` -> the built-in Sub20x20; a folder -> that Cell2Fire instance; a Landscape -> itself."""
+def load_landscape(path=None, curing: str | None = None) -> Landscape:
+    """``None`` -> the built-in Sub20x20; a folder -> that Cell2Fire instance; a Landscape -> itself.
+
+    ``curing`` (a :data:`CURING_MODES` entry) says how a cur.asc in the folder is used; None keeps
+    the landscape's own (``cell2fire`` for a folder: what the binary does with the same files).
+    """
     if path is None:
-        return default_landscape()
-    if isinstance(path, Landscape):
-        return path
-    return _load_folder(str(Path(path).resolve()))
+        land = default_landscape()
+    elif isinstance(path, Landscape):
+        land = path
+    else:
+        land = _load_folder(str(Path(path).resolve()))
+    if curing is not None:
+        if curing not in CURING_MODES:
+            raise LandscapeError(f"curing mode {curing!r} is not one of {', '.join(CURING_MODES)}; use 'cell2fire' "
+                                 "(Cell2Fire's behaviour) or 'raster' (each cell's cur.asc value)")
+        land = land.with_curing(curing)
+    return land
 
 
-def _refuse_curing_raster(folder: Path, types: np.ndarray) -> None:
-    """C2F-W drops cur.asc's values and runs grass at 0 % curing (it never spreads); say so."""
-    grass = {str(t) for t in types.ravel().tolist() if str(t).replace("-", "")[:2].upper() == "O1"}
-    if grass and (folder / "cur.asc").exists():
-        raise LandscapeError(f"{folder} has a curing raster (cur.asc) and grass cells ({', '.join(sorted(grass))}): "
-                             "Cell2Fire (C2F-W) ignores its values and gives grass 0 % curing, so grass never "
-                             "spreads; remove cur.asc to use Cell2Fire's default curing of 60 %")
+def _read_curing(folder: Path, shape) -> np.ndarray | None:
+    """cur.asc's values as C2F-W reads them (NODATA is a value, only NaN means none), or None."""
+    path = folder / "cur.asc"
+    if not path.exists():
+        return None
+    arr, _, _ = read_asc(path)
+    if arr.shape != tuple(shape):
+        raise LandscapeError(f"{path} is {arr.shape[0]}x{arr.shape[1]} but the fuel raster is {shape[0]}x{shape[1]}; "
+                             "every raster must have the same size")
+    return arr
 
 
 def _load_folder(folder_str: str) -> Landscape:
@@ -321,7 +357,6 @@ def _load_folder(folder_str: str) -> Landscape:
                                  f"{int(code)}, which {lookup_path.name} does not list; add it to the table "
                                  "or fix the raster")
         types[r, c] = lookup[int(code)]
-    _refuse_curing_raster(folder, types)
     rasters = {}
     for key, name in (("elevation", "elevation.asc"), ("slope", "slope.asc"), ("aspect", "saz.asc")):
         p = folder / name
@@ -332,6 +367,11 @@ def _load_folder(folder_str: str) -> Landscape:
                                      f"{shape[0]}x{shape[1]}; every raster must have the same size")
             if nd is not None:
                 arr = np.where(arr == nd, 0.0, arr)
+            bad = ~np.isfinite(arr)
+            if bad.any():
+                r, c = np.argwhere(bad)[0]
+                raise LandscapeError(f"{p}: cell (row {r}, col {c}) is {arr[r, c]}; every {key} value must be a "
+                                     "finite number (mark gaps with the NODATA_value)")
             rasters[key] = arr
         else:  # Cell2Fire treats an absent raster as zero
             rasters[key] = np.zeros(shape)
@@ -341,6 +381,7 @@ def _load_folder(folder_str: str) -> Landscape:
     return Landscape(name=folder.name, fuel_grid=codes, fuel_types=types.astype(str),
                      elevation=rasters["elevation"], slope=rasters["slope"], aspect=rasters["aspect"],
                      cell_size=float(cell_size), weathers=weathers, ignition_cell=ignition,
+                     curing=_read_curing(folder, shape),
                      fuel_lookup={k: v for k, v in lookup.items() if k in set(codes.ravel().tolist())})
 
 

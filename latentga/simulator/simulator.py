@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from latentga.errors import ConfigError
+from latentga.errors import ConfigError, LayoutError
 from latentga.layouts import as_layout_batch
 from latentga.simulator import kernel
 from latentga.simulator.landscape import CURING_MODES, Landscape, default_landscape, load_landscape
@@ -204,10 +204,23 @@ class FireSimulator:
         """The edge-rate table the kernels read: float32 without ROS-CV, else the doubles C2F-W scales."""
         return self.tables.rates if self.ros_cv == 0 else self.tables.rates64
 
+    def _batch(self, layouts) -> np.ndarray:
+        """Layouts as bool [B, n]; numbers other than 0 and 1 (0.5, NaN, inf) are refused."""
+        try:
+            arr = np.asarray(layouts)
+        except Exception:  # ragged and the like: as_layout_batch names the problem
+            arr = layouts
+        if isinstance(arr, np.ndarray) and arr.dtype != bool and np.issubdtype(arr.dtype, np.number):
+            bad = (arr != 0) & (arr != 1)
+            if bad.any():
+                idx = tuple(int(i) for i in np.argwhere(bad)[0])
+                raise LayoutError(f"layout value {arr[idx]!r} at index {idx}: a layout holds 0 (no firebreak) or "
+                                  "1 (firebreak) per cell, or booleans; round or threshold it first")
+        return as_layout_batch(arr, self.shape).reshape(-1, self.n_cells)
+
     def ignitions(self, layouts) -> np.ndarray:
         """The ignition cell of every fire on every layout (int64 [B, N], -1 = no fire)."""
-        batch = as_layout_batch(layouts, self.shape).reshape(-1, self.n_cells)
-        return self._ignitions(batch)
+        return self._ignitions(self._batch(layouts))
 
     def _ignitions(self, batch: np.ndarray) -> np.ndarray:
         sc = self.scenarios
@@ -236,7 +249,7 @@ class FireSimulator:
 
     # ------------------------------------------------------------------ running fires
     def _run(self, layouts, want_masks: bool, record_parents: bool = False):
-        batch = as_layout_batch(layouts, self.shape).reshape(-1, self.n_cells)
+        batch = self._batch(layouts)
         t, sc = self.tables, self.scenarios
         ign = self._ignitions(batch)
         b, n = len(batch), self.n_cells
@@ -259,7 +272,7 @@ class FireSimulator:
 
     def burn_probability(self, layouts, chunk: int = 256) -> np.ndarray:
         """Share of the N fires that burn each cell: float [B, H, W]."""
-        batch = as_layout_batch(layouts, self.shape)
+        batch = self._batch(layouts).reshape(-1, *self.shape)
         out = np.empty(batch.shape, np.float64)
         for i in range(0, len(batch), chunk):
             out[i:i + chunk] = self.burned(batch[i:i + chunk]).mean(axis=1)
