@@ -55,7 +55,7 @@ def run_once(config: dict, sim: FireSimulator) -> tuple[list, pd.DataFrame, floa
     """
     marks = [time.process_time()]
     pop, log, _ = run_ga(config, sim, out_dir=None, progress=False,
-                         on_generation=lambda gen, population, hof: marks.append(time.process_time()))
+                         on_generation=lambda gen, population, hof, logbook: marks.append(time.process_time()))
     frame = pd.DataFrame(list(log))
     frame["cpu"] = np.diff(marks)
     return pop, frame, marks[-1] - marks[0]

@@ -61,6 +61,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
         "n_weathers": None,      # null = all weather files but the first and last
         "ros_cv": 0.0,
         "ignition_mode": "cell2fire",  # cell2fire | redraw
+        "ignitions": "file",     # file (around Ignitions.csv's cell) | anywhere (any burnable cell)
     },
     "dataset": {"n": 3000, "n_fires": 50, "seed": 0},  # random layouts the model learns from
     "model": _model_defaults(),
@@ -85,6 +86,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
         "mutate": {"name": "mut_ccvae_gradient", "params": {"steps": 2, "step_size": 0.1}},
         "select": {"name": "sel_tournament", "params": {"tournsize": 3}},
     },
+    # weighted retraining of the model during the run (latentga.retraining); every 0 = frozen model
+    "retraining": {"every": 0, "k": 0.001, "epochs": 1, "top": 5000},
     "output": {"dir": "results", "cache_dir": ".latentga_cache"},
 }
 
@@ -98,6 +101,7 @@ _NULLABLE = {
 _CHOICES = {
     "simulator.backend": ("builtin", "cell2fire"),
     "simulator.ignition_mode": ("cell2fire", "redraw"),
+    "simulator.ignitions": ("file", "anywhere"),
     "ga.init": ("random", "dataset", "dataset_best"),
 }
 # key -> (low, high) inclusive bounds
@@ -117,6 +121,10 @@ _RANGES = {
     "ga.elite": (0, math.inf),
     "ga.hof_size": (1, math.inf),
     "ga.chunk_size": (1, math.inf),
+    "retraining.every": (0, math.inf),
+    "retraining.k": (1e-9, math.inf),
+    "retraining.epochs": (1, math.inf),
+    "retraining.top": (1, math.inf),
 }
 _INJECTED = ("k", "rng", "model")
 

@@ -31,6 +31,7 @@ def make_simulator(config: dict, n_fires: int | None = None, seed: int | None = 
     ``n_fires``/``seed`` override the section (the dataset labels and the held-out re-scoring
     use other fire sets than the GA's fitness).
     """
+    from latentga.errors import ConfigError
     from latentga.simulator import FireSimulator, load_landscape
 
     sim = config["simulator"]
@@ -41,10 +42,14 @@ def make_simulator(config: dict, n_fires: int | None = None, seed: int | None = 
         n_weathers=sim["n_weathers"],
         ros_cv=sim["ros_cv"],
         ignition_mode=sim["ignition_mode"],
+        ignitions=sim["ignitions"],
     )
     if sim["backend"] == "cell2fire":
         from latentga.simulator.cell2fire_backend import Cell2FireBinarySimulator
 
+        if kwargs.pop("ignitions") != "file":
+            raise ConfigError("simulator.ignitions: anywhere is not wired to the Cell2Fire binary backend; "
+                              "use backend: builtin (identical fires) or ignitions: file")
         landscape = config["landscape"] if config["landscape"] else load_landscape(None)
         return Cell2FireBinarySimulator(binary=sim["cell2fire_binary"], landscape=landscape, **kwargs)
     return FireSimulator(load_landscape(config["landscape"]), **kwargs)

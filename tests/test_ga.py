@@ -214,7 +214,7 @@ def test_without_out_dir_nothing_is_written_and_the_hook_sees_every_generation(s
     monkeypatch.chdir(tmp_path)
     seen = []
     _, log, _ = ga(config(), sim, out_dir=None, progress=False,
-                       on_generation=lambda gen, pop, hof: seen.append((gen, hof[0].fitness.values[0])))
+                       on_generation=lambda gen, pop, hof, log: seen.append((gen, hof[0].fitness.values[0])))
     assert [g for g, _ in seen] == [0, 1, 2, 3]
     assert [b for _, b in seen] == [e["best_so_far"] for e in log]
     assert list(tmp_path.iterdir()) == []

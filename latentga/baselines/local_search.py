@@ -15,6 +15,8 @@ drift along plateaus; the best layout seen is returned.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pandas as pd
 
@@ -41,12 +43,15 @@ class _Search:
         self.budget, self.rng = budget, rng
         self.calls = self.fires = 0
         self.best: FireRecord | None = None
-        self.rows: list[tuple[int, int, float]] = []
+        self.rows: list[tuple[int, int, float, float]] = []
+        self.bests: list[np.ndarray] = []
+        self.cpu0 = time.process_time()
 
     def _seen(self, rec: FireRecord) -> None:
         if self.best is None or rec.fitness > self.best.fitness:
             self.best = rec
-            self.rows.append((self.calls, self.fires, rec.fitness))
+            self.rows.append((self.calls, self.fires, rec.fitness, time.process_time() - self.cpu0))
+            self.bests.append(rec.layout.copy())
 
     def full(self, layout: np.ndarray) -> FireRecord:
         if self.fires + self.n_fires > self.budget or self.calls >= self.budget:
@@ -130,8 +135,8 @@ def local_search(simulator, k: int, budget: int, rng: np.random.Generator, *, st
             from a fresh random layout instead.
 
     Returns a :class:`BaselineResult` whose ``calls`` counts layouts scored, ``fires`` the fires
-    simulated, and whose trace has one row per new best (columns ``calls``, ``fires``, ``best``)
-    plus a last row at the end.
+    simulated, and whose trace has one row per new best (columns ``calls``, ``fires``, ``best``,
+    ``cpu``) plus a last row at the end; ``bests`` holds the best layout at each row.
     """
     if strategy not in STRATEGIES:
         raise ConfigError(f"local search strategy must be one of {STRATEGIES}, got {strategy!r}")
@@ -168,7 +173,9 @@ def local_search(simulator, k: int, budget: int, rng: np.random.Generator, *, st
     except _BudgetSpent:
         pass
     best = search.best
-    search.rows.append((search.calls, search.fires, best.fitness))
-    trace = pd.DataFrame(search.rows, columns=["calls", "fires", "best"])
+    search.rows.append((search.calls, search.fires, best.fitness, time.process_time() - search.cpu0))
+    search.bests.append(best.layout.copy())
+    trace = pd.DataFrame(search.rows, columns=["calls", "fires", "best", "cpu"])
     name = f"local search ({strategy}, " + (f"kick {perturbation})" if perturbation else "restarts)")
-    return BaselineResult(name, best.layout.copy(), float(best.fitness), search.calls, trace, fires=search.fires)
+    return BaselineResult(name, best.layout.copy(), float(best.fitness), search.calls, trace, fires=search.fires,
+                          bests=search.bests)

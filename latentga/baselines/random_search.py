@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pandas as pd
 
@@ -14,7 +16,8 @@ __all__ = ["random_search"]
 def random_search(simulator, k: int, budget: int, rng: np.random.Generator,
                   batch_size: int = 100) -> BaselineResult:
     """Score ``budget`` random layouts with exactly ``k`` firebreaks (drawn from ``rng``), in batches."""
-    best_fit, best_layout, calls, rows = -np.inf, None, 0, []
+    best_fit, best_layout, calls, rows, bests = -np.inf, None, 0, [], []
+    cpu0 = time.process_time()
     while calls < budget:
         n = min(batch_size, budget - calls)
         layouts = random_layouts(n, simulator.shape, k, rng)
@@ -23,6 +26,7 @@ def random_search(simulator, k: int, budget: int, rng: np.random.Generator,
         if fitness[i] > best_fit:
             best_fit, best_layout = float(fitness[i]), layouts[i]
         calls += n
-        rows.append((calls, best_fit))
+        rows.append((calls, best_fit, time.process_time() - cpu0))
+        bests.append(best_layout.copy())
     return BaselineResult("random search", best_layout, best_fit, calls,
-                          pd.DataFrame(rows, columns=["calls", "best"]))
+                          pd.DataFrame(rows, columns=["calls", "best", "cpu"]), bests=bests)

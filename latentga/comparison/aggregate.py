@@ -1,8 +1,10 @@
-"""Tables from task results: the tidy per-generation CSV and the per-method summary.
+"""Tables from task results: the tidy per-point CSV, the per-method summary, the Welch tests.
 
-The summary's headline is held-out fitness (every run's final best layout re-scored on a
-fresh, larger fire set), because the search fitness of a layout chosen as the best of
-thousands on the same 50 fires is biased upward: the held-out number is the one to cite.
+The headline is held-out fitness (the returned layout re-scored on fresh fires), because the
+search fitness of a layout chosen as the best of thousands on the same fires is biased upward.
+Methods are compared at equal fires (every searching method gets the same fire budget) and at
+equal CPU time (each run's answer at the CPU time all GA variants reached), with Welch's t-test
+against the vanilla GA.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ import pandas as pd
 
 from latentga.comparison.tasks import TaskResult
 
-__all__ = ["tidy_frame", "summary_frame", "summary_markdown", "TIDY_COLUMNS"]
+__all__ = ["tidy_frame", "summary_frame", "summary_markdown", "welch_frame", "heldout_at_cpu", "TIDY_COLUMNS"]
 
-#: The tidy CSV: one row per (method, seed, generation or search step).
-TIDY_COLUMNS = ["method", "kind", "seed", "generation", "evaluations", "fires", "best", "mean", "std", "heldout"]
+#: The tidy CSV: one row per (method, seed, recorded point).
+TIDY_COLUMNS = ["method", "kind", "seed", "point", "fires", "cpu_seconds", "evaluations", "best", "validation",
+                "heldout"]
 
 
 def tidy_frame(results: Sequence[TaskResult]) -> pd.DataFrame:
@@ -26,7 +29,7 @@ def tidy_frame(results: Sequence[TaskResult]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=TIDY_COLUMNS)
     out = pd.concat(frames, ignore_index=True)[TIDY_COLUMNS]
-    return out.astype({"seed": int, "generation": int, "evaluations": int, "fires": int})
+    return out.astype({"seed": int, "point": int, "fires": int, "evaluations": int})
 
 
 def _std(values: np.ndarray) -> float:
@@ -36,26 +39,27 @@ def _std(values: np.ndarray) -> float:
 def summary_frame(results: Sequence[TaskResult]) -> pd.DataFrame:
     """One row per method, best held-out mean first.
 
-    Columns: method, kind, label, runs, heldout_mean, heldout_std (sample std over runs; 0 for
-    one run), search_mean, search_std, calls_mean, fires_mean, seconds_mean, best_seed,
-    best_search, best_heldout (the run with the best SEARCH fitness, and its held-out fitness:
-    choosing by held-out fitness would tune on the test fires).
+    Columns: method, kind, label, runs, heldout_mean/std (sample std over runs; 0 for one run),
+    validation_mean, search_mean/std, calls_mean, fires_mean, cpu_seconds_mean, seconds_mean,
+    best_seed, best_validation, best_heldout (the run best on the VALIDATION fires, and its
+    held-out fitness: choosing by held-out fitness would tune on the test fires).
     """
     rows = []
-    methods = list(dict.fromkeys(r.method for r in results))
-    for method in methods:
+    for method in dict.fromkeys(r.method for r in results):
         runs = [r for r in results if r.method == method]
         held = np.array([r.heldout for r in runs])
         search = np.array([r.fitness for r in runs])
-        best = runs[int(np.argmax(search))]
+        val = np.array([r.validation for r in runs])
+        best = runs[int(np.nanargmax(val))] if np.isfinite(val).any() else runs[int(np.argmax(search))]
         rows.append({
             "method": method, "kind": runs[0].kind, "label": best.label, "runs": len(runs),
-            "heldout_mean": held.mean(), "heldout_std": _std(held),
+            "heldout_mean": held.mean(), "heldout_std": _std(held), "validation_mean": val.mean(),
             "search_mean": search.mean(), "search_std": _std(search),
             "calls_mean": float(np.mean([r.calls for r in runs])),
             "fires_mean": float(np.mean([r.fires for r in runs])),
+            "cpu_seconds_mean": float(np.mean([r.cpu_seconds for r in runs])),
             "seconds_mean": float(np.mean([r.seconds for r in runs])),
-            "best_seed": best.seed, "best_search": best.fitness, "best_heldout": best.heldout,
+            "best_seed": best.seed, "best_validation": best.validation, "best_heldout": best.heldout,
         })
     frame = pd.DataFrame(rows)
     if len(frame):
@@ -63,22 +67,75 @@ def summary_frame(results: Sequence[TaskResult]) -> pd.DataFrame:
     return frame
 
 
-def summary_markdown(summary: pd.DataFrame, heldout: dict, n_fires: int) -> str:
-    """The summary as a Markdown table (for the README and the report)."""
-    lines = [f"Held-out fitness: final best layout of each run re-scored on {heldout['n_fires']} fresh "
-             f"fires (seed {heldout['seed']}); search fitness on the {n_fires} search fires. "
-             "mean +- sample std over runs.", "",
+def heldout_at_cpu(tidy: pd.DataFrame, method: str, cpu: float) -> np.ndarray:
+    """Per seed, the held-out fitness of the answer ``method`` had after ``cpu`` CPU seconds
+    (its last recorded point within that time; NaN if it had none yet)."""
+    out = []
+    for _, run in tidy[tidy["method"] == method].groupby("seed"):
+        run = run.sort_values("cpu_seconds")
+        within = run[run["cpu_seconds"] <= cpu]
+        out.append(float(within["heldout"].iloc[-1]) if len(within) else np.nan)
+    return np.array(out)
+
+
+def welch_frame(results: Sequence[TaskResult], tidy: pd.DataFrame, reference: str = "vanilla") -> pd.DataFrame:
+    """Welch's t-test of every other GA variant against ``reference`` on held-out fitness, at equal
+    fires (the final answers: every run had the same fire budget) and at equal CPU time (the
+    smallest median final CPU time among GA variants, so every variant had reached it)."""
+    from scipy.stats import ttest_ind
+
+    methods = list(dict.fromkeys(r.method for r in results if r.kind == "ga"))
+    if reference not in methods:
+        return pd.DataFrame()
+    final = {m: np.array([r.heldout for r in results if r.method == m]) for m in methods}
+    cpu = min(float(np.median([r.cpu_seconds for r in results if r.method == m])) for m in methods)
+    at_cpu = {m: heldout_at_cpu(tidy, m, cpu) for m in methods}
+    rows = []
+    for m in methods:
+        if m == reference:
+            continue
+        row = {"method": m, "reference": reference, "heldout_mean": final[m].mean(),
+               "reference_mean": final[reference].mean()}
+        row["p_equal_fires"] = _welch_p(ttest_ind, final[m], final[reference])
+        a, b = at_cpu[m][np.isfinite(at_cpu[m])], at_cpu[reference][np.isfinite(at_cpu[reference])]
+        row.update({"cpu_seconds": cpu, "heldout_at_cpu": a.mean() if len(a) else np.nan,
+                    "reference_at_cpu": b.mean() if len(b) else np.nan,
+                    "p_equal_cpu": _welch_p(ttest_ind, a, b)})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _welch_p(test, a: np.ndarray, b: np.ndarray) -> float:
+    if len(a) < 2 or len(b) < 2 or (np.std(a) == 0 and np.std(b) == 0):
+        return float("nan")
+    return float(test(a, b, equal_var=False).pvalue)
+
+
+def summary_markdown(summary: pd.DataFrame, config: dict, n_fires: int, welch: pd.DataFrame | None = None) -> str:
+    """The summary (and the Welch tests) as Markdown, for the README and the report."""
+    held, val = config["heldout"], config["validation"]
+    lines = [f"Held-out fitness: the layout each run returns (its best of {val['candidates']} candidates on "
+             f"{val['n_fires']} validation fires, seed {val['seed']}) re-scored on {held['n_fires']} fresh fires "
+             f"(seed {held['seed']}); search fitness on the {n_fires} search fires; budget "
+             f"{int(config['budget']['fires']):,} fires per searching run. mean +- sample std over runs.", "",
              "| method | runs | held-out fitness | search fitness | layouts simulated | fires simulated | "
-             "best run: search / held-out |",
+             "CPU s per run |",
              "|---|---|---|---|---|---|---|"]
     for row in summary.itertuples():
         lines.append(f"| {row.method} | {row.runs} | {row.heldout_mean:.4f} +- {row.heldout_std:.4f} | "
                      f"{row.search_mean:.4f} +- {row.search_std:.4f} | {row.calls_mean:,.0f} | "
-                     f"{row.fires_mean:,.0f} | {row.best_search:.4f} / {row.best_heldout:.4f} |")
+                     f"{row.fires_mean:,.0f} | {row.cpu_seconds_mean:.1f} |")
+    if welch is not None and len(welch):
+        ref = welch["reference"].iloc[0]
+        cpu = welch["cpu_seconds"].iloc[0]
+        lines += ["", f"Welch's t-test against {ref} on held-out fitness: at equal fires (final answers) and at "
+                  f"equal CPU time ({cpu:.1f} s per run: each run's answer at that time).", "",
+                  f"| method | held-out | {ref} | p (equal fires) | held-out at {cpu:.1f} CPU s | {ref} at "
+                  f"{cpu:.1f} CPU s | p (equal CPU) |", "|---|---|---|---|---|---|---|"]
+        for row in welch.itertuples():
+            lines.append(f"| {row.method} | {row.heldout_mean:.4f} | {row.reference_mean:.4f} | "
+                         f"{row.p_equal_fires:.3g} | {row.heldout_at_cpu:.4f} | {row.reference_at_cpu:.4f} | "
+                         f"{row.p_equal_cpu:.3g} |")
     if len(summary):
-        top = summary.loc[summary["best_search"].idxmax()]
-        seed = "" if int(top["best_seed"]) < 0 else f" seed {int(top['best_seed'])}"
-        lines += ["", f"Best layout overall by search fitness: {top['method']}{seed}, search "
-                  f"{top['best_search']:.4f}, held-out {top['best_heldout']:.4f}. Best held-out method: "
-                  f"{summary.iloc[0]['method']} ({summary.iloc[0]['heldout_mean']:.4f})."]
+        lines += ["", f"Best held-out method: {summary.iloc[0]['method']} ({summary.iloc[0]['heldout_mean']:.4f})."]
     return "\n".join(lines) + "\n"

@@ -14,11 +14,13 @@ import os
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+import numpy as np
+
 from latentga.config import read_yaml_mapping
 from latentga.errors import ConfigError
 
 __all__ = ["COMPARE_DEFAULTS", "QUICK", "BASELINES", "load_compare_config", "validate_compare_config",
-           "variant_config", "shared_run_config", "method_budget", "merge_dicts", "merge_variant"]
+           "variant_config", "shared_run_config", "method_budget", "milestones", "merge_dicts", "merge_variant"]
 
 #: Baselines the comparison knows, in display order.
 BASELINES = ("random_search", "local_search", "burn_probability", "dpv", "dpv_greedy", "best_line")
@@ -29,7 +31,10 @@ COMPARE_DEFAULTS: dict[str, Any] = {
     "run": {},          # a run config (latentga.config keys) shared by every method
     "variants": {},     # name -> overrides of `run`
     "baselines": {name: True for name in BASELINES},
+    "budget": {"fires": 5_000_000},        # fires simulated per run, for every searching method
+    "validation": {"n_fires": 500, "seed": 7, "candidates": 20},  # choose the returned layout
     "heldout": {"n_fires": 1000, "seed": 2024},
+    "points": 8,        # points of the held-out-vs-cost curves (geometric, up to the budget)
     "output": {"dir": "results/compare"},
     "quick": {},        # overrides applied by --quick (same layout as this config)
 }
@@ -42,8 +47,11 @@ QUICK: dict[str, Any] = {
         "dataset": {"n": 200, "n_fires": 10},
         "model": {"latent_dim": 8, "char_dim": 4, "channels": [8, 16], "head_hidden": [8],
                   "epochs": 2, "patience": 2},
-        "ga": {"population": 10, "generations": 3, "elite": 1},
+        "ga": {"population": 10, "generations": 1000, "elite": 1},
     },
+    "budget": {"fires": 2000},
+    "validation": {"n_fires": 20, "candidates": 5},
+    "points": 3,
     "heldout": {"n_fires": 100},
     "output": {"dir": "results/compare_quick"},
 }
@@ -99,6 +107,8 @@ def variant_config(config: Mapping, method: str, seed: int) -> dict:
 
     variant = config["variants"][method] or {}
     merged = merge_dicts(merge_variant(config["run"], variant), {"name": f"{method}", "seed": int(seed)})
+    merged = merge_dicts(merged, {"ga": {"max_cost": int(config["budget"]["fires"]),
+                                         "hof_size": int(config["validation"]["candidates"])}})
     try:
         return validate_config(merged)
     except ConfigError as exc:
@@ -106,16 +116,20 @@ def variant_config(config: Mapping, method: str, seed: int) -> dict:
 
 
 def method_budget(config: Mapping) -> dict:
-    """The search budget every searching method gets: the GA's layouts and fires at most
-    (population and generations of the shared ``run`` section).
-
-    A GA run scores at most ``population * (generations + 1)`` distinct layouts (its cache
-    skips repeats), so random and local search get exactly that many layouts (and fires).
-    """
+    """The budget every searching method gets: ``budget.fires`` fires simulated (a GA stops once
+    it has spent them; local search counts delta-evaluated fires as GA runs do), or that many
+    full evaluations' worth of layouts (``calls``) for random search."""
     run = shared_run_config(config)
-    calls = int(run["ga"]["population"]) * (int(run["ga"]["generations"]) + 1)
-    return {"calls": calls, "fires": calls * int(run["simulator"]["n_fires"]),
-            "n_fires": int(run["simulator"]["n_fires"])}
+    n_fires = int(run["simulator"]["n_fires"])
+    fires = int(config["budget"]["fires"])
+    return {"fires": fires, "calls": max(1, fires // n_fires), "n_fires": n_fires}
+
+
+def milestones(config: Mapping) -> tuple[int, ...]:
+    """Fire counts at which every method's current answer is recorded: ``points`` geometric
+    steps from 2 % of the budget up to the whole budget."""
+    fires = int(config["budget"]["fires"])
+    return tuple(int(round(x)) for x in np.geomspace(fires / 50, fires, int(config["points"])))
 
 
 def shared_run_config(config: Mapping) -> dict:
@@ -164,6 +178,7 @@ def validate_compare_config(config: Mapping) -> dict:
         cfg["variants"][name] = dict(over or {})
         variant_config(cfg, name, seeds[0])  # raises the GA's ConfigError, prefixed
     shared_run_config(cfg)
+    _check_protocol(cfg)
     held = cfg["heldout"]
     unknown = sorted(map(str, set(held) - {"n_fires", "seed"}))
     if unknown:
@@ -178,6 +193,26 @@ def validate_compare_config(config: Mapping) -> dict:
     _require(set(cfg["output"]) <= {"dir"} and isinstance(cfg["output"]["dir"], str),
              "comparison section 'output' has one key, dir (a folder path string)")
     return cfg
+
+
+def _check_protocol(cfg: dict) -> None:
+    """Budget, validation fires and curve points: types, ranges, and fire sets that differ."""
+    for section, keys in (("budget", {"fires"}), ("validation", {"n_fires", "seed", "candidates"})):
+        _require(isinstance(cfg[section], Mapping), f"comparison key {section!r} must be a mapping")
+        unknown = sorted(map(str, set(cfg[section]) - keys))
+        _require(not unknown, f"unknown key '{section}.{unknown[0] if unknown else ''}'; {section} has "
+                 f"{', '.join(sorted(keys))}")
+    _require(_is_int(cfg["budget"]["fires"]) and cfg["budget"]["fires"] >= 1,
+             f"budget.fires = {cfg['budget']['fires']!r} must be an integer >= 1 (fires simulated per run, "
+             "e.g. 5000000)")
+    val = cfg["validation"]
+    for key in ("n_fires", "seed", "candidates"):
+        _require(_is_int(val[key]) and val[key] >= 1, f"validation.{key} = {val[key]!r} must be an integer >= 1")
+    _require(_is_int(cfg["points"]) and cfg["points"] >= 1, f"points = {cfg['points']!r} must be an integer >= 1")
+    seeds = {"run.simulator.seed (search)": shared_run_config(cfg)["simulator"]["seed"],
+             "validation.seed": val["seed"], "heldout.seed": cfg["heldout"]["seed"]}
+    _require(len(set(seeds.values())) == 3, "the search, validation and held-out fires must be different fire "
+             f"sets, but their seeds are {seeds}; give each its own seed")
 
 
 def load_compare_config(path: str | os.PathLike | None, quick: bool = False,

@@ -17,8 +17,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from latentga.comparison.aggregate import summary_frame, summary_markdown, tidy_frame
-from latentga.comparison.config import BASELINES, method_budget, shared_run_config, variant_config
+from latentga.comparison.aggregate import summary_frame, summary_markdown, tidy_frame, welch_frame
+from latentga.comparison.config import BASELINES, method_budget, milestones, shared_run_config, variant_config
 from latentga.comparison.tasks import Task, TaskResult, heldout_simulator, run_task
 
 __all__ = ["Comparison", "build_tasks", "prepare_models", "comparison_map", "run_comparison",
@@ -35,22 +35,24 @@ class Comparison:
     results: list[TaskResult]
     tidy: pd.DataFrame
     summary: pd.DataFrame
+    welch: pd.DataFrame
     seconds: float
 
 
 def build_tasks(config: dict) -> list[Task]:
     """Every (method, seed) of the comparison; GA variants first (the longest tasks)."""
     tasks = []
+    common = dict(heldout=config["heldout"], validation=config["validation"], budget=method_budget(config),
+                  milestones=milestones(config))
     for seed in config["seeds"]:
         for method in config["variants"]:
-            tasks.append(Task("ga", method, int(seed), variant_config(config, method, seed), config["heldout"]))
+            tasks.append(Task("ga", method, int(seed), variant_config(config, method, seed), **common))
     run = shared_run_config(config)
-    budget = method_budget(config)
     for name in BASELINES:
         if not config["baselines"][name]:
             continue
         seeds = [-1] if name in SEEDLESS else config["seeds"]
-        tasks.extend(Task("baseline", name, int(s), run, config["heldout"], budget) for s in seeds)
+        tasks.extend(Task("baseline", name, int(s), run, **common) for s in seeds)
     return tasks
 
 
@@ -94,26 +96,30 @@ def run_comparison(config: dict, map_fn: Callable | None = None, progress: bool 
     for res in mapper(run_task, tasks):
         results.append(res)
         if progress:
-            print(f"  {res.method:<17} seed {res.seed:>2}  search {res.fitness:.4f}  held-out {res.heldout:.4f}  "
-                  f"layouts {res.calls:>6}  fires {res.fires:>8}  {res.seconds:6.1f}s", flush=True)
-    return Comparison(results, tidy_frame(results), summary_frame(results), time.perf_counter() - t0)
+            print(f"  {len(results):>3}/{len(tasks)} {res.method:<17} seed {res.seed:>2}  search {res.fitness:.4f}  "
+                  f"validation {res.validation:.4f}  held-out {res.heldout:.4f}  layouts {res.calls:>7}  "
+                  f"fires {res.fires:>9}  cpu {res.cpu_seconds:6.1f}s  wall {res.seconds:6.1f}s", flush=True)
+    tidy = tidy_frame(results)
+    return Comparison(results, tidy, summary_frame(results), welch_frame(results, tidy), time.perf_counter() - t0)
 
 
 def _best_layouts(comparison: Comparison) -> tuple[dict, dict]:
     layouts, titles = {}, {}
     for row in comparison.summary.itertuples():
         runs = [r for r in comparison.results if r.method == row.method]
-        best = max(runs, key=lambda r: r.fitness)  # first run wins ties
+        best = max(runs, key=lambda r: (r.validation, r.fitness))  # chosen on validation; first wins ties
         layouts[row.method] = best.layout
-        titles[row.method] = f"{row.method}\nsearch {best.fitness:.4f}, held-out {best.heldout:.4f}"
+        titles[row.method] = f"{row.method}\nvalidation {best.validation:.4f}, held-out {best.heldout:.4f}"
     return layouts, titles
 
 
 def write_outputs(comparison: Comparison, config: dict, out_dir: str | Path) -> dict[str, Path]:
-    """Write tidy.csv, summary.csv, summary.md, best_layouts.npz, config.yaml and three PNGs."""
+    """Write tidy.csv, summary.csv, welch.csv, summary.md, best_layouts.npz, config.yaml,
+    quality_vs_cost.png and best_layouts.png."""
     import matplotlib.pyplot as plt
 
-    from latentga.comparison.plots import plot_best_layouts, plot_convergence, plot_heldout_vs_cost
+    from latentga.comparison.curves import plot_quality_vs_cost
+    from latentga.comparison.plots import plot_best_layouts
     from latentga.io import atomic_path, save_csv_atomic, save_figure_atomic, save_yaml_atomic, write_text_atomic
 
     out = Path(out_dir)
@@ -121,8 +127,9 @@ def write_outputs(comparison: Comparison, config: dict, out_dir: str | Path) -> 
     paths = {
         "tidy": save_csv_atomic(out / "tidy.csv", comparison.tidy),
         "summary": save_csv_atomic(out / "summary.csv", comparison.summary),
+        "welch": save_csv_atomic(out / "welch.csv", comparison.welch),
         "summary_md": write_text_atomic(out / "summary.md", summary_markdown(
-            comparison.summary, config["heldout"], int(run["simulator"]["n_fires"]))),
+            comparison.summary, config, int(run["simulator"]["n_fires"]), comparison.welch)),
         "config": save_yaml_atomic(out / "config.yaml", config),
     }
     layouts, titles = _best_layouts(comparison)
@@ -131,8 +138,7 @@ def write_outputs(comparison: Comparison, config: dict, out_dir: str | Path) -> 
     paths["layouts"] = out / "best_layouts.npz"
     held = heldout_simulator(run, config["heldout"])
     bp = {m: held.burn_probability(l[None])[0] for m, l in layouts.items()}
-    for name, fig in (("convergence", plot_convergence(comparison.tidy)),
-                      ("heldout_vs_cost", plot_heldout_vs_cost(comparison.tidy, comparison.summary)),
+    for name, fig in (("quality_vs_cost", plot_quality_vs_cost(comparison.tidy)),
                       ("best_layouts", plot_best_layouts(layouts, titles, bp))):
         paths[name] = save_figure_atomic(out / f"{name}.png", fig)
         plt.close(fig)
@@ -143,5 +149,5 @@ def print_summary(comparison: Comparison, config: dict, stream=None) -> None:
     """Print the summary as a Markdown table."""
     stream = stream or sys.stdout
     run = shared_run_config(config)
-    print(summary_markdown(comparison.summary, config["heldout"], int(run["simulator"]["n_fires"])),
+    print(summary_markdown(comparison.summary, config, int(run["simulator"]["n_fires"]), comparison.welch),
           file=stream, flush=True)

@@ -1,10 +1,20 @@
 """One (method, seed) of a comparison: the unit of work SCOOP or a process pool runs.
 
 :func:`run_task` is module level and takes only picklable arguments (a :class:`Task`), so
-``scoop.futures.map(run_task, tasks)`` can send it to a worker; the DEAP classes it needs are
-created when :mod:`latentga.ga` is imported, in every process. Everything random is seeded from
+``scoop.futures.map(run_task, tasks)`` can send it to a worker. Everything random is seeded from
 the task, and torch runs on one thread per task, so a task gives the same numbers in any
 process and under any number of workers.
+
+The protocol (why each fire set exists):
+
+- **search** fires (``run.simulator``): what the method optimises; every method sees the same.
+- **validation** fires: a GA returns the member of its hall of fame that scores best here, so
+  the layout it hands back is not simply the one that overfits its search fires most.
+- **held-out** fires: the headline number, used for nothing but reporting.
+
+A run is charged in fires simulated (its budget) and CPU seconds (model forward passes
+included). At a few points of the budget (``milestones``) the method's current answer is
+recorded, which gives held-out quality against cost for every method.
 """
 
 from __future__ import annotations
@@ -16,10 +26,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["Task", "TaskResult", "run_task", "TRACE_COLUMNS", "heldout_simulator"]
+__all__ = ["Task", "TaskResult", "run_task", "TRACE_COLUMNS", "heldout_simulator", "validation_simulator"]
 
-#: Columns of a task's per-generation trace (the tidy CSV adds method and seed).
-TRACE_COLUMNS = ["generation", "evaluations", "fires", "best", "mean", "std", "heldout"]
+#: Columns of a task's trace: one row per recorded point of the run.
+TRACE_COLUMNS = ["point", "fires", "cpu_seconds", "evaluations", "best", "validation", "heldout"]
 
 _MODELS: dict[str, Any] = {}  # per-process cache: model file -> loaded model
 
@@ -30,7 +40,8 @@ class Task:
 
     ``kind`` is ``"ga"`` (``run`` is the variant's complete run config) or ``"baseline"``
     (``run`` is the shared run config, ``method`` a baseline name). ``seed`` is -1 for the
-    deterministic baselines (one run only). ``budget`` is the searching baselines' budget.
+    deterministic baselines. ``budget`` holds ``fires`` (and ``calls``) for searching baselines;
+    ``milestones`` are the fire counts at which the current answer is recorded.
     """
 
     kind: str
@@ -38,17 +49,20 @@ class Task:
     seed: int
     run: dict
     heldout: dict
+    validation: dict
     budget: dict = field(default_factory=dict)
-    rescore: bool = True  # False: skip the held-out re-scoring (tuning runs; heldout column NaN)
+    milestones: tuple = ()
+    rescore: bool = True  # False: skip validation/held-out scoring (tuning runs; NaN columns)
 
 
 @dataclass
 class TaskResult:
-    """A method's run: its trace, its best layout and what it cost.
+    """A method's run: what it returned, what it cost, and its trace (:data:`TRACE_COLUMNS`).
 
-    ``trace`` has :data:`TRACE_COLUMNS`; ``heldout`` there is the held-out fitness of the
-    best-so-far layout (GA: every generation; baselines: the final one). ``calls`` = distinct
-    layouts simulated, ``fires`` = fires simulated.
+    ``layout`` is the returned layout (GA: the hall-of-fame member best on the validation fires),
+    ``fitness`` its search fitness, ``validation``/``heldout`` its scores on those fire sets.
+    ``calls`` = distinct layouts simulated, ``fires`` = fires simulated, ``cpu_seconds`` = CPU
+    time of the search (this process), ``seconds`` = wall time of the whole task.
     """
 
     method: str
@@ -57,18 +71,27 @@ class TaskResult:
     label: str
     layout: np.ndarray
     fitness: float
+    validation: float
     heldout: float
     calls: int
     fires: int
+    cpu_seconds: float
     seconds: float
     trace: pd.DataFrame
 
 
 def heldout_simulator(run: dict, heldout: dict):
-    """The fresh, larger fire set every final layout is re-scored on (same landscape and model)."""
+    """The fresh, larger fire set every returned layout is re-scored on (same landscape)."""
     from latentga.pipeline import make_simulator
 
     return make_simulator(run, n_fires=int(heldout["n_fires"]), seed=int(heldout["seed"]))
+
+
+def validation_simulator(run: dict, validation: dict):
+    """The fire set a run's final choice is made on (neither search nor held-out fires)."""
+    from latentga.pipeline import make_simulator
+
+    return make_simulator(run, n_fires=int(validation["n_fires"]), seed=int(validation["seed"]))
 
 
 def _model(run: dict):
@@ -82,9 +105,53 @@ def _model(run: dict):
     return _MODELS[key]
 
 
-def _run_ga(task: Task) -> TaskResult:
-    """The GA of ``task.run`` through the engine's ``run_ga``, evaluating serially in this
-    process (the comparison parallelises over runs, not inside one), no checkpoints."""
+class _Scorer:
+    """Scores layouts on one fire set, each distinct layout once."""
+
+    def __init__(self, simulator):
+        self.simulator, self.cache = simulator, {}
+
+    def __call__(self, layouts: np.ndarray) -> np.ndarray:
+        keys = [np.packbits(l).tobytes() for l in layouts]
+        todo = {key: i for i, key in reversed(list(enumerate(keys))) if key not in self.cache}
+        if todo:
+            idx = sorted(todo.values())
+            self.cache.update(zip([keys[i] for i in idx], self.simulator.evaluate(layouts[idx]).tolist()))
+        return np.array([self.cache[key] for key in keys], np.float64)
+
+
+@dataclass
+class _Point:
+    """The method's answer at one moment: candidate layouts (best search fitness first)."""
+
+    fires: int
+    cpu_seconds: float
+    evaluations: int
+    best: float
+    candidates: np.ndarray
+
+
+def _score_points(points: list[_Point], task: Task) -> tuple[pd.DataFrame, np.ndarray, float]:
+    """Choose each point's layout on the validation fires, score it on the held-out fires."""
+    rows, chosen = [], None
+    if task.rescore:
+        validate = _Scorer(validation_simulator(task.run, task.validation))
+        hold = _Scorer(heldout_simulator(task.run, task.heldout))
+    for i, p in enumerate(points):
+        if task.rescore:
+            scores = validate(p.candidates)
+            j = int(np.argmax(scores))  # first (best on search) wins ties
+            chosen, val = p.candidates[j], float(scores[j])
+            held = float(hold(chosen[None])[0])
+        else:
+            chosen, val, held = p.candidates[0], np.nan, np.nan
+        rows.append((i, p.fires, p.cpu_seconds, p.evaluations, p.best, val, held))
+    return pd.DataFrame(rows, columns=TRACE_COLUMNS), chosen, (rows[-1][1] if rows else 0)
+
+
+def _run_ga(task: Task, cpu0: float) -> TaskResult:
+    """The GA of ``task.run`` through the engine's ``run_ga`` (serial map, no checkpoints);
+    the hall of fame is recorded each time the fires spent pass a milestone."""
     from latentga.ga import operators_need_model, run_ga
     from latentga.pipeline import ensure_dataset, make_simulator
     from latentga.problems import firebreak_problem
@@ -92,31 +159,52 @@ def _run_ga(task: Task) -> TaskResult:
     run = task.run
     model = _model(run) if operators_need_model(run) else None
     dataset = ensure_dataset(run, progress=False) if run["ga"]["init"] != "random" else None
-    bests: list[np.ndarray] = []
-    _, logbook, _ = run_ga(run, firebreak_problem(run, make_simulator(run)), model, out_dir=None, progress=False,
-                           dataset=dataset, map=map,
-                           on_generation=lambda gen, pop, hof: bests.append(np.array(hof[0], bool)))
-    held = _rescore(np.stack(bests), run, task.heldout) if task.rescore else np.full(len(bests), np.nan)
-    trace = pd.DataFrame({
-        "generation": logbook.select("gen"), "evaluations": logbook.select("evaluations"),
-        "fires": logbook.select("cost"), "best": logbook.select("best_so_far"),
-        "mean": logbook.select("avg"), "std": logbook.select("std"), "heldout": held})
+    hooks = _retraining_hooks(run, model)
+    if hooks:
+        model = hooks[0].model
+    points: list[_Point] = []
+    todo = list(task.milestones)
+
+    def snapshot(gen, population, hof, logbook):
+        entry = logbook[-1]
+        if todo and entry["cost"] >= todo[0]:
+            while todo and entry["cost"] >= todo[0]:
+                todo.pop(0)
+            points.append(_point(hof, entry, cpu0))
+
+    _, logbook, hof = run_ga(run, firebreak_problem(run, make_simulator(run)), model, out_dir=None, progress=False,
+                             dataset=dataset, map=map, on_generation=snapshot, hooks=hooks)
+    if not points or points[-1].fires != logbook[-1]["cost"]:
+        points.append(_point(hof, logbook[-1], cpu0))
+    trace, layout, _ = _score_points(points, task)
     last = trace.iloc[-1]
-    return TaskResult(task.method, "ga", task.seed, task.method, bests[-1], float(last["best"]),
-                      float(held[-1]), int(last["evaluations"]), int(last["fires"]), 0.0, trace)
+    return TaskResult(task.method, "ga", task.seed, task.method, np.asarray(layout, bool),
+                      float(_search_fitness(hof, layout)), float(last["validation"]), float(last["heldout"]),
+                      int(last["evaluations"]), int(last["fires"]), float(last["cpu_seconds"]), 0.0, trace)
 
 
-def _rescore(layouts: np.ndarray, run: dict, heldout: dict) -> np.ndarray:
-    """Held-out fitness of each layout; repeated layouts are simulated once."""
-    keys = [l.tobytes() for l in layouts]
-    first = {key: i for i, key in reversed(list(enumerate(keys)))}
-    order = sorted(first.values())
-    scores = heldout_simulator(run, heldout).evaluate(layouts[order])
-    by_key = {keys[i]: s for i, s in zip(order, scores)}
-    return np.array([by_key[key] for key in keys], np.float64)
+def _retraining_hooks(run: dict, model) -> list:
+    """A weighted-retraining hook when the variant asks for it (on its own copy of the model)."""
+    if model is None or not run.get("retraining", {}).get("every"):
+        return []
+    import copy
+
+    from latentga.pipeline import ensure_dataset
+    from latentga.retraining import weighted_retraining
+
+    return [weighted_retraining(run, copy.deepcopy(model), ensure_dataset(run, progress=False))]
 
 
-def _run_baseline(task: Task) -> TaskResult:
+def _point(hof, entry: dict, cpu0: float) -> _Point:
+    return _Point(int(entry["cost"]), time.process_time() - cpu0, int(entry["evaluations"]),
+                  float(entry["best_so_far"]), np.stack([np.asarray(h, bool) for h in hof]))
+
+
+def _search_fitness(hof, layout: np.ndarray) -> float:
+    return next(h.fitness.values[0] for h in hof if np.array_equal(h, layout))
+
+
+def _run_baseline(task: Task, cpu0: float) -> TaskResult:
     from latentga import baselines
     from latentga.pipeline import make_simulator
 
@@ -141,24 +229,41 @@ def _run_baseline(task: Task) -> TaskResult:
         res = baselines.best_straight_line(simulator, k)
     else:
         raise ValueError(f"unknown baseline {name!r}")
+    cpu = time.process_time() - cpu0
     fires = int(getattr(res, "fires", None) or res.calls * n_fires)
-    held = float(_rescore(np.asarray(res.layout, bool)[None], run, task.heldout)[0])
+    points = _baseline_points(res, task.milestones, n_fires) if res.bests else []
+    points.append(_Point(fires, cpu, int(res.calls), float(res.fitness), np.asarray(res.layout, bool)[None]))
+    trace, layout, _ = _score_points(points, task)
+    last = trace.iloc[-1]
+    return TaskResult(name, "baseline", task.seed, res.name, np.asarray(layout, bool), float(res.fitness),
+                      float(last["validation"]), float(last["heldout"]), int(res.calls), fires, cpu, 0.0, trace)
+
+
+def _baseline_points(res, milestones, n_fires: int) -> list[_Point]:
+    """The baseline's best-so-far at each milestone it passed (its trace rows carry the layouts)."""
     tr = res.trace
-    tr_fires = tr["fires"] if "fires" in tr else tr["calls"] * n_fires
-    trace = pd.DataFrame({"generation": np.arange(len(tr)), "evaluations": tr["calls"].to_numpy(),
-                          "fires": np.asarray(tr_fires), "best": tr["best"].to_numpy(),
-                          "mean": np.nan, "std": np.nan, "heldout": np.nan})
-    trace.loc[trace.index[-1], "heldout"] = held
-    return TaskResult(name, "baseline", task.seed, res.name, np.asarray(res.layout, bool), float(res.fitness),
-                      held, int(res.calls), fires, 0.0, trace)
+    fires = (tr["fires"] if "fires" in tr else tr["calls"] * n_fires).to_numpy()
+    cpu = tr["cpu"].to_numpy() if "cpu" in tr else np.full(len(tr), np.nan)
+    out = []
+    for m in milestones:
+        i = int(np.searchsorted(fires, m, side="right")) - 1  # last row within the milestone
+        if i < 0 or fires[-1] < m:
+            continue
+        out.append(_Point(int(fires[i]), float(cpu[i]), int(tr["calls"].iloc[i]), float(tr["best"].iloc[i]),
+                          np.asarray(res.bests[i], bool)[None]))
+    return out
 
 
 def run_task(task: Task) -> TaskResult:
-    """Run one (method, seed) and re-score its best layout on the held-out fires."""
+    """Run one (method, seed), then score its answers on the validation and held-out fires."""
     import torch
 
+    threads = torch.get_num_threads()
     torch.set_num_threads(1)  # one core per task; also makes float sums identical in any process
-    t0 = time.perf_counter()
-    result = _run_ga(task) if task.kind == "ga" else _run_baseline(task)
-    result.seconds = time.perf_counter() - t0
+    try:
+        t0, cpu0 = time.perf_counter(), time.process_time()
+        result = _run_ga(task, cpu0) if task.kind == "ga" else _run_baseline(task, cpu0)
+        result.seconds = time.perf_counter() - t0
+    finally:
+        torch.set_num_threads(threads)
     return result
