@@ -123,7 +123,7 @@ class FireSimulator:
         self.n_fires, self.seed = int(n_fires), int(seed)
         self.ignition_radius, self.n_weathers = int(ignition_radius), int(n_weathers)
         self.ros_cv, self.ignition_mode = float(ros_cv), ignition_mode
-        self.ignitions = ignitions
+        self.ignition_source = ignitions  # (``ignitions()`` is the method giving each fire's cell)
         self._tables: RateTables | None = None
         self._scenarios: FireScenarios | None = None
 
@@ -144,7 +144,7 @@ class FireSimulator:
                 "ignition_radius": self.ignition_radius, "n_weathers": self.n_weathers, "ros_cv": self.ros_cv,
                 "ignition_mode": self.ignition_mode,
                 # only when not the default, so that existing caches keep their keys
-                **({"ignitions": self.ignitions} if self.ignitions != "file" else {})}
+                **({"ignitions": self.ignition_source} if self.ignition_source != "file" else {})}
 
     def __repr__(self) -> str:
         s = self.settings
@@ -154,7 +154,8 @@ class FireSimulator:
     # the tables lazily (cached per process).
     def __getstate__(self):
         state = {k: getattr(self, k) for k in ("n_fires", "seed", "ignition_radius", "n_weathers",
-                                                "ros_cv", "ignition_mode", "ignitions")}
+                                                "ros_cv", "ignition_mode")}
+        state["ignitions"] = self.ignition_source
         state["landscape"] = None if self.landscape is default_landscape() else self.landscape
         return state
 
@@ -176,7 +177,7 @@ class FireSimulator:
                                                        random_ignition_draws)
 
             land = self.landscape
-            from_file = land.ignition_cell is not None and self.ignitions == "file"
+            from_file = land.ignition_cell is not None and self.ignition_source == "file"
             if from_file:
                 cands = ignition_candidates(land.ignition_cell, self.ignition_radius, self.shape)
             else:
@@ -214,7 +215,7 @@ class FireSimulator:
             bad = (arr != 0) & (arr != 1)
             if bad.any():
                 idx = tuple(int(i) for i in np.argwhere(bad)[0])
-                raise LayoutError(f"layout value {arr[idx]!r} at index {idx}: a layout holds 0 (no firebreak) or "
+                raise LayoutError(f"layout value {float(arr[idx])} at index {idx}: a layout holds 0 (no firebreak) or "
                                   "1 (firebreak) per cell, or booleans; round or threshold it first")
         return as_layout_batch(arr, self.shape).reshape(-1, self.n_cells)
 
