@@ -62,7 +62,7 @@ def initial_individuals(config: dict, problem, n: int, rng: np.random.Generator,
 
 def run_ga(config: dict, problem, model=None, out_dir: str | os.PathLike | None = None,
            resume: bool = False, progress: bool = True, dataset=None,
-           on_generation: Callable[[int, list, tools.HallOfFame], None] | None = None,
+           on_generation: Callable[[int, list, tools.HallOfFame, tools.Logbook], None] | None = None,
            map: Callable | None = None, stats: tools.Statistics | None = None,
            hooks: Sequence = (),
            ) -> tuple[list, tools.Logbook, tools.HallOfFame]:
@@ -75,7 +75,8 @@ def run_ga(config: dict, problem, model=None, out_dir: str | os.PathLike | None 
     population, logbook (but timings) and hall of fame as an uninterrupted one. ``map``
     distributes evaluation (default: SCOOP's under ``python -m scoop``, else the builtin);
     ``stats`` replaces the default avg/std/min/max statistics. ``on_generation(gen,
-    population, hof)`` runs after every generation, generation 0 included. The run stops after
+    population, hof, logbook)`` runs after every generation (and its checkpoint), generation 0
+    included. The run stops after
     ``ga.generations`` generations, or earlier once ``ga.max_cost`` (in the problem's cost
     unit) has been spent. ``hooks`` are objects called as ``hook(gen, population, hof)`` after
     each generation's evaluation (before its checkpoint), e.g. weighted retraining of the model;
@@ -102,7 +103,7 @@ def run_ga(config: dict, problem, model=None, out_dir: str | os.PathLike | None 
                                  logbook=logbook, cache=cache, rng=rng, extra=extra,
                                  records=tracker.state() if tracker is not None else None)
         if on_generation is not None:
-            on_generation(gen, population, hof)
+            on_generation(gen, population, hof, logbook)
 
     if resume:
         state = ckpt.load_checkpoint(path, config)
