@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["add_parser", "main"]
+__all__ = ["add_parser", "main", "score_in_fire_blocks", "PROGRESS_WORK"]
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -39,6 +39,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--ignition-mode", choices=("cell2fire", "redraw"), default=D["ignition_mode"],
                    help="a fire drawn on a firebreak or non-fuel cell: 'cell2fire' = does not happen (as the "
                    "binary), 'redraw' = starts on another burnable cell of the block")
+    p.add_argument("--ignitions", choices=("file", "anywhere"), default=D["ignitions"],
+                   help="where fires start: 'file' = the --ignition-radius block around the landscape's "
+                   "Ignitions.csv cell (Cell2Fire's --ignitions), 'anywhere' = any cell, as Cell2Fire without "
+                   "--ignitions (default %(default)s)")
+    p.add_argument("--curing", choices=("cell2fire", "raster"), default=None,
+                   help="a curing raster (cur.asc) beside grass: 'cell2fire' = as the binary (0 %% curing where the "
+                   "raster has a value), 'raster' = each cell's own value (FBP); default cell2fire")
     p.add_argument("--out", metavar="CSV", type=Path,
                    help="write index,fitness,mean_burned per layout (mean_burned = burned cells per fire)")
     p.add_argument("--burn-map", metavar="PNG", type=Path,
@@ -82,6 +89,24 @@ def plot_burn_map(prob: np.ndarray, layout: np.ndarray, title: str):
     return fig
 
 
+#: Above this many layout-fires, ``simulate`` scores the fires in blocks with a progress bar.
+PROGRESS_WORK = 2_000_000
+_FIRE_BLOCK = 20_000
+
+
+def score_in_fire_blocks(sim, layouts: np.ndarray, block: int = _FIRE_BLOCK, progress: bool = True) -> np.ndarray:
+    """Fitness of each layout, its fires simulated block by block (memory of one block) with a
+    progress bar and time estimate; the same numbers as ``sim.evaluate(layouts)``."""
+    from tqdm import tqdm
+
+    burned = np.zeros(len(layouts), np.int64)
+    with tqdm(total=sim.n_fires, unit="fire", desc="simulate", disable=not progress, smoothing=0.1) as bar:
+        for _, part in sim.fire_chunks(block):
+            burned += part.burned_counts(layouts).sum(axis=1)
+            bar.update(part.n_fires)
+    return 1.0 - (burned / sim.n_fires) / sim.n_cells
+
+
 def main(args) -> int:
     import pandas as pd
 
@@ -91,10 +116,14 @@ def main(args) -> int:
 
     sim = FireSimulator(load_landscape(args.landscape), n_fires=args.fires, seed=args.seed,
                         ignition_radius=args.ignition_radius, n_weathers=args.weathers, ros_cv=args.ros_cv,
-                        ignition_mode=args.ignition_mode)
+                        ignition_mode=args.ignition_mode, ignitions=args.ignitions, curing=args.curing)
     layouts = _load_layouts(args.layouts, sim.shape)
-    fitness = score_layouts(sim, layouts, workers=args.workers, chunk_size=max(1, -(-len(layouts) // max(1, args.workers))),
-                            progress=len(layouts) > 1000, desc="simulate")
+    if len(layouts) * sim.n_fires > PROGRESS_WORK and len(layouts) <= 1000:
+        fitness = score_in_fire_blocks(sim, layouts)  # many fires: progress and an estimate
+    else:
+        fitness = score_layouts(sim, layouts, workers=args.workers,
+                                chunk_size=max(1, -(-len(layouts) // max(1, args.workers))),
+                                progress=len(layouts) > 1000, desc="simulate")
     mean_burned = (1.0 - fitness) * sim.n_cells
     print(f"{sim!r}")
     for i in range(min(len(layouts), 20)):

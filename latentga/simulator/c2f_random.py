@@ -436,7 +436,7 @@ def _as_count(value, name: str, minimum: int | None) -> int:
 
 
 def draw_fire_scenarios(
-    seed: int, n_fires: int, n_weathers: int, n_candidates: int
+    seed: int, n_fires: int, n_weathers: int, n_candidates: int, first: int = 0
 ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Weather number, normal draw and ignition-candidate index of each fire, as C2F-W draws them.
 
@@ -446,6 +446,7 @@ def draw_fire_scenarios(
         n_weathers: ``--nweathers``; weather numbers are drawn in ``1..n_weathers``.
         n_candidates: length of the ignition candidate list (see :func:`ignition_candidates`);
             indices are drawn in ``0..n_candidates-1``.
+        first: fires ``first+1 .. first+n_fires`` (1-based) are drawn: a block of a longer run.
 
     Returns:
         ``(weather int64[N] in 1..n_weathers, z float64[N] standard normal,
@@ -455,12 +456,13 @@ def draw_fire_scenarios(
     n_fires = _as_count(n_fires, "n_fires", 0)
     n_weathers = _as_count(n_weathers, "n_weathers", 1)
     n_candidates = _as_count(n_candidates, "n_candidates", 1)
+    first = _as_count(first, "first", 0)
     weather = np.empty(n_fires, dtype=np.int64)
     z = np.empty(n_fires, dtype=np.float64)
     candidate = np.empty(n_fires, dtype=np.int64)
     stream = Mt19937Stream()
     for k in range(n_fires):
-        stream.seed(seed * (k + 1))
+        stream.seed(seed * (first + k + 1))
         weather[k] = boost_uniform_int(stream, 1, n_weathers)
         z[k] = boost_unit_normal(stream)
         candidate[k] = boost_uniform_int(stream, 0, n_candidates - 1)

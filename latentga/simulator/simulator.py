@@ -173,28 +173,45 @@ class FireSimulator:
     def scenarios(self) -> FireScenarios:
         """Each fire's weather file, ROS-CV factor and drawn ignition: Cell2Fire's exact draws."""
         if self._scenarios is None:
-            from latentga.simulator.c2f_random import (draw_fire_scenarios, ignition_candidates,
-                                                       random_ignition_draws)
-
-            land = self.landscape
-            from_file = land.ignition_cell is not None and self.ignition_source == "file"
-            if from_file:
-                cands = ignition_candidates(land.ignition_cell, self.ignition_radius, self.shape)
-            else:
-                cands = np.arange(self.n_cells, dtype=np.int64)
-            w, z, c = draw_fire_scenarios(self.seed, self.n_fires, self.n_weathers, len(cands))
-            if len(land.weathers) == 1:  # a single Weather.csv: every fire uses it
-                w = np.zeros_like(w)
-            tries = None
-            if not from_file:
-                tries = np.stack([random_ignition_draws(self.seed, k + 1, self.n_cells, _RANDOM_TRIES)
-                                  for k in range(self.n_fires)])
-                cand = tries[:, 0].copy()
-            else:
-                cand = cands[c]
-            self._scenarios = FireScenarios(weather=w.astype(np.int64), z=z, factor=self._factors(z),
-                                            candidate=cand.astype(np.int64), candidates=cands, tries=tries)
+            self._scenarios = self._draw(0, self.n_fires)
         return self._scenarios
+
+    def _draw(self, start: int, stop: int) -> FireScenarios:
+        """The scenarios of fires ``start..stop-1`` (0-based), drawn as Cell2Fire draws them."""
+        from latentga.simulator.c2f_random import (draw_fire_scenarios, ignition_candidates,
+                                                   random_ignition_draws)
+
+        land = self.landscape
+        from_file = land.ignition_cell is not None and self.ignition_source == "file"
+        if from_file:
+            cands = ignition_candidates(land.ignition_cell, self.ignition_radius, self.shape)
+        else:
+            cands = np.arange(self.n_cells, dtype=np.int64)
+        w, z, c = draw_fire_scenarios(self.seed, stop - start, self.n_weathers, len(cands), first=start)
+        if len(land.weathers) == 1:  # a single Weather.csv: every fire uses it
+            w = np.zeros_like(w)
+        tries = None
+        if not from_file:
+            tries = np.stack([random_ignition_draws(self.seed, k + 1, self.n_cells, _RANDOM_TRIES)
+                              for k in range(start, stop)])
+            cand = tries[:, 0].copy()
+        else:
+            cand = cands[c]
+        return FireScenarios(weather=w.astype(np.int64), z=z, factor=self._factors(z),
+                             candidate=cand.astype(np.int64), candidates=cands, tries=tries)
+
+    def fire_chunks(self, size: int):
+        """Yield ``(start, simulator)`` for consecutive blocks of at most ``size`` of this simulator's
+        fires: each block's simulator scores its fires exactly as this one would (same draws),
+        in memory of the block's size. For fire counts too large to draw at once (progress bars)."""
+        import copy
+
+        for start in range(0, self.n_fires, max(1, int(size))):
+            stop = min(self.n_fires, start + max(1, int(size)))
+            part = copy.copy(self)
+            part.n_fires = stop - start
+            part._scenarios = self._draw(start, stop)
+            yield start, part
 
     def _factors(self, z: np.ndarray) -> np.ndarray:
         """C2F-W's per-fire factor 1 + CV |z|, with CV a C float (as its ``--ROS-CV``)."""
@@ -265,6 +282,10 @@ class FireSimulator:
         """Fitness of each layout: mean over the N fires of the fraction of cells not burned."""
         counts = self._run(layouts, want_masks=False)[0]
         return 1.0 - counts.mean(axis=1) / self.n_cells
+
+    def burned_counts(self, layouts) -> np.ndarray:
+        """Burned cells of every fire on every layout: int64 [B, N]."""
+        return self._run(layouts, want_masks=False)[0]
 
     def burned(self, layouts) -> np.ndarray:
         """Final burned cells of every fire on every layout: bool [B, N, H, W]."""
