@@ -11,15 +11,15 @@ from __future__ import annotations
 import json
 import os
 import zipfile
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from latentga.errors import DatasetError
-from latentga.io import atomic_path
+from latentga.io import atomic_path, build_lock
 from latentga.layouts import pack_layouts, random_layouts, unpack_layouts
+from latentga.workers import worker_pool
 
 __all__ = ["Dataset", "build_dataset", "load_or_build_dataset", "score_layouts"]
 
@@ -66,6 +66,12 @@ class Dataset:
         if not path.is_file():
             raise DatasetError(f"dataset file {path} does not exist; build it with "
                                "`python -m latentga dataset --out PATH`")
+        if not zipfile.is_zipfile(path):
+            with open(path, "rb") as fh:
+                npy = fh.read(6) == b"\x93NUMPY"
+            raise DatasetError(f"dataset file {path} is corrupt or not a latentga dataset (an .npz archive)"
+                               + ("; it is a plain .npy array" if npy else "")
+                               + "; give a file made by `python -m latentga dataset --out PATH.npz`")
         try:
             with np.load(path, allow_pickle=False) as data:
                 version = int(data["format_version"])
@@ -73,7 +79,7 @@ class Dataset:
                 layouts = unpack_layouts(data["layouts"], shape)
                 fitness = np.asarray(data["fitness"], np.float64)
                 settings = json.loads(str(data["settings"]))
-        except (OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile, EOFError) as exc:
             raise DatasetError(f"dataset file {path} is corrupt or not a latentga dataset ({exc}); "
                                "delete it and build it again with `python -m latentga dataset`") from None
         if version != FORMAT_VERSION:
@@ -85,9 +91,17 @@ class Dataset:
         return cls(layouts, fitness, settings)
 
 
-def _score_chunk(task):
-    simulator, layouts = task
-    return simulator.evaluate(layouts)
+_JOB: tuple = ()  # (simulator, layouts) in a pool worker, given once when the worker starts
+
+
+def _set_job(simulator, layouts) -> None:
+    global _JOB
+    _JOB = (simulator, layouts)
+
+
+def _score_span(span: tuple[int, int]):
+    simulator, layouts = _JOB
+    return simulator.evaluate(layouts[span[0]:span[1]])
 
 
 def score_layouts(simulator, layouts: np.ndarray, workers: int | None = None, chunk_size: int = 256,
@@ -95,7 +109,9 @@ def score_layouts(simulator, layouts: np.ndarray, workers: int | None = None, ch
     """Score ``layouts`` with ``simulator``, in chunks over ``workers`` processes.
 
     The simulator is deterministic and every chunk is scored on the same fires, so the result
-    does not depend on ``workers`` or ``chunk_size``.
+    does not depend on ``workers`` or ``chunk_size``. Workers get the simulator and the layouts
+    once, when they start, and then only index ranges: small tasks, and a pool that can be shut
+    down at once (no task stuck half-sent in a pipe).
     """
     from tqdm.auto import tqdm
 
@@ -103,16 +119,20 @@ def score_layouts(simulator, layouts: np.ndarray, workers: int | None = None, ch
     workers = (os.cpu_count() or 1) if workers is None else max(1, int(workers))
     bar = tqdm(total=len(layouts), desc=desc, unit="layout", disable=not progress)
     out = []
-    if workers == 1 or len(chunks) == 1:
-        for chunk in chunks:
-            out.append(simulator.evaluate(chunk))
-            bar.update(len(chunk))
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for chunk, fit in zip(chunks, pool.map(_score_chunk, [(simulator, c) for c in chunks])):
-                out.append(fit)
+    try:
+        if workers == 1 or len(chunks) == 1:
+            for chunk in chunks:
+                out.append(simulator.evaluate(chunk))
                 bar.update(len(chunk))
-    bar.close()
+        else:
+            spans = [(i, min(i + chunk_size, len(layouts))) for i in range(0, len(layouts), chunk_size)]
+            with worker_pool(workers, initializer=_set_job, initargs=(simulator, layouts)) as pool:
+                futures = [pool.submit(_score_span, span) for span in spans]  # not map: see worker_pool
+                for chunk, fit in zip(chunks, (f.result() for f in futures)):
+                    out.append(fit)
+                    bar.update(len(chunk))
+    finally:
+        bar.close()
     return np.concatenate(out) if out else np.empty(0)
 
 
@@ -135,16 +155,18 @@ def load_or_build_dataset(path: str | os.PathLike, simulator, n: int, k: int, se
     path = Path(path)
     wanted = _jsonable({"n": int(n), "k": int(k), "seed": int(seed), "shape": list(simulator.shape),
                         "simulator": simulator.settings})
-    if path.exists():
-        dataset = Dataset.load(path)
-        if dataset.settings == wanted:
-            return dataset
-        raise DatasetError(
-            f"dataset file {path} was built with other settings ({_diff(dataset.settings, wanted)}); "
-            "choose another output path or delete the file to rebuild it")
-    dataset = build_dataset(simulator, n, k, seed, workers=workers, progress=progress)
-    dataset.save(path)
-    return dataset
+    if not path.exists():
+        with build_lock(path, "dataset"):  # two runs sharing a cache: one builds, the other waits
+            if not path.exists():
+                dataset = build_dataset(simulator, n, k, seed, workers=workers, progress=progress)
+                dataset.save(path)
+                return dataset
+    dataset = Dataset.load(path)
+    if dataset.settings == wanted:
+        return dataset
+    raise DatasetError(
+        f"dataset file {path} was built with other settings ({_diff(dataset.settings, wanted)}); "
+        "choose another output path or delete the file to rebuild it")
 
 
 def _jsonable(obj):

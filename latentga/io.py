@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -30,6 +31,7 @@ except ImportError:  # pragma: no cover - Windows
 
 __all__ = [
     "atomic_path",
+    "build_lock",
     "ensure_folder",
     "remove_stale_temporaries",
     "write_bytes_atomic",
@@ -141,6 +143,27 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
         os.close(fd)
         if tmp.exists():
             tmp.unlink()
+
+
+@contextlib.contextmanager
+def build_lock(path: str | os.PathLike, what: str = "file") -> Iterator[None]:
+    """Hold ``.<name>.lock`` beside ``path`` while building it, so that two processes sharing a
+    cache build it once: the second waits (saying so on stderr) and then finds the file built.
+    """
+    from filelock import FileLock, Timeout
+
+    path = Path(path)
+    ensure_folder(path.parent)
+    lock = FileLock(path.parent / f".{path.name}.lock")
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        print(f"waiting for another process building {what} {path} ...", file=sys.stderr, flush=True)
+        lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _current_umask() -> int:
