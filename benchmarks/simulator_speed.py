@@ -1,10 +1,11 @@
 """Speed of the built-in fire simulator (one process, one core), and of the real Cell2Fire.
 
-Prints fires per second per core on the default landscape (Sub20x20) for one layout of 20
-firebreaks at a time and for a batch, the dataset throughput (layouts x fires / s), and, when
-the real binary is present, its rate on the same fires and the ratio.
+Prints fires per second per core and cells burned per second on the default landscape
+(Sub20x20) for one layout of 20 firebreaks at a time and for a batch, the dataset throughput
+(layouts x fires / s), the same on the real 223x357 Dogrib landscape (``../shared/reference/dogrib``,
+when present), and, when the real binary is present, its rate on the same fires and the ratio.
 
-    python benchmarks/simulator_speed.py [--fires 1000] [--layouts 200]
+    python benchmarks/simulator_speed.py [--fires 1000] [--layouts 200] [--dogrib-fires 300]
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ def main(argv=None) -> int:
     ap.add_argument("--layouts", type=int, default=200, help="batch size for the dataset throughput")
     ap.add_argument("--dataset-fires", type=int, default=100)
     ap.add_argument("--binary-fires", type=int, default=300)
+    ap.add_argument("--dogrib-fires", type=int, default=300, help="fires per call on Dogrib (0 = skip)")
     args = ap.parse_args(argv)
     try:  # measure one core
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
@@ -63,7 +65,9 @@ def main(argv=None) -> int:
     sim.evaluate(one)
     print(f"first call (tables + compiled kernels from cache): {time.perf_counter() - t0:.2f} s")
     single = _rate(lambda: sim.evaluate(one), args.fires)
-    print(f"one layout of 20 firebreaks, {args.fires} fires: {_fmt(single)}")
+    cells = float(sim.burned_counts(one).mean())
+    print(f"one layout of 20 firebreaks, {args.fires} fires: {_fmt(single)}; "
+          f"{cells:.0f} cells burned per fire = {_fmt((single[0] * cells, single[1] * cells), 'cells burned/s')}")
     batch = random_layouts(20, sim.shape, 20, rng)
     batched = _rate(lambda: sim.evaluate(batch), args.fires * len(batch))
     print(f"batch of {len(batch)} layouts x {args.fires} fires: {_fmt(batched)}")
@@ -78,9 +82,10 @@ def main(argv=None) -> int:
 
     from fidelity import find_binary, run_cell2fire, shared_dir
 
+    dogrib = _dogrib(args.dogrib_fires, rng) if args.dogrib_fires > 0 else None
     binary, why = find_binary()
     if binary is None or shared_dir() is None:
-        print(f"real Cell2Fire: skipped ({why or 'no shared/reference/Sub20x20'})")
+        print(f"real Cell2Fire: skipped ({why or 'no shared/reference/Sub20x20'}); no ratio to Cell2Fire")
         return 0
     inst = shared_dir() / "reference" / "Sub20x20"
     t0, c0 = time.perf_counter(), os.times()
@@ -92,7 +97,49 @@ def main(argv=None) -> int:
           f"{_fmt(rate_bin, 'fires/s')}")
     print(f"ratio, one layout: {single[0] / rate_bin[0]:,.0f}x (wall), {single[1] / rate_bin[1]:,.0f}x (CPU); "
           f"batch: {batched[0] / rate_bin[0]:,.0f}x (wall), {batched[1] / rate_bin[1]:,.0f}x (CPU)")
+    if dogrib is not None:
+        dsim, dlay, drate = dogrib
+        n_bin = max(1, min(args.binary_fires, 30))
+        t0, c0 = time.perf_counter(), os.times()
+        try:
+            run_cell2fire(binary, shared_dir() / "reference" / "dogrib", dlay, n_bin, workers=1)
+        except Exception as exc:  # the binary cannot run this instance here: say why
+            print(f"real Cell2Fire on Dogrib: failed ({exc})")
+            return 0
+        dt, c1 = time.perf_counter() - t0, os.times()
+        cpu = (c1.children_user + c1.children_system) - (c0.children_user + c0.children_system)
+        rb = (n_bin / dt, n_bin / max(cpu, 1e-9))
+        print(f"real Cell2Fire on Dogrib, same layout, {n_bin} fires: {_fmt(rb, 'fires/s')}; ratio "
+              f"{drate[0] / rb[0]:,.0f}x (wall), {drate[1] / rb[1]:,.0f}x (CPU)")
     return 0
+
+
+def _dogrib(n_fires: int, rng):
+    """Dogrib's rates (fires/s/core and cells burned/s) for one layout of 1 % of its burnable cells,
+    fires from its ignition file; None when the team folder is absent."""
+    from fidelity import shared_dir
+
+    from latentga.simulator import load_landscape
+
+    shared = shared_dir()
+    folder = shared / "reference" / "dogrib" if shared else None
+    if folder is None or not folder.is_dir():
+        print("Dogrib: skipped (no shared/reference/dogrib)")
+        return None
+    t0 = time.perf_counter()
+    sim = FireSimulator(load_landscape(folder), n_fires=n_fires)
+    burnable = np.flatnonzero(sim.tables.burnable)
+    lay = np.zeros(sim.n_cells, bool)
+    lay[rng.choice(burnable, size=len(burnable) // 100, replace=False)] = True
+    lay = lay.reshape(sim.shape)
+    sim.evaluate(lay)
+    print(f"Dogrib {sim.shape[0]}x{sim.shape[1]} ({len(burnable):,} burnable cells): first call "
+          f"{time.perf_counter() - t0:.2f} s")
+    rate = _rate(lambda: sim.evaluate(lay), n_fires)
+    cells = float(sim.burned_counts(lay).mean())
+    print(f"Dogrib, one layout of {int(lay.sum())} firebreaks (1 %), {n_fires} fires: {_fmt(rate)}; "
+          f"{cells:,.0f} cells burned per fire = {_fmt((rate[0] * cells, rate[1] * cells), 'cells burned/s')}")
+    return sim, lay, rate
 
 
 if __name__ == "__main__":
