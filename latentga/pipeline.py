@@ -3,7 +3,8 @@
 ``run``, ``train``, ``dataset`` and the benchmarks all get their simulator, dataset and trained
 model through these three functions, so a piece built once (a 50,000-layout dataset, a trained
 CCVAE) is reused by every later command with the same settings. Cache files are named by a
-hash of the settings that produced them, and written atomically.
+hash of the settings that produced them, and written atomically. Each entry is built under a
+lock file beside it, so two runs sharing a cache build it once: the other waits and reuses it.
 """
 
 from __future__ import annotations
@@ -85,12 +86,16 @@ def ensure_model(config: dict, dataset=None, progress: bool = True, threads: int
 
     if dataset is None:
         dataset = ensure_dataset(config, progress=progress)
+    from latentga.io import build_lock
+
     path = model_path(config, dataset)
-    if path.exists():
-        return load_model(path)
-    if progress:
-        print(f"training {config['model']['kind']} on {len(dataset)} layouts -> {path}", flush=True)
-    result = train_model(dataset.layouts, dataset.fitness, config["model"], seed=config["dataset"]["seed"],
-                         progress=progress, out_dir=path.with_suffix(""), threads=threads)
-    save_model(result.model, path)
+    if not path.exists():
+        with build_lock(path, "model"):  # two runs sharing the cache: one trains, the other waits
+            if not path.exists():
+                if progress:
+                    print(f"training {config['model']['kind']} on {len(dataset)} layouts -> {path}", flush=True)
+                result = train_model(dataset.layouts, dataset.fitness, config["model"],
+                                     seed=config["dataset"]["seed"], progress=progress,
+                                     out_dir=path.with_suffix(""), threads=threads)
+                save_model(result.model, path)
     return load_model(path)
