@@ -36,15 +36,9 @@ SMALL_MODEL: dict[str, Any] = {
 
 
 def _model_defaults() -> dict:
-    try:
-        from latentga.models import MODEL_DEFAULTS
-    except ImportError:
-        try:
-            from latentga.models.config import MODEL_DEFAULTS
-        except ImportError:  # no models package in this checkout: keep the one key the GA reads
-            return {"kind": "ccvae"}
-    return {**MODEL_DEFAULTS, **{k: v for k, v in SMALL_MODEL.items() if k in MODEL_DEFAULTS},
-            "kind": "ccvae"}
+    from latentga.models.config import MODEL_DEFAULTS  # torch-free: a vanilla run imports no torch
+
+    return {**MODEL_DEFAULTS, **{k: v for k, v in SMALL_MODEL.items() if k in MODEL_DEFAULTS}, "kind": "ccvae"}
 
 
 DEFAULT_CONFIG: dict[str, Any] = {
@@ -233,13 +227,8 @@ def _check_operators(config: dict) -> None:
 
 
 def _check_model(config: dict) -> None:
-    try:
-        from latentga.models import validate_model_config
-    except ImportError:
-        try:
-            from latentga.models.config import validate_model_config
-        except ImportError:
-            return
+    from latentga.models.config import validate_model_config
+
     config["model"] = validate_model_config(config["model"])
 
 

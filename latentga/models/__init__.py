@@ -6,14 +6,25 @@ The GA's latent operators use only the model interface: ``encode(x) -> (mu, logv
 ``grid_shape``. Models know nothing of the simulator: they see layouts and labels.
 """
 
-from latentga.models.config import MODEL_DEFAULTS, validate_model_config
-from latentga.models.decoding import decode_topk
-from latentga.models.losses import ccvae_loss
-from latentga.models.metrics import evaluate_model
-from latentga.models.networks import LayoutCCVAE, LayoutVAE, build_model
-from latentga.models.runtime import eval_mode, model_device
-from latentga.models.storage import load_model, save_model
-from latentga.models.training import TrainResult, train_model
+from importlib import import_module
+
+#: Public name -> the submodule that defines it. Imported on first use (PEP 562), so that
+#: reading MODEL_DEFAULTS for a config does not import torch: a vanilla run never loads it.
+_EXPORTS = {
+    "MODEL_DEFAULTS": "config", "validate_model_config": "config",
+    "decode_topk": "decoding", "ccvae_loss": "losses", "evaluate_model": "metrics",
+    "LayoutCCVAE": "networks", "LayoutVAE": "networks", "build_model": "networks",
+    "eval_mode": "runtime", "model_device": "runtime",
+    "load_model": "storage", "save_model": "storage",
+    "TrainResult": "training", "train_model": "training",
+}
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(import_module(f"latentga.models.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'latentga.models' has no attribute {name!r}")
+
 
 __all__ = [
     "MODEL_DEFAULTS",
