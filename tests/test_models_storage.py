@@ -91,3 +91,29 @@ def test_mismatched_state_dict(model, tmp_path):
     torch.save(payload, path)
     with pytest.raises(ModelFileError, match=r"m\.pt does not match"):
         load_model(path)
+
+
+class _RunsCode:
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        import os
+
+        return os.mkdir, (self.marker,)
+
+
+def test_a_model_file_with_code_is_refused_unrun_and_without_torchs_unsafe_advice(tmp_path):
+    marker = tmp_path / "ran"
+    torch.save({"format": "latentga-model", "state_dict": _RunsCode(marker)}, tmp_path / "evil.pt")
+    with pytest.raises(ModelFileError, match=r"not a latentga model.*mkdir.*never loads") as info:
+        load_model(tmp_path / "evil.pt")
+    assert not marker.exists()
+    assert "weights_only" not in str(info.value) and "Re-running" not in str(info.value)
+    np_file = tmp_path / "layouts.npy"
+    import numpy as np
+
+    np.save(np_file, np.zeros(3))
+    with pytest.raises(ModelFileError, match="corrupt or not a latentga model") as info:
+        load_model(np_file)
+    assert "weights_only" not in str(info.value)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import os
+import pickle
+import re
 from pathlib import Path
 
 import torch
@@ -23,6 +25,12 @@ __all__ = ["FORMAT", "FORMAT_VERSION", "save_model", "load_model"]
 FORMAT = "latentga-model"
 FORMAT_VERSION = 1
 _FIX = "train it again with `python -m latentga train CONFIG --out PATH` (or delete it so `run` retrains)"
+
+
+def _first_line(exc: Exception) -> str:
+    """The start of an error's message, without torch's advice to load with weights_only=False."""
+    text = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return re.split(r"(?i)\s*\(?\s*(re-?running|retry|if you trust)", text)[0].strip()
 
 
 def save_model(model: LayoutVAE, path: str | os.PathLike) -> Path:
@@ -52,10 +60,19 @@ def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> L
         raise ModelFileError(f"model file {path} does not exist; {_FIX}")
     try:
         payload = torch.load(path, map_location=device, weights_only=True)
-    except Exception as exc:  # truncated zip, random bytes, pickled code: all unreadable to us
+    except pickle.UnpicklingError as exc:
+        found = re.search(r"GLOBAL ([\w.]+)", str(exc))
+        if not found:  # not a pickle of plain data either: damaged, or another kind of file
+            detail = re.search(r"WeightsUnpickler error:\s*(\S[^\n]*)", str(exc))
+            raise ModelFileError(f"model file {path} is corrupt or not a latentga model "
+                                 f"({detail.group(1).strip() if detail else _first_line(exc)}); {_FIX}") from None
+        # it names a class or function: never loaded, never retried without weights_only
+        raise ModelFileError(f"model file {path} is not a latentga model: it holds objects other than plain "
+                             f"data{' (' + found.group(1) + ')' if found else ''}, which latentga never loads "
+                             f"(it could run code); {_FIX}") from None
+    except Exception as exc:  # truncated zip, random bytes: unreadable to us
         raise ModelFileError(f"model file {path} is corrupt or not a latentga model "
-                             f"({type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}); "
-                             f"{_FIX}") from None
+                             f"({type(exc).__name__}: {_first_line(exc)}); {_FIX}") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ModelFileError(f"{path} is not a latentga model file (no '{FORMAT}' tag); {_FIX}")
     version = payload.get("format_version")
@@ -67,7 +84,7 @@ def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> L
         model.load_state_dict(payload["state_dict"], strict=True)
     except (KeyError, TypeError, ValueError, RuntimeError, LatentGAError) as exc:
         raise ModelFileError(f"model file {path} does not match its own architecture "
-                             f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]}); {_FIX}") from None
+                             f"({type(exc).__name__}: {_first_line(exc)}); {_FIX}") from None
     model.to(device)
     model.eval()
     model.requires_grad_(False)
