@@ -16,10 +16,32 @@ import threading
 
 from latentga.errors import LatentGAError
 
-__all__ = ["main", "build_parser", "COMMANDS"]
+__all__ = ["main", "build_parser", "COMMANDS", "check_seeds"]
 
 # One module per command, in the order `--help` lists them. Add a new command here.
 COMMANDS = ("run", "simulate", "dataset", "train", "analyze")
+
+
+_SEED_KEYS = (("seed", "--set seed=0"), ("dataset.seed", "--set dataset.seed=0 (dataset: --seed 0)"),
+              ("simulator.seed", "--set simulator.seed=123 (dataset: --fire-seed 123)"))
+
+
+def check_seeds(config: dict) -> None:
+    """One ConfigError for a seed NumPy and Cell2Fire cannot take (negative, or 2**32 and above).
+
+    Why here: ``np.random.default_rng(-1)`` fails deep inside a run with a traceback, and
+    Cell2Fire's seeds are unsigned 32-bit. (The config validator is the better home; this
+    check is harmless once it is there.)
+    """
+    for key, example in _SEED_KEYS:
+        node = config
+        for part in key.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is None or isinstance(node, bool) or not isinstance(node, int):
+            continue
+        if not 0 <= node < 2**32:
+            raise LatentGAError(f"config key '{key}' = {node} must be an integer from 0 to {2**32 - 1}; "
+                                f"give e.g. {example}")
 
 
 def _command_modules():

@@ -49,10 +49,19 @@ def config_from_args(args) -> dict:
 
 
 def main(args) -> int:
+    from latentga.cli import check_seeds
     from latentga.dataset import load_or_build_dataset
+    from latentga.errors import ConfigError
     from latentga.pipeline import ensure_dataset, make_simulator
 
     config = config_from_args(args)
+    check_seeds(config)
+    if args.out is not None:
+        from latentga.ga.run_folder import check_output_folder
+
+        if args.out.is_dir():
+            raise ConfigError(f"--out {args.out} is a folder; give the path of the .npz file to write")
+        check_output_folder(args.out.parent, "folder of --out")
     if args.out is None:
         dataset = ensure_dataset(config, workers=args.workers)
     else:

@@ -16,13 +16,19 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         description="Run the GA a config describes (default: the built-in small CCVAE-GD run). "
         "Builds (or reuses from the cache) the dataset and model the operators need, checkpoints "
         "every generation, and writes logbook.csv, best_layouts.npy, best_layout.png, "
-        "convergence.png, config.yaml and checkpoint.pkl to OUTPUT_DIR/NAME.",
+        "convergence.png, config.yaml, the checkpoint and run.json (manifest) to OUTPUT_DIR/NAME. "
+        "Example: python -m latentga run configs/vanilla.yaml --out results/vanilla_seed1 --set seed=1",
     )
     p.add_argument("config", nargs="?", help="run config YAML (see configs/); default: built-in")
     p.add_argument("--resume", action="store_true",
                    help="continue the run from its checkpoint.pkl (same result as an uninterrupted "
                    "run); with --out DIR and no CONFIG, the config saved in DIR is used")
-    p.add_argument("--out", type=Path, help="results folder of this run (default: output.dir/name)")
+    p.add_argument("--out", type=Path,
+                   help="results folder of this run (default: output.dir/name); it belongs to one run: "
+                   "a folder holding another run is refused unless --resume or --overwrite is given")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the run in --out by this one (the old files are kept until the new "
+                   "run finishes, and put back if it fails)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value, e.g. --set ga.generations=5 (repeatable)")
     p.add_argument("--workers", type=int, default=None,
@@ -36,17 +42,23 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def main(args) -> int:
+    from latentga.cli import check_seeds
     from latentga.config import load_config
     from latentga.errors import ConfigError
-    from latentga.ga import operators_need_model, run_ga
-    from latentga.ga.results import write_results
+    from latentga.ga import CHECKPOINT_NAME, operators_need_model, run_ga
+    from latentga.ga.results import write_manifest, write_results
+    from latentga.ga.run_folder import check_output_folder, claim_run_folder
     from latentga.io import save_yaml_atomic
     from latentga.pipeline import ensure_dataset, ensure_model, make_simulator
 
+    if args.resume and args.out is not None and not (args.out / CHECKPOINT_NAME).is_file():
+        raise ConfigError(f"no checkpoint {args.out / CHECKPOINT_NAME} to resume; run without --resume to "
+                          "start the run (or point --out at the folder of the run to continue)")
     source = args.config
     if source is None and args.resume and args.out is not None and (args.out / "config.yaml").is_file():
         source = args.out / "config.yaml"  # continue a run from its own folder: --resume --out DIR
     config = load_config(source, overrides=args.overrides)
+    check_seeds(config)
     if args.threads < 0:
         raise ConfigError(f"--threads must be 0 (torch's default) or more, got {args.threads}")
     if args.threads and operators_need_model(config):
@@ -54,28 +66,34 @@ def main(args) -> int:
 
         torch.set_num_threads(args.threads)
     out_dir = args.out if args.out is not None else Path(config["output"]["dir"]) / config["name"]
+    check_output_folder(out_dir)
     progress = not args.quiet
-    simulator = make_simulator(config)
-    need_model = operators_need_model(config)
-    dataset = model = None
-    if need_model or config["ga"]["init"] != "random":
-        dataset = ensure_dataset(config, progress=progress, workers=args.workers)
-    if need_model:
-        model = ensure_model(config, dataset=dataset, progress=progress)
-    if not args.resume:  # a resumed run keeps its config.yaml until its checkpoint is accepted
-        save_yaml_atomic(Path(out_dir) / "config.yaml", config)
-    if progress:
-        ops = config["operators"]
-        print(f"run {config['name']}: {ops['mate']['name']} + {ops['mutate']['name']} + "
-              f"{ops['select']['name']}, population {config['ga']['population']}, "
-              f"{config['ga']['generations']} generations, {simulator.settings.get('n_fires')} fires "
-              f"-> {out_dir}", flush=True)
-    t0 = time.perf_counter()
-    from latentga.problems import firebreak_problem
+    # the folder is ours (locked, checked) before any work; see latentga.ga.run_folder
+    with claim_run_folder(out_dir, resume=args.resume, overwrite=args.overwrite, checkpoint_name=CHECKPOINT_NAME):
+        simulator = make_simulator(config)
+        need_model = operators_need_model(config)
+        dataset = model = None
+        if need_model or config["ga"]["init"] != "random":
+            dataset = ensure_dataset(config, progress=progress, workers=args.workers)
+        if need_model:
+            model = ensure_model(config, dataset=dataset, progress=progress)
+        if not args.resume:  # a resumed run keeps its config.yaml until its checkpoint is accepted
+            save_yaml_atomic(Path(out_dir) / "config.yaml", config)
+        if progress:
+            ops = config["operators"]
+            print(f"run {config['name']}: {ops['mate']['name']} + {ops['mutate']['name']} + "
+                  f"{ops['select']['name']}, population {config['ga']['population']}, "
+                  f"{config['ga']['generations']} generations, {simulator.settings.get('n_fires')} fires "
+                  f"-> {out_dir}", flush=True)
+        t0 = time.perf_counter()
+        from latentga.problems import firebreak_problem
 
-    _, logbook, hof = run_ga(config, firebreak_problem(config, simulator), model, out_dir, resume=args.resume, progress=progress,
-                             dataset=dataset)
-    paths = write_results(out_dir, config, logbook, hof, getattr(simulator, "landscape", None))
+        def running(gen, population, hof, logbook) -> None:  # run.json: this folder's run is under way
+            write_manifest(out_dir, config, "running", gen)
+
+        _, logbook, hof = run_ga(config, firebreak_problem(config, simulator), model, out_dir, resume=args.resume,
+                                 progress=progress, dataset=dataset, on_generation=running)
+        paths = write_results(out_dir, config, logbook, hof, getattr(simulator, "landscape", None))
     if progress:
         print(f"best fitness {hof[0].fitness.values[0]:.4f} after {logbook[-1]['gen']} generations, "
               f"{logbook[-1]['evaluations']} layouts simulated ({logbook[-1]['cost']} fires), "

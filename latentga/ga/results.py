@@ -1,8 +1,19 @@
-"""A finished run as files: the logbook as a table, the best layouts as data and pictures."""
+"""A finished run as files: the logbook as a table, the best layouts as data and pictures.
+
+The files are written into a staging folder inside the results folder, moved into place, and
+described last by the manifest ``run.json`` (status, generation, SHA-256 of every file), so a
+reader checks :func:`verify_results` and never mistakes a half-replaced set for a run's results.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import shutil
+import socket
+import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -10,9 +21,15 @@ import pandas as pd
 from deap import tools
 
 from latentga.ga.individual import fitness_array, individual_arrays
-from latentga.io import save_csv_atomic, save_figure_atomic, save_npy_atomic, save_yaml_atomic
+from latentga.errors import OutputError
+from latentga.io import ensure_folder, save_csv_atomic, save_figure_atomic, save_npy_atomic, save_yaml_atomic
+from latentga.io import write_text_atomic
 
-__all__ = ["logbook_frame", "write_results", "plot_convergence", "plot_layout"]
+__all__ = ["logbook_frame", "write_results", "plot_convergence", "plot_layout", "MANIFEST_NAME",
+           "read_manifest", "write_manifest", "verify_results"]
+
+MANIFEST_NAME = "run.json"
+MANIFEST_FORMAT = "latentga-run-1"
 
 
 def logbook_frame(logbook: tools.Logbook) -> pd.DataFrame:
@@ -63,25 +80,82 @@ def plot_layout(layout: np.ndarray, fitness: float, title: str, burnable: np.nda
     return fig
 
 
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_manifest(out_dir: str | os.PathLike) -> dict | None:
+    """The folder's ``run.json`` as a dict, or None when it has none (or an unreadable one)."""
+    try:
+        data = json.loads((Path(out_dir) / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("format") == MANIFEST_FORMAT else None
+
+
+def write_manifest(out_dir: str | os.PathLike, config: dict, status: str, generation: int | None = None,
+                   files: dict[str, str] | None = None) -> Path:
+    """Write ``run.json``: who wrote the folder, how far it got, and the hash of each result file."""
+    data = {"format": MANIFEST_FORMAT, "name": config.get("name"), "status": status, "generation": generation,
+            "host": socket.gethostname(), "pid": os.getpid(),
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "files": files or {}}
+    return write_text_atomic(Path(out_dir) / MANIFEST_NAME, json.dumps(data, indent=1) + "\n")
+
+
+def verify_results(out_dir: str | os.PathLike) -> dict:
+    """The manifest of a finished run whose files all match it; OutputError saying what is off."""
+    out = Path(out_dir)
+    manifest = read_manifest(out)
+    if manifest is None or manifest.get("status") != "finished":
+        raise OutputError(f"{out} holds no finished run (no {MANIFEST_NAME} with status finished); "
+                          "finish or resume the run with `python -m latentga run --resume --out "
+                          f"{out}`")
+    for name, digest in manifest["files"].items():
+        if not (out / name).is_file() or _sha256(out / name) != digest:
+            raise OutputError(f"{out / name} is not the file the run wrote (missing or changed since); "
+                              f"resume the run (`run --resume --out {out}`) to write its results again")
+    return manifest
+
+
 def write_results(out_dir: str | os.PathLike, config: dict, logbook: tools.Logbook, hof,
                   landscape=None) -> dict[str, Path]:
     """Write ``logbook.csv``, ``best_layouts.npy`` (hall of fame, best first), ``best_fitness.npy``,
-    ``best_layout.png``, ``convergence.png`` and ``config.yaml`` (resolved) into ``out_dir``."""
-    out = Path(out_dir)
+    ``best_layout.png``, ``convergence.png`` and ``config.yaml`` (resolved) into ``out_dir``,
+    then the manifest ``run.json`` naming them with their SHA-256.
+
+    Everything is rendered into a staging folder first, so a failure while plotting leaves the
+    previous results untouched; the files then replace the old ones one rename each.
+    """
+    out = ensure_folder(out_dir, "results folder")
     frame = logbook_frame(logbook)
     best = individual_arrays(list(hof))
     fit = fitness_array(list(hof))
-    paths = {
-        "logbook": save_csv_atomic(out / "logbook.csv", frame),
-        "best_layouts": save_npy_atomic(out / "best_layouts.npy", best),
-        "best_fitness": save_npy_atomic(out / "best_fitness.npy", fit),
-        "config": save_yaml_atomic(out / "config.yaml", config),
-    }
-    title = f"{config['name']}: {config['operators']['mate']['name']} + {config['operators']['mutate']['name']}"
-    paths["convergence"] = save_figure_atomic(out / "convergence.png", plot_convergence(frame, title))
-    burnable = getattr(landscape, "burnable", None) if landscape is not None else None
-    ignition = getattr(landscape, "ignition_cell", None) if landscape is not None else None
-    paths["best_layout"] = save_figure_atomic(
-        out / "best_layout.png", plot_layout(best[0], float(fit[0]), f"best layout of {config['name']}",
-                                             burnable, ignition))
+    stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
+    try:
+        staged = {
+            "logbook": save_csv_atomic(stage / "logbook.csv", frame),
+            "best_layouts": save_npy_atomic(stage / "best_layouts.npy", best),
+            "best_fitness": save_npy_atomic(stage / "best_fitness.npy", fit),
+            "config": save_yaml_atomic(stage / "config.yaml", config),
+        }
+        title = f"{config['name']}: {config['operators']['mate']['name']} + {config['operators']['mutate']['name']}"
+        staged["convergence"] = save_figure_atomic(stage / "convergence.png", plot_convergence(frame, title))
+        burnable = getattr(landscape, "burnable", None) if landscape is not None else None
+        ignition = getattr(landscape, "ignition_cell", None) if landscape is not None else None
+        staged["best_layout"] = save_figure_atomic(
+            stage / "best_layout.png", plot_layout(best[0], float(fit[0]), f"best layout of {config['name']}",
+                                                   burnable, ignition))
+        hashes = {p.name: _sha256(p) for p in staged.values()}
+        write_manifest(out, config, "writing", int(logbook[-1]["gen"]) if len(logbook) else None)
+        paths = {}
+        for key, path in staged.items():
+            os.replace(path, out / path.name)
+            paths[key] = out / path.name
+        write_manifest(out, config, "finished", int(logbook[-1]["gen"]) if len(logbook) else None, hashes)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
     return paths

@@ -1,0 +1,117 @@
+"""A results folder belongs to one run: refused, locked, replaced only when asked, never mixed."""
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from latentga.cli import main
+from latentga.errors import OutputError
+from latentga.ga.results import read_manifest, verify_results
+from latentga.ga.run_folder import claim_run_folder
+
+TINY = ["--quiet", "--set", "ga.population=4", "--set", "ga.generations=1", "--set", "simulator.n_fires=3",
+        "--set", "operators.mate.name=cx_uniform", "--set", "operators.mutate.name=mut_flip"]
+
+
+def _snapshot(folder: Path) -> dict:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def _run(out, *extra):
+    return main(["run", "--out", str(out), *TINY, *extra])
+
+
+def test_a_second_run_is_refused_and_the_first_is_untouched(tmp_path, capsys):
+    out = tmp_path / "res"
+    assert _run(out) == 0
+    manifest = verify_results(out)
+    assert manifest["status"] == "finished" and manifest["generation"] == 1
+    before = _snapshot(out)
+    capsys.readouterr()
+    assert _run(out, "--set", "seed=2") == 2  # another config
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "already holds a finished run" in err
+    assert "--resume" in err and "--overwrite" in err
+    assert _run(out) == 2  # the same config again: still the folder's run, not silently recomputed
+    assert _snapshot(out) == before
+
+
+def test_overwrite_replaces_and_a_replacement_that_fails_puts_the_old_run_back(tmp_path):
+    out = tmp_path / "res"
+    assert _run(out) == 0
+    before = _snapshot(out)
+    assert _run(out, "--overwrite", "--set", "firebreaks=500") == 2  # fails after the claim
+    assert _snapshot(out) == before and verify_results(out)
+    assert not (out / ".previous").exists()
+    assert _run(out, "--overwrite", "--set", "seed=3") == 0
+    assert "seed: 3" in (out / "config.yaml").read_text() and verify_results(out)
+    assert not (out / ".previous").exists()
+
+
+def test_a_run_killed_before_its_results_must_be_resumed_or_overwritten(tmp_path, monkeypatch, capsys):
+    import latentga.ga.results as results
+
+    out = tmp_path / "res"
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt  # killed after its last checkpoint, before writing its results
+
+    monkeypatch.setattr(results, "write_results", killed)
+    assert _run(out) == 130
+    monkeypatch.undo()
+    assert read_manifest(out)["status"] == "running"
+    capsys.readouterr()
+    assert _run(out) == 2  # rerunning the crashed command
+    err = capsys.readouterr().err
+    assert "an unfinished run" in err and "--resume" in err and "--overwrite" in err
+    assert main(["run", "--resume", "--out", str(out), "--quiet"]) == 0
+    assert verify_results(out)["status"] == "finished"
+
+
+def test_a_locked_folder_is_refused_while_its_run_writes(tmp_path, capsys):
+    out = tmp_path / "res"
+    with claim_run_folder(out, checkpoint_name="checkpoint.pkl"):
+        assert _run(out) == 2
+        assert "in use by another run" in capsys.readouterr().err
+        with pytest.raises(OutputError, match="in use"):
+            with claim_run_folder(out):
+                pass
+    assert _run(out) == 0  # released when the run ends
+
+
+def test_a_changed_result_file_fails_verification(tmp_path):
+    out = tmp_path / "res"
+    assert _run(out) == 0
+    (out / "logbook.csv").write_text("gen\n0\n")
+    with pytest.raises(OutputError, match="logbook.csv is not the file the run wrote"):
+        verify_results(out)
+
+
+def test_two_processes_with_one_out_the_second_refuses_and_the_killed_one_resumes(tmp_path):
+    out = tmp_path / "res"
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    long_run = [sys.executable, "-m", "latentga", "run", "--out", str(out), *TINY, "--set", "ga.generations=400"]
+    first = subprocess.Popen(long_run, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 120
+        while not (out / "checkpoint.pkl").exists() and time.time() < deadline:
+            assert first.poll() is None, first.stderr.read()
+            time.sleep(0.1)
+        second = subprocess.run(long_run, env=env, capture_output=True, text=True, timeout=120)
+        assert second.returncode == 2 and "in use by another run" in second.stderr
+        assert "Traceback" not in second.stderr
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+    third = subprocess.run(long_run, env=env, capture_output=True, text=True, timeout=120)
+    assert third.returncode == 2 and "--resume" in third.stderr  # the lock died with the run
+    resumed = subprocess.run([sys.executable, "-m", "latentga", "run", "--resume", "--out", str(out), "--quiet",
+                              "--set", "ga.generations=3"], env=env, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert verify_results(out)["generation"] >= 3
