@@ -229,11 +229,12 @@ def test_a_seasonal_pair_in_a_landscape_is_refused_by_the_simulator(tmp_path):
         FireSimulator(land, n_fires=2).evaluate(np.zeros((2, 2)))
 
 
-def test_curing_raster_with_grass_is_refused_but_harmless_without_grass(tmp_path):
-    cur = "ncols 2\nnrows 2\nxllcorner 0\nyllcorner 0\ncellsize 100\nNODATA_value -9999\n90 90\n90 90\n"
-    grass = _write_folder(tmp_path / "grass", np.array([[31, 2], [2, 2]]), {2: "C-2", 31: "O-1a"}, {"cur.asc": cur})
-    with pytest.raises(LandscapeError, match="cur.asc"):
-        load_landscape(grass)
+def test_curing_raster_beside_grass_loads_as_cell2fire_reads_it(tmp_path):
+    cur = "ncols 2\nnrows 2\nxllcorner 0\nyllcorner 0\ncellsize 100\nNODATA_value -9999\n90 nan\n90 90\n"
+    grass = _write_folder(tmp_path / "grass", np.array([[31, 31], [2, 2]]), {2: "C-2", 31: "O-1a"}, {"cur.asc": cur})
+    land = load_landscape(grass)  # C2F-W: 0 % where cur.asc has a value, its 60 % default where it is NaN
+    assert land.curing_input().tolist() == [[0.0, 60.0], [0.0, 0.0]]
+    assert load_landscape(grass, curing="raster").curing_input().tolist() == [[90.0, 60.0], [90.0, 90.0]]
     plain = _write_folder(tmp_path / "plain", np.array([[2, 2], [2, 2]]), {2: "C-2"}, {"cur.asc": cur})
     assert load_landscape(plain).burnable.all()
 

@@ -34,6 +34,7 @@ def test_large_fire_counts_show_progress_and_an_estimate(capfd):
     assert "3000/3000" in err and "fire/s" in err and "<" in err  # tqdm's elapsed<remaining estimate
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("value", ["inf", "-1", "nan"])
 def test_bad_ros_cv_is_one_line(value):
     out = _simulate("--fires", "5", "--ros-cv", value)
@@ -41,6 +42,7 @@ def test_bad_ros_cv_is_one_line(value):
     assert "Traceback" not in out.stderr
 
 
+@pytest.mark.slow
 def test_ignitions_anywhere_flag():
     out = _simulate("--fires", "30", "--ignitions", "anywhere")
     assert out.returncode == 0, out.stderr

@@ -161,6 +161,7 @@ def test_curing_raster_option_uses_each_cells_value(tmp_path):
         load_landscape(f, curing="fbp")
 
 
+@pytest.mark.slow
 def test_dogrib_with_its_curing_raster_runs_unmodified(tmp_path):
     import shutil
 

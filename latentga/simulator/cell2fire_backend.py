@@ -142,6 +142,13 @@ def write_cell2fire_folder(landscape, folder) -> Path:
                         ("aspect", "saz.asc")):
         write_text_atomic(folder / fname, _asc_text(np.asarray(getattr(landscape, attr),
                                                                dtype=np.float64), size, nodata))
+    curing = getattr(landscape, "curing", None)
+    if curing is not None:  # the binary reads it its own way (Landscape.curing_input, mode cell2fire)
+        if landscape.curing_mode != "cell2fire":
+            raise LandscapeError(f"landscape {landscape.name}: curing mode {landscape.curing_mode!r} has no "
+                                 "Cell2Fire equivalent (the binary ignores cur.asc's values); use curing "
+                                 "'cell2fire' with the cell2fire backend, or the builtin backend")
+        write_text_atomic(folder / "cur.asc", _asc_text(np.asarray(curing, dtype=np.float64), size, nodata))
     weathers = list(landscape.weathers)
     write_text_atomic(folder / "Weather.csv", _weather_text(weathers[0]))
     if len(weathers) > 1:
