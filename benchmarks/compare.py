@@ -18,6 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, not installed
 
+from latentga.parallel import setup_process  # noqa: E402
+
+setup_process()  # SCOOP workers: one thread each, before torch or numba load
+
 from latentga.errors import LatentGAError  # noqa: E402
 
 DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "compare.yaml"

@@ -1,6 +1,10 @@
 """``python -m latentga <command>``: see :mod:`latentga.cli`."""
 
-from latentga.cli import main
+from latentga.parallel import setup_process
+
+setup_process()  # SCOOP workers: one thread each, before torch or numba load
+
+from latentga.cli import main  # noqa: E402
 
 if __name__ == "__main__":
     status = main()
