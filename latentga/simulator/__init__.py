@@ -6,8 +6,8 @@ compiled kernels; ``load_landscape`` reads a Cell2Fire instance folder, ``defaul
 is the built-in Sub20x20.
 """
 
-from latentga.simulator.landscape import Landscape, default_landscape, load_landscape
-from latentga.simulator.simulator import SIMULATOR_DEFAULTS, FireSimulator, SimulationResult
+from latentga.simulator.landscape import CURING_MODES, Landscape, default_landscape, load_landscape
+from latentga.simulator.simulator import IGNITION_SOURCES, SIMULATOR_DEFAULTS, FireSimulator, SimulationResult
 
 __all__ = ["Landscape", "default_landscape", "load_landscape", "FireSimulator", "SIMULATOR_DEFAULTS",
-           "SimulationResult"]
+           "SimulationResult", "IGNITION_SOURCES", "CURING_MODES"]
