@@ -98,4 +98,11 @@ def ensure_model(config: dict, dataset=None, progress: bool = True, threads: int
                                      seed=config["dataset"]["seed"], progress=progress,
                                      out_dir=path.with_suffix(""), threads=threads)
                 save_model(result.model, path)
+    if progress:
+        from latentga.models.config import validate_model_config
+        from latentga.models.summary import training_summary
+
+        cfg = validate_model_config(config["model"])
+        for line in training_summary(path.with_suffix(""), cfg["epochs"], cfg["patience"]):
+            print(f"model {path.name}: {line}", flush=True)
     return load_model(path)
