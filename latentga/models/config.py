@@ -37,7 +37,8 @@ MODEL_DEFAULTS: dict[str, Any] = {
     "beta": 0.1,              # KL weight, for both kinds (see the note above on the VAE's 1.0)
     "alpha": 100.0,           # weight of the squared label error, on standardised labels
     "noise_std": 1.0,         # std of the reparameterisation noise (1 = the textbook ELBO)
-    "lr": 1e-3,               # Adam learning rate
+    "lr": 1e-3,               # Adam learning rate (the peak rate under a schedule)
+    "lr_schedule": "constant",  # constant | cosine (anneal to 0 over `epochs`, per batch)
     "batch_size": 64,
     "epochs": 100,            # maximum epochs
     "patience": 5,            # early stopping: epochs without a better validation loss
@@ -45,6 +46,7 @@ MODEL_DEFAULTS: dict[str, Any] = {
 }
 
 _KINDS = ("vae", "ccvae")
+_SCHEDULES = ("constant", "cosine")
 
 
 def _fail(key: str, value: Any, need: str) -> ConfigError:
@@ -105,6 +107,9 @@ def validate_model_config(config: dict | None) -> dict:
     out["alpha"] = _float("alpha", cfg["alpha"], 0.0)
     out["noise_std"] = _float("noise_std", cfg["noise_std"], 0.0)
     out["lr"] = _float("lr", cfg["lr"], 0.0, low_open=True)
+    if cfg["lr_schedule"] not in _SCHEDULES:
+        raise _fail("lr_schedule", cfg["lr_schedule"], "one of " + " | ".join(_SCHEDULES))
+    out["lr_schedule"] = cfg["lr_schedule"]
     out["batch_size"] = _int("batch_size", cfg["batch_size"], 2)
     out["epochs"] = _int("epochs", cfg["epochs"], 1)
     out["patience"] = _int("patience", cfg["patience"], 1)

@@ -133,11 +133,25 @@ def train_model(layouts, fitness, config: dict, seed: int, progress: bool = True
     return TrainResult(model, history, metrics)
 
 
+def _schedule(opt, cfg: dict, n_train: int):
+    """Per-batch cosine annealing from ``lr`` to 0 over ``epochs`` (None for a constant rate).
+
+    Annealing removes the noise of a high constant rate at the end of a short budget: the
+    default model reaches its precision in fewer epochs (see SMALL_MODEL in latentga.config).
+    """
+    if cfg["lr_schedule"] == "constant":
+        return None
+    bs = cfg["batch_size"]
+    per_epoch = n_train // bs + (1 if n_train % bs >= 2 else 0)  # batches of one are skipped
+    return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, cfg["epochs"] * per_epoch))
+
+
 def _fit(model, cfg: dict, xt, yt, xv, yv, beta: float, alpha: float, gen: torch.Generator,
          progress: bool) -> pd.DataFrame:
     """Adam with early stopping on the validation loss; leaves the best weights in ``model``."""
     opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
     bs, n_train = cfg["batch_size"], len(xt)
+    sched = _schedule(opt, cfg, n_train)
     best_loss, best_state, stale, rows = float("inf"), None, 0, []
     bar = tqdm(range(1, cfg["epochs"] + 1), desc=f"train {cfg['kind']}", unit="epoch",
                disable=not progress, leave=True)
@@ -157,6 +171,8 @@ def _fit(model, cfg: dict, xt, yt, xv, yv, beta: float, alpha: float, gen: torch
             opt.zero_grad(set_to_none=True)
             terms.total.backward()
             opt.step()
+            if sched is not None:
+                sched.step()
             sums += np.array([t.item() for t in terms]) * len(idx)
             seen += len(idx)
         train_terms = sums / max(seen, 1)
