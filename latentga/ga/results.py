@@ -39,18 +39,25 @@ def logbook_frame(logbook: tools.Logbook) -> pd.DataFrame:
     return frame[cols]
 
 
-def plot_convergence(frame: pd.DataFrame, title: str):
+def plot_convergence(frame: pd.DataFrame, title: str, n_fires: int | None = None):
+    """Population mean +- std and the best so far per generation (whole generations on the x axis).
+
+    The generation's best is not drawn: with elitism it is the best so far, and a line hidden
+    under another would only add a legend entry that cannot be seen.
+    """
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     fig = Figure(figsize=(6, 4))
     ax = fig.add_subplot()
     ax.fill_between(frame["gen"], frame["avg"] - frame["std"], frame["avg"] + frame["std"], alpha=0.2,
-                    label="population avg ± std")
-    ax.plot(frame["gen"], frame["avg"], lw=1)
-    ax.plot(frame["gen"], frame["max"], lw=1, ls="--", label="generation max")
+                    label="population mean ± std")
+    ax.plot(frame["gen"], frame["avg"], lw=1, label="population mean")
     ax.plot(frame["gen"], frame["best_so_far"], lw=2, label="best so far")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("generation")
-    ax.set_ylabel("fitness (mean fraction of cells not burned)")
+    fires = f"the {n_fires} search fires" if n_fires else "the search fires"
+    ax.set_ylabel(f"fitness on {fires}\n(mean fraction of cells not burned)")
     ax.set_title(title)
     ax.legend(loc="lower right", fontsize=8)
     ax.grid(alpha=0.3)
@@ -58,26 +65,50 @@ def plot_convergence(frame: pd.DataFrame, title: str):
 
 
 def plot_layout(layout: np.ndarray, fitness: float, title: str, burnable: np.ndarray | None = None,
-                ignition_cell: int | None = None):
-    """The firebreaks (red) over the landscape (burnable = green, non-fuel = grey)."""
+                ignition_cell: int | None = None, ignition_area=None):
+    """The firebreaks (red) over the landscape (burnable = green, non-fuel = grey), with a
+    legend; ``ignition_area`` (flat cell ids where fires may start) is outlined, the ignition
+    cell starred."""
     from matplotlib.colors import ListedColormap
     from matplotlib.figure import Figure
+    from matplotlib.patches import Patch, Rectangle
 
     layout = np.asarray(layout, bool)
     base = np.ones(layout.shape, int) if burnable is None else np.where(burnable, 1, 0)
     image = np.where(layout, 2, base)
-    fig = Figure(figsize=(5, 5))
+    colours = ["#bbbbbb", "#8fcf7f", "#d62728"]
+    fig = Figure(figsize=(5, 5.4))
     ax = fig.add_subplot()
-    ax.imshow(image, cmap=ListedColormap(["#bbbbbb", "#8fcf7f", "#d62728"]), vmin=0, vmax=2,
-              interpolation="nearest")
+    ax.imshow(image, cmap=ListedColormap(colours), vmin=0, vmax=2, interpolation="nearest")
+    handles = [Patch(color=colours[1], label="burnable"), Patch(color=colours[2], label="firebreak")]
+    if (base == 0).any():
+        handles.insert(1, Patch(color=colours[0], label="non-fuel"))
+    if ignition_area is not None and len(ignition_area):
+        rows, cols = np.divmod(np.asarray(ignition_area, int), layout.shape[1])
+        r0, c0 = rows.min(), cols.min()
+        ax.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), cols.max() - c0 + 1, rows.max() - r0 + 1, fill=False,
+                               edgecolor="black", lw=1.5, ls="--"))
+        handles.append(Patch(fill=False, edgecolor="black", ls="--", label="ignition area"))
     if ignition_cell is not None:
         r, c = divmod(int(ignition_cell), layout.shape[1])
-        ax.plot(c, r, marker="*", color="black", markersize=12, label="ignition")
-        ax.legend(loc="upper right", fontsize=8)
-    ax.set_title(f"{title}\nfitness {fitness:.4f}, {int(layout.sum())} firebreaks (red)")
+        handles.append(ax.plot(c, r, marker="*", color="black", markersize=12, ls="none",
+                               label="ignition cell")[0])
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=len(handles), fontsize=8,
+              frameon=False)
+    ax.set_title(f"{title}\nfitness {fitness:.4f}, {int(layout.sum())} firebreaks")
     ax.set_xticks([])
     ax.set_yticks([])
     return fig
+
+
+def _ignition_area(ignition_cell, simulator, shape) -> np.ndarray | None:
+    """Cells where the run's fires may start (Cell2Fire's ``--IgnitionRad`` block), or None."""
+    radius = getattr(simulator, "ignition_radius", None) if simulator is not None else None
+    if ignition_cell is None or radius is None:
+        return None
+    from latentga.simulator.c2f_random import ignition_candidates
+
+    return ignition_candidates(int(ignition_cell), int(radius), tuple(shape))
 
 
 def _sha256(path: Path) -> str:
@@ -122,10 +153,12 @@ def verify_results(out_dir: str | os.PathLike) -> dict:
 
 
 def write_results(out_dir: str | os.PathLike, config: dict, logbook: tools.Logbook, hof,
-                  landscape=None) -> dict[str, Path]:
+                  landscape=None, simulator=None) -> dict[str, Path]:
     """Write ``logbook.csv``, ``best_layouts.npy`` (hall of fame, best first), ``best_fitness.npy``,
-    ``best_layout.png``, ``convergence.png`` and ``config.yaml`` (resolved) into ``out_dir``,
-    then the manifest ``run.json`` naming them with their SHA-256.
+    ``best_layout.png``, ``convergence.png``, ``config.yaml`` (resolved) and ``report.html``
+    (all of it on one page) into ``out_dir``, then the manifest ``run.json`` naming them with
+    their SHA-256. Given the run's ``simulator``, the plot marks the whole ignition area and
+    the report shows the best layout over its burn probability.
 
     Everything is rendered into a staging folder first, so a failure while plotting leaves the
     previous results untouched; the files then replace the old ones one rename each.
@@ -143,12 +176,20 @@ def write_results(out_dir: str | os.PathLike, config: dict, logbook: tools.Logbo
             "config": save_yaml_atomic(stage / "config.yaml", config),
         }
         title = f"{config['name']}: {config['operators']['mate']['name']} + {config['operators']['mutate']['name']}"
-        staged["convergence"] = save_figure_atomic(stage / "convergence.png", plot_convergence(frame, title))
+        n_fires = getattr(simulator, "n_fires", None) if simulator is not None else None
+        staged["convergence"] = save_figure_atomic(stage / "convergence.png", plot_convergence(frame, title, n_fires))
+        if landscape is None and simulator is not None:
+            landscape = getattr(simulator, "landscape", None)
         burnable = getattr(landscape, "burnable", None) if landscape is not None else None
         ignition = getattr(landscape, "ignition_cell", None) if landscape is not None else None
+        area = _ignition_area(ignition, simulator, best[0].shape)
         staged["best_layout"] = save_figure_atomic(
             stage / "best_layout.png", plot_layout(best[0], float(fit[0]), f"best layout of {config['name']}",
-                                                   burnable, ignition))
+                                                   burnable, ignition, area))
+        from latentga.report import write_run_report
+
+        burn = simulator.burn_probability(best[:1])[0] if hasattr(simulator, "burn_probability") else None
+        staged["report"] = write_run_report(stage, config, frame, burn, best[0])
         hashes = {p.name: _sha256(p) for p in staged.values()}
         write_manifest(out, config, "writing", int(logbook[-1]["gen"]) if len(logbook) else None)
         paths = {}
