@@ -8,10 +8,10 @@ run never imports torch.
 
 from __future__ import annotations
 
-import importlib
 from typing import Callable
 
 from latentga.errors import ConfigError
+from latentga.plugins import resolve_dotted
 
 __all__ = ["OPERATORS", "ROLES", "resolve_operator", "operator_role"]
 
@@ -60,14 +60,4 @@ def resolve_operator(name: str, role: str | None = None, key: str = "operator") 
     else:
         raise ConfigError(f"{key}: unknown operator {name!r}; known {role + ' ' if role else ''}operators: "
                           f"{_known(role)}; or give your own as 'package.module:function'")
-    module_name, _, func_name = target.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ConfigError(f"{key}: cannot import module {module_name!r} for operator {name!r} ({exc}); "
-                          "check the dotted path and that the module is on PYTHONPATH") from None
-    func = getattr(module, func_name, None)
-    if not callable(func):
-        raise ConfigError(f"{key}: module {module_name!r} has no function {func_name!r}; "
-                          "give the plug-in as 'package.module:function'")
-    return func
+    return resolve_dotted(target, key=key, what="operator")

@@ -59,7 +59,7 @@ def test_default_config_has_the_report_variants_and_all_baselines():
     ({"seeds": []}, "seeds"),
     ({"seeds": [0, 0]}, "seeds"),
     ({"baselines": {"simulated_annealing": True}}, "unknown baseline 'simulated_annealing'"),
-    ({"heldout": {"seed": 123}}, "held-out fires must differ"),
+    ({"heldout": {"seed": 123}}, "different fire sets"),
     ({"validation": {"seed": 123}}, "different fire sets"),
     ({"validation": {"seed": 2024}}, "different fire sets"),
     ({"budget": {"fires": 0}}, "budget.fires"),
@@ -132,7 +132,8 @@ def test_returned_layout_is_the_validation_choice(quick):
 
 
 def test_search_validation_and_heldout_fires_are_different_draws(quick):
-    """Three independent fire streams: only chance coincidences of (weather, ignition cell)."""
+    """Three independent fire streams: (weather, ignition cell) pairs coincide only by chance (the
+    scenario space is finite: 275 weathers x 81 cells here), never fire for fire."""
     from latentga.comparison.config import shared_run_config
     from latentga.comparison.tasks import heldout_simulator, validation_simulator
     from latentga.pipeline import make_simulator
@@ -144,7 +145,10 @@ def test_search_validation_and_heldout_fires_are_different_draws(quick):
     pairs = [set(zip(s.weather.tolist(), s.candidate.tolist())) for s in sets]
     for a in range(3):
         for b in range(a + 1, 3):
-            assert len(pairs[a] & pairs[b]) < 0.05 * min(len(pairs[a]), len(pairs[b]))
+            assert len(pairs[a] & pairs[b]) < 0.1 * min(len(pairs[a]), len(pairs[b]))
+            n = min(len(sets[a].weather), len(sets[b].weather))
+            same = (sets[a].weather[:n] == sets[b].weather[:n]) & (sets[a].candidate[:n] == sets[b].candidate[:n])
+            assert same.mean() < 0.01
 
 
 def test_every_variant_starts_from_the_same_population():
@@ -207,3 +211,28 @@ def test_run_comparison_accepts_any_map(quick):
 
     comp = run_comparison(small, map_fn=recording_map, progress=False)
     assert calls == [2] and list(comp.summary["method"]) in (["vanilla", "best_line"], ["best_line", "vanilla"])
+
+
+def first_cells(simulator, k, *, budget, rng=None):
+    """A plug-in baseline for the test: the first k burnable cells."""
+    from latentga.baselines import BaselineResult
+
+    layout = np.zeros(simulator.shape, bool)
+    layout.reshape(-1)[np.flatnonzero(np.asarray(simulator.tables.burnable).reshape(-1))[:k]] = True
+    return BaselineResult("first cells", layout, float(simulator.evaluate(layout[None])[0]), 1)
+
+
+first_cells.deterministic = True
+
+
+def test_a_plugin_baseline_runs_beside_the_builtins(quick):
+    config, _ = quick
+    small = load_compare_config(CONFIG, quick=True, overrides={
+        "seeds": [0, 1], "variants": {}, "run": {"output": config["run"]["output"]},
+        "baselines": {**{b: b == "best_line" for b in BASELINES}, "test_compare:first_cells": True}})
+    comp = run_comparison(small, progress=False)
+    rows = comp.summary.set_index("method")
+    assert rows.loc["test_compare:first_cells", "runs"] == 1  # deterministic: once, not per seed
+    assert 0 < rows.loc["test_compare:first_cells", "heldout_mean"] < 1
+    with pytest.raises(ConfigError, match="no baseline 'nope'"):
+        load_compare_config(CONFIG, overrides={"baselines": {"test_compare:nope": True}})

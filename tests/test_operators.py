@@ -104,7 +104,7 @@ def test_registry_errors_name_the_key_and_the_fix():
         resolve_operator("cx_uniform", role="mutate")
     with pytest.raises(ConfigError, match="cannot import module"):
         resolve_operator("no_such_pkg.mod:fn", role="mutate")
-    with pytest.raises(ConfigError, match="has no function"):
+    with pytest.raises(ConfigError, match="has no operator .nope."):
         resolve_operator("operators.vanilla:nope", role="mutate")
 
 

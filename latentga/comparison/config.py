@@ -22,7 +22,7 @@ from latentga.errors import ConfigError
 __all__ = ["COMPARE_DEFAULTS", "QUICK", "BASELINES", "load_compare_config", "validate_compare_config",
            "variant_config", "shared_run_config", "method_budget", "milestones", "merge_dicts", "merge_variant"]
 
-#: Baselines the comparison knows, in display order.
+#: The built-in baselines, in display order (a config may add its own as 'package.module:function').
 BASELINES = ("random_search", "local_search", "burn_probability", "dpv", "dpv_greedy", "best_line")
 
 COMPARE_DEFAULTS: dict[str, Any] = {
@@ -154,10 +154,16 @@ def validate_compare_config(config: Mapping) -> dict:
     baselines = config.get("baselines", COMPARE_DEFAULTS["baselines"])
     _require(isinstance(baselines, Mapping), "comparison key 'baselines' must map a baseline name to "
              f"true/false; known baselines: {', '.join(BASELINES)}")
+    from latentga.baselines.registry import resolve_baseline
+
     for name, on in baselines.items():
-        _require(name in BASELINES, f"unknown baseline {name!r} under 'baselines'; known: {', '.join(BASELINES)}")
+        _require(name in BASELINES or ":" in str(name), f"unknown baseline {name!r} under 'baselines'; known: "
+                 f"{', '.join(BASELINES)}, or your own as 'package.module:function'")
         _require(isinstance(on, bool), f"baselines.{name} must be true or false, got {on!r}")
-    cfg["baselines"] = {name: bool(baselines.get(name, COMPARE_DEFAULTS["baselines"][name])) for name in BASELINES}
+        if on:
+            resolve_baseline(name)  # a plug-in that does not import fails now, not after the GA runs
+    cfg["baselines"] = {**{name: bool(baselines.get(name, COMPARE_DEFAULTS["baselines"][name])) for name in BASELINES},
+                        **{name: on for name, on in baselines.items() if name not in BASELINES}}
 
     _require(isinstance(cfg["name"], str) and cfg["name"] and "/" not in cfg["name"],
              f"comparison key 'name' = {cfg['name']!r} must be a plain folder name, e.g. compare")
@@ -170,6 +176,7 @@ def validate_compare_config(config: Mapping) -> dict:
         _require(isinstance(cfg[key], Mapping), f"comparison key {key!r} must be a mapping (a YAML section)")
     _require(bool(cfg["variants"]) or any(cfg["baselines"].values()),
              "the comparison has no methods: list GA variants under 'variants' or turn on a baseline")
+    _check_protocol(cfg)
     for name, over in cfg["variants"].items():
         _require(isinstance(name, str) and name.replace("_", "").isalnum() and name not in BASELINES,
                  f"variant name {name!r} must be letters, digits and '_' and not a baseline's name")
@@ -178,7 +185,6 @@ def validate_compare_config(config: Mapping) -> dict:
         cfg["variants"][name] = dict(over or {})
         variant_config(cfg, name, seeds[0])  # raises the GA's ConfigError, prefixed
     shared_run_config(cfg)
-    _check_protocol(cfg)
     held = cfg["heldout"]
     unknown = sorted(map(str, set(held) - {"n_fires", "seed"}))
     if unknown:

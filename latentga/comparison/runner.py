@@ -18,14 +18,11 @@ import numpy as np
 import pandas as pd
 
 from latentga.comparison.aggregate import summary_frame, summary_markdown, tidy_frame, welch_frame
-from latentga.comparison.config import BASELINES, method_budget, milestones, shared_run_config, variant_config
+from latentga.comparison.config import method_budget, milestones, shared_run_config, variant_config
 from latentga.comparison.tasks import Task, TaskResult, heldout_simulator, run_task
 
 __all__ = ["Comparison", "build_tasks", "prepare_models", "comparison_map", "run_comparison",
-           "write_outputs", "print_summary", "SEEDLESS"]
-
-#: Baselines without randomness: run once (seed -1).
-SEEDLESS = ("burn_probability", "dpv", "dpv_greedy", "best_line")
+           "write_outputs", "print_summary"]
 
 
 @dataclass
@@ -47,11 +44,13 @@ def build_tasks(config: dict) -> list[Task]:
     for seed in config["seeds"]:
         for method in config["variants"]:
             tasks.append(Task("ga", method, int(seed), variant_config(config, method, seed), **common))
+    from latentga.baselines.registry import is_deterministic, resolve_baseline
+
     run = shared_run_config(config)
-    for name in BASELINES:
-        if not config["baselines"][name]:
+    for name, on in config["baselines"].items():
+        if not on:
             continue
-        seeds = [-1] if name in SEEDLESS else config["seeds"]
+        seeds = [-1] if is_deterministic(resolve_baseline(name)) else config["seeds"]  # seedless: once
         tasks.extend(Task("baseline", name, int(s), run, **common) for s in seeds)
     return tasks
 

@@ -205,30 +205,14 @@ def _search_fitness(hof, layout: np.ndarray) -> float:
 
 
 def _run_baseline(task: Task, cpu0: float) -> TaskResult:
-    from latentga import baselines
+    from latentga.baselines.registry import resolve_baseline
     from latentga.pipeline import make_simulator
 
     run, name = task.run, task.method
     simulator = make_simulator(run)
-    k = int(run["firebreaks"])
     n_fires = int(simulator.settings.get("n_fires", run["simulator"]["n_fires"]))
     rng = np.random.default_rng(task.seed) if task.seed >= 0 else None
-    if name == "random_search":
-        res = baselines.random_search(simulator, k, int(task.budget["calls"]), rng)
-    elif name == "local_search":
-        from latentga.baselines.local_search import local_search
-
-        res = local_search(simulator, k, int(task.budget["fires"]), rng)
-    elif name == "burn_probability":
-        res = baselines.burn_probability_layout(simulator, k)
-    elif name in ("dpv", "dpv_greedy"):
-        from latentga.baselines.dpv import dpv_layout
-
-        res = dpv_layout(simulator, k, greedy=name == "dpv_greedy")
-    elif name == "best_line":
-        res = baselines.best_straight_line(simulator, k)
-    else:
-        raise ValueError(f"unknown baseline {name!r}")
+    res = resolve_baseline(name)(simulator, int(run["firebreaks"]), budget=dict(task.budget), rng=rng)
     cpu = time.process_time() - cpu0
     fires = int(getattr(res, "fires", None) or res.calls * n_fires)
     points = _baseline_points(res, task.milestones, n_fires) if res.bests else []
