@@ -13,6 +13,7 @@ _CHOICES = ("interpolation", "embeddings", "conditional", "interventions", "all"
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "analyze",
+        epilog="example: python -m latentga analyze interpolation --out results/analysis",
         help="latent-space experiments on a trained model: interpolation, embeddings, conditional, interventions",
         description="Run one of the reference report's latent-space experiments (or all) on a trained "
         "VAE/CCVAE and write its figure (PNG), the numbers behind it (CSV) and a short text report to "

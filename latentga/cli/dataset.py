@@ -11,6 +11,7 @@ __all__ = ["add_parser", "main"]
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "dataset",
+        epilog="example: python -m latentga dataset --n 5000 --out data/sub20x20_5k.npz",
         help="build the labelled dataset: random k-firebreak layouts and their simulated fitness",
         description="Draw N random layouts with exactly K firebreaks and score each on the same "
         "fires (common random numbers). Stored bit-packed in one .npz with the settings used; "

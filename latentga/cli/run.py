@@ -12,6 +12,7 @@ __all__ = ["add_parser", "main"]
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "run",
+        epilog="example: python -m latentga run configs/vanilla.yaml --set ga.generations=20",
         help="run a GA (vanilla or with VAE/CCVAE latent operators) from a config",
         description="Run the GA a config describes (default: the built-in small CCVAE-GD run). "
         "Builds (or reuses from the cache) the dataset and model the operators need, checkpoints "
@@ -34,8 +35,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None,
                    help="processes for building the dataset, if it is not cached (default: all cores)")
     p.add_argument("--threads", type=int, default=1,
-                   help="torch threads for training and latent operators (default 1: on a shared "
-                   "2-core machine one thread trained 6x faster than two; 0 = torch's default)")
+                   help="torch threads for training and latent operators (default 1, which is fastest "
+                   "when other jobs share the cores; 0 = torch's default, one per core)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=main)
     return p

@@ -15,6 +15,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
     p = subparsers.add_parser(
         "simulate",
+        epilog="example: python -m latentga simulate --layouts best_layouts.npy --fires 1000",
         help="score firebreak layouts (fitness, burn-probability map) with the built-in simulator",
         description="Simulate the same N fires (Cell2Fire's draws for --seed) on each layout and print its "
         "fitness: the mean over the fires of the fraction of cells that did not burn (firebreak cells "

@@ -11,6 +11,7 @@ __all__ = ["add_parser", "main"]
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "train",
+        epilog="example: python -m latentga train configs/ccvae_gd.yaml --out models/ccvae.pt",
         help="train the config's VAE/CCVAE on its dataset (built first if missing)",
         description="Train the model of a run config (its `model` section) on the config's "
         "dataset. Writes the model file, metrics.csv (accuracy, precision, recall; MAE, MAPE "
