@@ -62,6 +62,26 @@ def plot_convergence(tidy: pd.DataFrame):
     return fig
 
 
+def _compact(value: float, _pos=None) -> str:
+    for div, suffix in ((1e6, "M"), (1e3, "k")):
+        if value >= div:
+            return f"{value / div:g}{suffix}"
+    return f"{value:g}"
+
+
+def _log_ticks(ax) -> None:
+    """Labelled ticks at 1, 2, 5 per decade over short ranges (1 per decade over long ones) and
+    no minor labels: matplotlib's default labels every minor tick of a short log axis, and they
+    overlap."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    lo, hi = ax.get_xlim()
+    subs = (1.0, 2.0, 5.0) if hi / max(lo, 1e-12) < 1e3 else (1.0,)
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=subs))
+    ax.xaxis.set_major_formatter(FuncFormatter(_compact))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
 def plot_heldout_vs_cost(tidy: pd.DataFrame, summary: pd.DataFrame):
     """Held-out fitness against layouts simulated (left) and fires simulated (right).
 
@@ -87,6 +107,7 @@ def plot_heldout_vs_cost(tidy: pd.DataFrame, summary: pd.DataFrame):
                 ax.errorbar([x], [row["heldout_mean"]], yerr=[row["heldout_std"]], color=colors[method],
                             marker="o" if row["runs"] > 1 else "s", ms=7, capsize=3, ls="none", label=method)
         ax.set_xscale("log")
+        _log_ticks(ax)
         ax.set_xlabel(name)
         ax.grid(alpha=0.3, which="both")
     axes[0].set_ylabel("held-out fitness (fresh fires)")
