@@ -100,6 +100,9 @@ _CHOICES = {
 }
 # key -> (low, high) inclusive bounds
 _RANGES = {
+    "seed": (0, 2**32 - 1),          # NumPy and Cell2Fire seeds are unsigned 32-bit
+    "dataset.seed": (0, 2**32 - 1),
+    "simulator.seed": (0, 2**32 - 1),
     "firebreaks": (1, math.inf),
     "simulator.n_fires": (1, math.inf),
     "simulator.ignition_radius": (0, math.inf),

@@ -44,7 +44,7 @@ def _state(tmp_path, records=None):
     logbook.record(gen=1, nevals=3, avg=float("nan"), time=1e-300)
     cache = {b"\x05\x06" + bytes(range(k)): 1.0 / (k + 3) for k in range(5)}  # keys of unequal length
     rng.random(3)
-    path = tmp_path / "checkpoint.pkl"
+    path = tmp_path / "checkpoint.npz"
     ckpt.save_checkpoint(path, config=config, generation=1, population=pop, hof=hof, logbook=logbook,
                          cache=cache, rng=rng, records=records)
     return path, config, pop, hof, logbook, cache, rng
@@ -84,7 +84,7 @@ def test_plain_tracker_state_round_trips(tmp_path):
 def test_a_pickle_with_code_is_refused_and_nothing_runs(tmp_path):
     config = load_config(None)
     marker = tmp_path / "ran"
-    path = tmp_path / "checkpoint.pkl"
+    path = tmp_path / "checkpoint.npz"
     path.write_bytes(pickle.dumps({"format": "latentga-ga-checkpoint-1", "x": RunsCode(marker)}))
     with pytest.raises(CheckpointError, match="pickle.*can run code.*--resume"):
         ckpt.load_checkpoint(path, config)

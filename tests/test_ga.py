@@ -63,7 +63,7 @@ def test_short_run_keeps_budget_and_never_loses_the_best(sim, tmp_path):
     assert hof[0].fitness.values[0] == best[-1]
     # fitness values are the simulator's, not a stale copy
     assert np.allclose(sim.evaluate(np.stack(list(hof))), [h.fitness.values[0] for h in hof])
-    assert (tmp_path / "checkpoint.pkl").is_file()
+    assert (tmp_path / "checkpoint.npz").is_file()
 
 
 def test_same_seed_same_logbook_other_seed_other_logbook(sim, tmp_path):
@@ -97,21 +97,12 @@ def test_a_layout_is_never_simulated_twice(tmp_path, monkeypatch, delta):
         assert log[-1]["cost"] == log[-1]["cost_full"]
 
 
-def test_resume_after_a_kill_gives_the_uninterrupted_result(sim, tmp_path, monkeypatch):
+def test_resume_after_a_kill_gives_the_uninterrupted_result(sim, tmp_path, kill_after):
     cfg = config("ga.generations=4")
     full = ga(cfg, sim, out_dir=tmp_path / "full", progress=False)
 
-    real_save = ckpt.save_checkpoint
-
-    def dying_save(path, **kw):
-        real_save(path, **kw)
-        if kw["generation"] == 2:
-            raise KeyboardInterrupt  # killed right after generation 2 was checkpointed
-
-    monkeypatch.setattr(ckpt, "save_checkpoint", dying_save)
-    with pytest.raises(KeyboardInterrupt):
+    with kill_after(2):  # killed right after generation 2 was checkpointed
         ga(cfg, sim, out_dir=tmp_path / "cut", progress=False)
-    monkeypatch.setattr(ckpt, "save_checkpoint", real_save)
     resumed = ga(cfg, sim, out_dir=tmp_path / "cut", resume=True, progress=False)
 
     assert strip_time(resumed[1]) == strip_time(full[1])
@@ -137,7 +128,7 @@ def test_corrupt_or_missing_checkpoint_gives_a_clear_error(sim, tmp_path):
     with pytest.raises(CheckpointError, match="no checkpoint"):
         ga(config(), sim, out_dir=tmp_path, resume=True, progress=False)
     ga(config(), sim, out_dir=tmp_path, progress=False)
-    path = tmp_path / "checkpoint.pkl"
+    path = tmp_path / "checkpoint.npz"
     path.write_bytes(path.read_bytes()[:200])
     with pytest.raises(CheckpointError, match="corrupt"):
         ga(config(), sim, out_dir=tmp_path, resume=True, progress=False)

@@ -17,7 +17,7 @@ def test_vanilla_run_writes_the_results_folder_and_trains_nothing(tmp_path, caps
     args = ["run", "--out", str(out), "--set", f"output.cache_dir={cache}"] + SMALL + VANILLA
     assert main(args) == 0
     for name in ("logbook.csv", "best_layouts.npy", "best_layout.png", "convergence.png", "config.yaml",
-                 "checkpoint.pkl"):
+                 "checkpoint.npz"):
         assert (out / name).is_file(), name
     log = pd.read_csv(out / "logbook.csv")
     assert list(log["gen"]) == [0, 1, 2]

@@ -1,7 +1,6 @@
 """Delta evaluation inside the GA: the same search and fitness as full evaluation, fewer fires
 simulated, counted honestly, and exact across a checkpoint and resume."""
 
-import pickle
 from pathlib import Path
 
 import numpy as np
@@ -81,21 +80,12 @@ def test_latent_operator_run_is_identical_with_and_without_delta(sim):
     assert with_delta[1][-1]["cost_full"] == without[1][-1]["cost"]
 
 
-def test_resume_is_exact_fires_included(sim, tmp_path, monkeypatch):
+def test_resume_is_exact_fires_included(sim, tmp_path, kill_after):
     config = cfg(VANILLA, "ga.generations=5")
     full = ga(config, sim, out_dir=tmp_path / "full", progress=False)
-    real_save = ckpt.save_checkpoint
-
-    def dying_save(path, **kw):
-        real_save(path, **kw)
-        if kw["generation"] == 2:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(ckpt, "save_checkpoint", dying_save)
-    with pytest.raises(KeyboardInterrupt):
+    with kill_after(2):  # killed right after generation 2 was checkpointed
         ga(config, sim, out_dir=tmp_path / "cut", progress=False)
-    monkeypatch.setattr(ckpt, "save_checkpoint", real_save)
-    state = pickle.loads(Path(tmp_path / "cut" / "checkpoint.pkl").read_bytes())
+    state = ckpt.load_checkpoint(tmp_path / "cut" / "checkpoint.npz", config)
     assert len(state["records"]["keys"]) == len({p.tobytes() for p in state["population"]})
     resumed = ga(config, sim, out_dir=tmp_path / "cut", resume=True, progress=False)
     assert [{k: v for k, v in e.items() if k != "time"} for e in resumed[1]] == \

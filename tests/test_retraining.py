@@ -56,7 +56,7 @@ def test_fine_tune_changes_the_weights_and_repeats_exactly(model, data):
     assert all(torch.equal(x, y) for x, y in zip(c.state_dict().values(), a.state_dict().values()))
 
 
-def test_retraining_run_resumes_exactly(model, data, tmp_path, monkeypatch):
+def test_retraining_run_resumes_exactly(model, data, tmp_path, kill_after):
     import copy
 
     config = load_config(None, RUN)
@@ -74,17 +74,8 @@ def test_retraining_run_resumes_exactly(model, data, tmp_path, monkeypatch):
     assert full[3].retrained == 2
     assert any(not np.array_equal(v, model_state_arrays(model)[n]) for n, v in model_state_arrays(full[3].model).items())
 
-    real_save = ckpt.save_checkpoint
-
-    def dying_save(path, **kw):
-        real_save(path, **kw)
-        if kw["generation"] == 3:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(ckpt, "save_checkpoint", dying_save)
-    with pytest.raises(KeyboardInterrupt):
+    with kill_after(3):  # killed right after generation 3 was checkpointed
         run(tmp_path / "cut")
-    monkeypatch.setattr(ckpt, "save_checkpoint", real_save)
     run.model = copy.deepcopy(model)  # a fresh process: the model as loaded from the cache
     resumed = run(tmp_path / "cut", resume=True)
     strip = lambda log: [{k: v for k, v in e.items() if k != "time"} for e in log]  # noqa: E731

@@ -76,7 +76,7 @@ def test_a_run_killed_before_its_results_must_be_resumed_or_overwritten(tmp_path
 
 def test_a_locked_folder_is_refused_while_its_run_writes(tmp_path, capsys):
     out = tmp_path / "res"
-    with claim_run_folder(out, checkpoint_name="checkpoint.pkl"):
+    with claim_run_folder(out, checkpoint_name="checkpoint.npz"):
         assert _run(out) == 2
         assert "in use by another run" in capsys.readouterr().err
         with pytest.raises(OutputError, match="in use"):
@@ -100,7 +100,7 @@ def test_two_processes_with_one_out_the_second_refuses_and_the_killed_one_resume
     first = subprocess.Popen(long_run, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.time() + 120
-        while not (out / "checkpoint.pkl").exists() and time.time() < deadline:
+        while not (out / "checkpoint.npz").exists() and time.time() < deadline:
             assert first.poll() is None, first.stderr.read()
             time.sleep(0.1)
         second = subprocess.run(long_run, env=env, capture_output=True, text=True, timeout=120)

@@ -22,7 +22,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     p.add_argument("config", nargs="?", help="run config YAML (see configs/); default: built-in")
     p.add_argument("--resume", action="store_true",
-                   help="continue the run from its checkpoint.pkl (same result as an uninterrupted "
+                   help="continue the run from its checkpoint.npz (same result as an uninterrupted "
                    "run); with --out DIR and no CONFIG, the config saved in DIR is used")
     p.add_argument("--out", type=Path,
                    help="results folder of this run (default: output.dir/name); it belongs to one run: "

@@ -25,7 +25,7 @@ from latentga.ga.toolbox import build_toolbox
 
 __all__ = ["run_ga", "CHECKPOINT_NAME", "print_progress", "initial_individuals"]
 
-CHECKPOINT_NAME = "checkpoint.pkl"
+CHECKPOINT_NAME = "checkpoint.npz"
 
 
 def print_progress(entry: dict, ngen: int, unit: str = "cost", stream=None) -> None:
@@ -70,7 +70,7 @@ def run_ga(config: dict, problem, model=None, out_dir: str | os.PathLike | None 
 
     Returns ``(population, logbook, hall of fame)``. ``config`` gives ``seed``, ``ga`` and
     ``operators``; ``model`` is handed to latent operators; ``dataset`` is needed only for
-    ``ga.init: dataset | dataset_best``. ``out_dir/checkpoint.pkl`` is rewritten atomically
+    ``ga.init: dataset | dataset_best``. ``out_dir/checkpoint.npz`` is rewritten atomically
     after every generation (``None``: no checkpoints); a resumed run ends with the same
     population, logbook (but timings) and hall of fame as an uninterrupted one. ``map``
     distributes evaluation (default: SCOOP's under ``python -m scoop``, else the builtin);
