@@ -1,7 +1,7 @@
 """How fast the VAE/CCVAE trains on this CPU: samples/s and seconds per 50,000-layout epoch.
 
 Times one real epoch of ``latentga.models.train_model`` (forward, loss, backward, Adam, plus
-the small validation pass) for the report's full architecture (the default) and a small one,
+the small validation pass) for the report's full architecture (the default) and the main job's,
 so the cost of training the full configuration on the report's 50,000 layouts is known before
 starting it. Labels are random numbers: speed does not depend on their values.
 
@@ -20,6 +20,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, not installed
 
+from latentga.config import SMALL_MODEL  # noqa: E402
 from latentga.layouts import random_layouts  # noqa: E402
 from latentga.models import MODEL_DEFAULTS, build_model, train_model  # noqa: E402
 
@@ -27,7 +28,9 @@ __all__ = ["ARCHITECTURES", "measure", "main"]
 
 ARCHITECTURES = {
     "report (default)": {},
-    "small": {"channels": [32, 64], "latent_dim": 64, "char_dim": 32, "head_hidden": [64, 32]},
+    # the main job's model (latentga.config.SMALL_MODEL), without its training-length settings
+    "run default": {k: v for k, v in SMALL_MODEL.items()
+                    if k in ("channels", "latent_dim", "char_dim", "head_hidden", "dropout")},
 }
 
 

@@ -94,3 +94,28 @@ def test_bad_training_input_is_a_dataset_error(data):
         train_model(layouts[:50], fitness[:40], TINY, seed=0, progress=False)
     with pytest.raises(DatasetError, match="too few"):
         train_model(layouts[:2], fitness[:2], TINY, seed=0, progress=False)
+
+
+def test_cosine_schedule_anneals_to_zero_and_is_validated(data):
+    from latentga.errors import ConfigError
+    from latentga.models.config import validate_model_config
+    from latentga.models.training import _schedule
+
+    with pytest.raises(ConfigError, match="lr_schedule"):
+        validate_model_config({"lr_schedule": "linear"})
+    cfg = validate_model_config({**TINY, "lr_schedule": "cosine", "epochs": 3, "batch_size": 32})
+    opt = torch.optim.Adam([torch.zeros(1, requires_grad=True)], lr=cfg["lr"])
+    sched = _schedule(opt, cfg, n_train=100)  # 3 full batches + one of 4 per epoch
+    rates = []
+    for _ in range(3 * 4):
+        rates.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    assert rates[0] == cfg["lr"] and all(a > b for a, b in zip(rates, rates[1:]))
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-12)
+    assert _schedule(opt, validate_model_config(TINY), 100) is None  # constant: no scheduler
+    layouts, fitness = data
+    cos = {**TINY, "lr_schedule": "cosine", "epochs": 2}
+    a = train_model(layouts[:200], fitness[:200], cos, seed=1, progress=False, threads=1).model
+    b = train_model(layouts[:200], fitness[:200], cos, seed=1, progress=False, threads=1).model
+    assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
