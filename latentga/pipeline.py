@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 __all__ = ["make_simulator", "ensure_dataset", "ensure_model", "model_path", "settings_hash", "cache_dir"]
@@ -71,7 +72,7 @@ def ensure_dataset(config: dict, progress: bool = True, workers: int | None = No
 
 
 def model_path(config: dict, dataset) -> Path:
-    kind = config["model"]["kind"]
+    kind = re.sub(r"[^A-Za-z0-9_]+", "_", config["model"]["kind"])  # a plug-in's module:Class, file-safe
     return cache_dir(config) / f"model-{kind}-{settings_hash(dataset.settings, config['model'])}.pt"
 
 
@@ -105,4 +106,4 @@ def ensure_model(config: dict, dataset=None, progress: bool = True, threads: int
         cfg = validate_model_config(config["model"])
         for line in training_summary(path.with_suffix(""), cfg["epochs"], cfg["patience"]):
             print(f"model {path.name}: {line}", flush=True)
-    return load_model(path)
+    return load_model(path, kind=config["model"]["kind"])

@@ -28,7 +28,7 @@ __all__ = ["MODEL_DEFAULTS", "validate_model_config"]
 #: 5,000 layouts: KL 0.6 nats, reconstruction precision 0.06 = chance), so the VAE uses 0.1 too
 #: and differs from the CCVAE only by the fitness head.
 MODEL_DEFAULTS: dict[str, Any] = {
-    "kind": "ccvae",          # vae | ccvae
+    "kind": "ccvae",          # vae | ccvae | a plug-in class "package.module:Class"
     "latent_dim": 256,        # size of z
     "char_dim": 128,          # size of z_c = the LAST char_dim dims of z (CCVAE only)
     "channels": [128, 256],   # conv channels; each conv (k4, s2, p1) halves the grid side
@@ -92,8 +92,8 @@ def validate_model_config(config: dict | None) -> dict:
     if unknown:
         raise ConfigError(f"unknown key model.{unknown[0]}; valid keys are: {', '.join(MODEL_DEFAULTS)}")
     cfg = {**MODEL_DEFAULTS, **config}
-    if cfg["kind"] not in _KINDS:
-        raise _fail("kind", cfg["kind"], "one of " + " | ".join(_KINDS))
+    if cfg["kind"] not in _KINDS and not (isinstance(cfg["kind"], str) and ":" in cfg["kind"]):
+        raise _fail("kind", cfg["kind"], "one of " + " | ".join(_KINDS) + ", or a plug-in 'package.module:Class'")
     out: dict[str, Any] = {"kind": cfg["kind"]}
     out["latent_dim"] = _int("latent_dim", cfg["latent_dim"], 1)
     out["char_dim"] = _int("char_dim", cfg["char_dim"], 1)

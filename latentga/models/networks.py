@@ -27,7 +27,7 @@ from torch.nn import functional as F
 from latentga.errors import ConfigError, LayoutError
 from latentga.models.config import validate_model_config
 
-__all__ = ["LayoutVAE", "LayoutCCVAE", "build_model"]
+__all__ = ["LayoutVAE", "LayoutCCVAE", "build_model", "model_class"]
 
 
 def _block(layer: nn.Module, channels: int, dropout: float) -> nn.Sequential:
@@ -173,8 +173,23 @@ class LayoutCCVAE(LayoutVAE):
         self.label_std.fill_(float(std) if std > 0 else 1.0)
 
 
+def model_class(kind: str) -> type:
+    """The class ``model.kind`` names: ``vae``, ``ccvae``, or a plug-in ``package.module:Class``
+    (a subclass of :class:`LayoutVAE` or :class:`LayoutCCVAE` taking ``(config, grid_shape)``:
+    it trains, saves, loads and serves the latent operators like the built-ins)."""
+    if kind in ("vae", "ccvae"):
+        return LayoutCCVAE if kind == "ccvae" else LayoutVAE
+    from latentga.errors import ConfigError
+    from latentga.plugins import resolve_dotted
+
+    cls = resolve_dotted(kind, key="model.kind", what="model class")
+    if not (isinstance(cls, type) and issubclass(cls, LayoutVAE)):
+        raise ConfigError(f"model.kind: {kind} is not a subclass of latentga.models.LayoutVAE (or LayoutCCVAE); "
+                          "a plug-in model subclasses one of them")
+    return cls
+
+
 def build_model(config: dict, grid_shape: tuple[int, int]) -> LayoutVAE:
-    """A fresh (untrained) VAE or CCVAE for ``grid_shape`` = (rows, cols), per ``config['kind']``."""
+    """A fresh (untrained) model for ``grid_shape`` = (rows, cols), of the class ``config['kind']`` names."""
     cfg = validate_model_config(config)
-    cls = LayoutCCVAE if cfg["kind"] == "ccvae" else LayoutVAE
-    return cls(cfg, grid_shape)
+    return model_class(cfg["kind"])(cfg, grid_shape)

@@ -49,8 +49,11 @@ def save_model(model: LayoutVAE, path: str | os.PathLike) -> Path:
     return write_bytes_atomic(path, buffer.getvalue())
 
 
-def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> LayoutVAE:
+def load_model(path: str | os.PathLike, device: str | torch.device = "cpu", kind: str | None = None) -> LayoutVAE:
     """Read a model file into an eval-mode, frozen (``requires_grad=False``) model.
+
+    A file of a plug-in class (``model.kind: package.module:Class``) loads only when ``kind``
+    (the caller's own config) names that class: a file never decides what latentga imports.
 
     Gradients w.r.t. the *inputs* (latent codes) still flow, which is what the GA's
     gradient-step mutation needs.
@@ -79,6 +82,11 @@ def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> L
     if version != FORMAT_VERSION:
         raise ModelFileError(f"model file {path} has format version {version!r} but this latentga reads "
                              f"version {FORMAT_VERSION}; {_FIX}")
+    stored = payload.get("kind")
+    if stored not in ("vae", "ccvae") and stored != kind:
+        raise ModelFileError(f"model file {path} is of the plug-in class {stored!r}, which this run's config does "
+                             f"not name; latentga imports only classes your config names (model.kind: {stored}); "
+                             f"{_FIX}")
     try:
         model = build_model(payload["config"], tuple(payload["grid_shape"]))
         model.load_state_dict(payload["state_dict"], strict=True)

@@ -25,7 +25,7 @@ from latentga.layouts import as_layout_batch
 from latentga.models.config import validate_model_config
 from latentga.models.losses import ccvae_loss
 from latentga.models.metrics import evaluate_model
-from latentga.models.networks import LayoutVAE, build_model
+from latentga.models.networks import LayoutVAE, build_model, model_class
 from latentga.models.plots import plot_loss_curve
 
 __all__ = ["TrainResult", "train_model"]
@@ -85,7 +85,7 @@ def train_model(layouts, fitness, config: dict, seed: int, progress: bool = True
     cfg = validate_model_config(config)
     x_all = as_layout_batch(layouts, name="training layout")
     n = len(x_all)
-    conditional = cfg["kind"] == "ccvae"
+    conditional = model_class(cfg["kind"]).is_conditional
     y_all = _labels(fitness, n, conditional)
     n_val = max(1, int(round(cfg["val_fraction"] * n)))
     if n - n_val < 2:
