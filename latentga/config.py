@@ -21,7 +21,8 @@ import yaml
 
 from latentga.errors import ConfigError
 
-__all__ = ["DEFAULT_CONFIG", "load_config", "validate_config", "parse_overrides", "config_hash",
+__all__ = ["DEFAULT_CONFIG", "load_config", "validate_config", "parse_overrides", "config_hash", "merge",
+           "apply_overrides",
            "SMALL_MODEL", "read_yaml_mapping"]
 
 #: Model settings of the default run: the report's architecture scaled down so training a
@@ -301,14 +302,22 @@ def read_yaml_mapping(path: Path, what: str = "config file",
     return data
 
 
-def _merge_plain(base: dict, extra: Mapping) -> dict:
-    out = dict(base)
+def merge(base: Mapping, extra: Mapping) -> dict:
+    """Plain nested merge of two mappings (a copy; ``extra`` wins, lists and values are replaced).
+    For raw YAML data before validation; :func:`apply_overrides` merges into a complete config."""
+    out = copy.deepcopy(dict(base))
     for key, value in extra.items():
         if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = _merge_plain(out[key], value)
+            out[key] = merge(out[key], value)
         else:
-            out[key] = value
+            out[key] = copy.deepcopy(value)
     return out
+
+
+def apply_overrides(config: Mapping, overrides: Mapping) -> dict:
+    """``overrides`` over a complete ``config``, with the rules of a config file (an operator
+    section naming another operator starts from empty params; unknown keys are errors), validated."""
+    return validate_config(_deep_merge(validate_config(config), overrides))
 
 
 def load_config(path: str | os.PathLike | None = None,
@@ -320,11 +329,12 @@ def load_config(path: str | os.PathLike | None = None,
     data = read_yaml_mapping(Path(path)) if path is not None else {}
     if overrides:
         extra = overrides if isinstance(overrides, Mapping) else parse_overrides(overrides)
-        data = _merge_plain(data, extra)
+        data = merge(data, extra)
     return validate_config(data)
 
 
-def config_hash(config_subset: Any) -> str:
-    """A short stable hash of JSON-able settings (dict key order does not matter), for cache keys."""
-    text = json.dumps(config_subset, sort_keys=True, default=str)
+def config_hash(*settings: Any) -> str:
+    """A short stable hash of JSON-able settings (dict key order does not matter): the one
+    fingerprint behind cache file names and checkpoint identity."""
+    text = json.dumps(settings[0] if len(settings) == 1 else list(settings), sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -9,18 +9,12 @@ lock file beside it, so two runs sharing a cache build it once: the other waits 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from pathlib import Path
 
-__all__ = ["make_simulator", "ensure_dataset", "ensure_model", "model_path", "settings_hash", "cache_dir"]
+from latentga.config import config_hash
 
-
-def settings_hash(*parts) -> str:
-    """A short stable hash of JSON-able settings (order of dict keys does not matter)."""
-    text = json.dumps(parts, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
+__all__ = ["make_simulator", "ensure_dataset", "ensure_model", "model_path", "cache_dir"]
 
 
 def cache_dir(config: dict) -> Path:
@@ -63,7 +57,7 @@ def ensure_dataset(config: dict, progress: bool = True, workers: int | None = No
 
     ds = config["dataset"]
     simulator = make_simulator(config, n_fires=ds["n_fires"])
-    key = settings_hash(ds, config["firebreaks"], simulator.settings)
+    key = config_hash(ds, config["firebreaks"], simulator.settings)
     path = cache_dir(config) / f"dataset-{key}.npz"
     if progress and not path.exists():
         print(f"building dataset: {ds['n']} layouts x {ds['n_fires']} fires -> {path}", flush=True)
@@ -73,7 +67,7 @@ def ensure_dataset(config: dict, progress: bool = True, workers: int | None = No
 
 def model_path(config: dict, dataset) -> Path:
     kind = re.sub(r"[^A-Za-z0-9_]+", "_", config["model"]["kind"])  # a plug-in's module:Class, file-safe
-    return cache_dir(config) / f"model-{kind}-{settings_hash(dataset.settings, config['model'])}.pt"
+    return cache_dir(config) / f"model-{kind}-{config_hash(dataset.settings, config['model'])}.pt"
 
 
 def ensure_model(config: dict, dataset=None, progress: bool = True, threads: int | None = None):

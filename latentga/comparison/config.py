@@ -9,18 +9,17 @@ so an unknown key or operator fails at once with the GA's own error message.
 
 from __future__ import annotations
 
-import copy
 import os
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from latentga.config import read_yaml_mapping
+from latentga.config import merge, read_yaml_mapping
 from latentga.errors import ConfigError
 
 __all__ = ["COMPARE_DEFAULTS", "QUICK", "BASELINES", "load_compare_config", "validate_compare_config",
-           "variant_config", "shared_run_config", "method_budget", "milestones", "merge_dicts", "merge_variant"]
+           "variant_config", "shared_run_config", "method_budget", "milestones"]
 
 #: The built-in baselines, in display order (a config may add its own as 'package.module:function').
 BASELINES = ("random_search", "local_search", "burn_probability", "dpv", "dpv_greedy", "best_line")
@@ -57,41 +56,6 @@ QUICK: dict[str, Any] = {
 }
 
 
-def merge_dicts(base: Mapping, extra: Mapping) -> dict:
-    """Nested dict merge (``extra`` wins); plain values and lists are replaced."""
-    out = copy.deepcopy(dict(base))
-    for key, value in extra.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = merge_dicts(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
-def merge_variant(run: Mapping, variant: Mapping) -> dict:
-    """``variant`` over ``run``; an operator section naming another operator drops the old params
-    (they belong to the old operator), as :func:`latentga.config.load_config` does."""
-    out = merge_dicts(run, {k: v for k, v in variant.items() if k != "operators"})
-    ops = variant.get("operators")
-    if isinstance(ops, Mapping):
-        merged = copy.deepcopy(dict(out.get("operators") or {}))
-        for role, section in ops.items():
-            old = merged.get(role)
-            if isinstance(section, str):
-                section = {"name": section}
-            if (isinstance(section, Mapping) and isinstance(old, Mapping) and "name" in section
-                    and section["name"] != old.get("name")):
-                merged[role] = copy.deepcopy(dict(section))
-            elif isinstance(section, Mapping) and isinstance(old, Mapping):
-                merged[role] = merge_dicts(old, section)
-            else:
-                merged[role] = copy.deepcopy(section)
-        out["operators"] = merged
-    elif ops is not None:
-        out["operators"] = ops  # not a mapping: let the run-config validation name the problem
-    return out
-
-
 def _require(cond: bool, msg: str) -> None:
     if not cond:
         raise ConfigError(msg)
@@ -101,16 +65,17 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def variant_config(config: Mapping, method: str, seed: int) -> dict:
-    """The complete, validated run config of GA variant ``method`` for GA seed ``seed``."""
-    from latentga.config import validate_config
+def variant_config(config: Mapping, method: str, seed: int, extra: Mapping | None = None) -> dict:
+    """The complete, validated run config of GA variant ``method`` for GA seed ``seed``: the
+    shared ``run``, the variant's overrides (then ``extra``'s) with a config file's merge rules,
+    and the protocol's budget (``ga.max_cost``) and validation candidates (``ga.hof_size``)."""
+    from latentga.config import apply_overrides
 
-    variant = config["variants"][method] or {}
-    merged = merge_dicts(merge_variant(config["run"], variant), {"name": f"{method}", "seed": int(seed)})
-    merged = merge_dicts(merged, {"ga": {"max_cost": int(config["budget"]["fires"]),
-                                         "hof_size": int(config["validation"]["candidates"])}})
+    protocol = {"name": f"{method}", "seed": int(seed),
+                "ga": {"max_cost": int(config["budget"]["fires"]), "hof_size": int(config["validation"]["candidates"])}}
     try:
-        return validate_config(merged)
+        out = apply_overrides(config["run"], config["variants"][method] or {})
+        return apply_overrides(apply_overrides(out, extra or {}), protocol)
     except ConfigError as exc:
         raise ConfigError(f"comparison variant {method!r} (run + variants.{method}): {exc}") from None
 
@@ -150,7 +115,7 @@ def validate_compare_config(config: Mapping) -> dict:
     if unknown:
         raise ConfigError(f"unknown comparison config key {unknown[0]!r}; valid keys: "
                           f"{', '.join(COMPARE_DEFAULTS)} (see configs/compare.yaml)")
-    cfg = merge_dicts(COMPARE_DEFAULTS, {k: v for k, v in config.items() if k not in ("baselines",)})
+    cfg = merge(COMPARE_DEFAULTS, {k: v for k, v in config.items() if k not in ("baselines",)})
     baselines = config.get("baselines", COMPARE_DEFAULTS["baselines"])
     _require(isinstance(baselines, Mapping), "comparison key 'baselines' must map a baseline name to "
              f"true/false; known baselines: {', '.join(BASELINES)}")
@@ -232,10 +197,10 @@ def load_compare_config(path: str | os.PathLike | None, quick: bool = False,
     if quick:
         q = data.get("quick") or {}
         _require(isinstance(q, Mapping), "comparison key 'quick' must be a mapping of overrides")
-        data = merge_dicts(merge_dicts({k: v for k, v in data.items() if k != "quick"}, QUICK), q)
+        data = merge(merge({k: v for k, v in data.items() if k != "quick"}, QUICK), q)
     if overrides:
         from latentga.config import parse_overrides
 
         extra = overrides if isinstance(overrides, Mapping) else parse_overrides(overrides)
-        data = merge_dicts(data, extra)
+        data = merge(data, extra)
     return validate_compare_config(data)

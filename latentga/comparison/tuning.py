@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from latentga.comparison.config import merge_dicts, merge_variant, variant_config
+from latentga.comparison.config import variant_config
 from latentga.comparison.tasks import Task, run_task
 
 __all__ = ["VANILLA_GRID", "TUNING_SEEDS", "tune_vanilla", "vanilla_grid"]
@@ -51,14 +51,12 @@ def tune_vanilla(config: dict, out_csv: str | Path | None = None, progress: bool
     from latentga.comparison.runner import comparison_map
     from latentga.io import save_csv_atomic
 
-    base = dict(config["variants"].get(base_variant) or {})
     points = vanilla_grid(grid)
     tasks, keys = [], []
     for i, point in enumerate(points):
-        cfg = merge_dicts(config, {"variants": {"_tune": merge_variant(base, point)}})
         for seed in seeds:
-            tasks.append(Task("ga", f"tune{i}", int(seed), variant_config(cfg, "_tune", seed), config["heldout"],
-                              rescore=False))
+            tasks.append(Task("ga", f"tune{i}", int(seed), variant_config(config, base_variant, seed, extra=point),
+                              heldout=config["heldout"], validation=config["validation"], rescore=False))
             keys.append(i)
     mapper = map_fn or comparison_map()
     finals: dict[int, list] = {i: [] for i in range(len(points))}
