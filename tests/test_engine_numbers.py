@@ -16,7 +16,7 @@ RECORD = json.loads((Path(__file__).parent / "data" / "engine_before_refactor.js
 
 @pytest.mark.parametrize("name, extra", [("vanilla", []), ("vanilla_nodelta", ["ga.delta_evaluation=false"])])
 def test_vanilla_run_matches_the_recorded_pre_refactor_numbers(name, extra):
-    config = load_config("configs/vanilla.yaml", overrides=["ga.population=20", "ga.generations=4",
+    config = load_config(Path(__file__).resolve().parents[1] / "configs" / "vanilla.yaml", overrides=["ga.population=20", "ga.generations=4",
                                                             "simulator.n_fires=20", *extra])
     _, log, hof = run_ga(config, firebreak_problem(config, make_simulator(config)), progress=False)
     want = RECORD["runs"][name]

@@ -1,5 +1,7 @@
 """Plug-ins by dotted path: a user's model class trains, saves, loads and drives latent operators."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -24,7 +26,7 @@ SMALL = ["dataset.n=120", "dataset.n_fires=4", "simulator.n_fires=4", "model.lat
 
 
 def test_a_plugin_model_trains_loads_and_runs_a_latent_ga(tmp_path):
-    config = load_config("configs/ccvae_gd.yaml", overrides=SMALL + [f"output.cache_dir={tmp_path}"])
+    config = load_config(Path(__file__).resolve().parents[1] / "configs" / "ccvae_gd.yaml", overrides=SMALL + [f"output.cache_dir={tmp_path}"])
     model = ensure_model(config, progress=False)
     assert type(model) is ScaledCCVAE and model.is_conditional
     _, log, hof = run_ga(config, firebreak_problem(config, make_simulator(config)), model, progress=False)
@@ -44,3 +46,22 @@ def test_a_bad_plugin_model_is_one_clear_error(kind, match, tmp_path):
     config = load_config(None, [f"model.kind={kind}"])
     with pytest.raises(ConfigError, match=match):
         build_model(config["model"], (20, 20))
+
+
+def test_deaps_own_selection_operator_plugs_in():
+    """DEAP's selTournament by dotted path; it draws from Python's `random`, seeded here."""
+    import random
+
+    from latentga.problems import KSubsetProblem
+
+    config = load_config(None, {"seed": 1, "ga": {"population": 12, "generations": 4, "elite": 1},
+                                "operators": {"mate": "cx_uniform", "mutate": {"name": "mut_flip",
+                                                                               "params": {"indpb": 0.05}},
+                                              "select": {"name": "deap.tools:selTournament",
+                                                         "params": {"tournsize": 3}}}})
+    problem = KSubsetProblem.random((5, 5), k=4, seed=0)
+    runs = []
+    for _ in range(2):
+        random.seed(7)
+        runs.append(run_ga(config, problem, progress=False)[1].select("best_so_far"))
+    assert runs[0] == runs[1] and runs[0][-1] >= runs[0][0]
