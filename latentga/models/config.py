@@ -29,10 +29,13 @@ __all__ = ["MODEL_DEFAULTS", "validate_model_config"]
 #: and differs from the CCVAE only by the fitness head.
 MODEL_DEFAULTS: dict[str, Any] = {
     "kind": "ccvae",          # vae | ccvae | a plug-in class "package.module:Class"
+    "architecture": "dense",  # dense (report Table 1: linear heads) | conv (fully convolutional, large grids)
     "latent_dim": 256,        # size of z
     "char_dim": 128,          # size of z_c = the LAST char_dim dims of z (CCVAE only)
     "channels": [128, 256],   # conv channels; each conv (k4, s2, p1) halves the grid side
     "head_hidden": [128, 64], # hidden sizes of the fitness head on z_c (CCVAE only)
+    "latent_channels": 8,     # conv only: channels of the latent map (z = C x H/2^n x W/2^n, flattened)
+    "char_channels": 4,       # conv only: z_c = the last char_channels channels of that map
     "dropout": 0.1,           # dropout after every BatchNorm (report's code: 0.5)
     "beta": 0.1,              # KL weight, for both kinds (see the note above on the VAE's 1.0)
     "alpha": 100.0,           # weight of the squared label error, on standardised labels
@@ -46,6 +49,7 @@ MODEL_DEFAULTS: dict[str, Any] = {
 }
 
 _KINDS = ("vae", "ccvae")
+_ARCHITECTURES = ("dense", "conv")
 _SCHEDULES = ("constant", "cosine")
 
 
@@ -95,11 +99,20 @@ def validate_model_config(config: dict | None) -> dict:
     if cfg["kind"] not in _KINDS and not (isinstance(cfg["kind"], str) and ":" in cfg["kind"]):
         raise _fail("kind", cfg["kind"], "one of " + " | ".join(_KINDS) + ", or a plug-in 'package.module:Class'")
     out: dict[str, Any] = {"kind": cfg["kind"]}
+    if cfg["architecture"] not in _ARCHITECTURES:
+        raise _fail("architecture", cfg["architecture"], "one of " + " | ".join(_ARCHITECTURES))
+    out["architecture"] = cfg["architecture"]
     out["latent_dim"] = _int("latent_dim", cfg["latent_dim"], 1)
     out["char_dim"] = _int("char_dim", cfg["char_dim"], 1)
-    if cfg["kind"] == "ccvae" and out["char_dim"] > out["latent_dim"]:
+    if cfg["kind"] == "ccvae" and out["architecture"] == "dense" and out["char_dim"] > out["latent_dim"]:
         raise ConfigError(f"model.char_dim = {out['char_dim']} exceeds model.latent_dim = "
                           f"{out['latent_dim']}: z_c is part of z, so lower char_dim or raise latent_dim")
+    out["latent_channels"] = _int("latent_channels", cfg["latent_channels"], 1)
+    out["char_channels"] = _int("char_channels", cfg["char_channels"], 1)
+    if cfg["kind"] == "ccvae" and out["architecture"] == "conv" and out["char_channels"] > out["latent_channels"]:
+        raise ConfigError(f"model.char_channels = {out['char_channels']} exceeds model.latent_channels = "
+                          f"{out['latent_channels']}: z_c is part of the latent map, so lower char_channels "
+                          "or raise latent_channels")
     out["channels"] = _int_list("channels", cfg["channels"], allow_empty=False)
     out["head_hidden"] = _int_list("head_hidden", cfg["head_hidden"], allow_empty=True)
     out["dropout"] = _float("dropout", cfg["dropout"], 0.0, 1.0, high_open=True)

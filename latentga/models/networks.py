@@ -173,11 +173,19 @@ class LayoutCCVAE(LayoutVAE):
         self.label_std.fill_(float(std) if std > 0 else 1.0)
 
 
-def model_class(kind: str) -> type:
+def model_class(kind: str, architecture: str = "dense") -> type:
     """The class ``model.kind`` names: ``vae``, ``ccvae``, or a plug-in ``package.module:Class``
     (a subclass of :class:`LayoutVAE` or :class:`LayoutCCVAE` taking ``(config, grid_shape)``:
-    it trains, saves, loads and serves the latent operators like the built-ins)."""
+    it trains, saves, loads and serves the latent operators like the built-ins).
+    ``architecture`` picks the built-ins' form: ``dense`` (report Table 1) or ``conv``
+    (:mod:`latentga.models.conv`, for large grids); a plug-in class reads it from its config."""
     if kind in ("vae", "ccvae"):
+        if architecture == "conv":
+            from latentga.models.conv import ConvLayoutCCVAE, ConvLayoutVAE
+
+            return ConvLayoutCCVAE if kind == "ccvae" else ConvLayoutVAE
+        if architecture != "dense":
+            raise ConfigError(f"model.architecture = {architecture!r} is invalid: use dense or conv")
         return LayoutCCVAE if kind == "ccvae" else LayoutVAE
     from latentga.errors import ConfigError
     from latentga.plugins import resolve_dotted
@@ -190,6 +198,7 @@ def model_class(kind: str) -> type:
 
 
 def build_model(config: dict, grid_shape: tuple[int, int]) -> LayoutVAE:
-    """A fresh (untrained) model for ``grid_shape`` = (rows, cols), of the class ``config['kind']`` names."""
+    """A fresh (untrained) model for ``grid_shape`` = (rows, cols), of the class ``config['kind']``
+    and ``config['architecture']`` name."""
     cfg = validate_model_config(config)
-    return model_class(cfg["kind"])(cfg, grid_shape)
+    return model_class(cfg["kind"], cfg["architecture"])(cfg, grid_shape)
