@@ -6,7 +6,8 @@
 
 Every (method, seed) is one task; under SCOOP the tasks are spread over the workers, and the
 numbers do not depend on how many there are. Writes tidy.csv, summary.csv/.md, best_layouts.npz,
-convergence.png, heldout_vs_cost.png, best_layouts.png and config.yaml to the output folder.
+convergence.png, heldout_vs_cost.png, best_layouts.png, config.yaml and report.html (all of it on
+one page) to the output folder.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, not installed
 
-from latentga.parallel import setup_process  # noqa: E402
+from latentga.parallel import parallel_map, setup_process  # noqa: E402
 
 setup_process()  # SCOOP workers: one thread each, before torch or numba load
 
@@ -59,8 +60,11 @@ def main(argv: list[str] | None = None) -> int:
             print(table.head(10).to_string(index=False))
             print(f"wall {time.perf_counter() - t0:.1f}s; table in {out / 'vanilla_tuning.csv'}")
             return 0
-        comparison = run_comparison(config, progress=not args.quiet)
+        comparison = run_comparison(config, map_fn=parallel_map(), progress=not args.quiet)
         paths = write_outputs(comparison, config, out)
+        from latentga.report import write_comparison_report
+
+        paths["report"] = write_comparison_report(out, config, comparison.summary)
     except LatentGAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

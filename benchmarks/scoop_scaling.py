@@ -1,17 +1,21 @@
-"""The same comparison serially, with ``python -m scoop -n 2`` and with ``-n 16``: wall time,
-CPU time, "Lost track of future" warnings, task executions and identical numbers.
+"""The same comparison serially and under SCOOP (-n 2, -n 16, several hosts), side by side.
 
-    python benchmarks/scoop_scaling.py [--workers 2 16] [--repeats 1] [--hostfile FILE]
-                                       [--set KEY=VALUE ...] [--out results/scoop_scaling.csv]
+Reports wall time, CPU time, "Lost track of future" warnings, task executions and whether the
+numbers are identical.
+
+    python benchmarks/scoop_scaling.py [--workers 2 16] [--repeats 1] [--set KEY=VALUE ...]
+        [--hostfile FILE [--external-hostname ADDRESS] [--tunnel]] [--modes serial scoop hostfile]
+        [--out CSV]
 
 Each mode runs this script again as a child process (``--work``), which runs the quick
 comparison (``configs/compare.yaml --quick`` plus ``--set`` overrides) through
 :func:`latentga.parallel.parallel_map`, counts every execution of a task (a task run twice
-counts twice) and writes a digest of all results (every run's trace, best layout, fitness
-and cost). Modes are interleaved over ``--repeats`` so a loaded machine hurts all alike; the
+counts twice) and writes a digest of all results (every run's trace without its timings, best
+layout, fitness and cost). Modes are interleaved over ``--repeats`` so a loaded machine hurts all alike; the
 table reports the median wall and CPU time (of the child and all its processes), the most
 "Lost track" lines and executions seen, and whether every digest equals the serial one.
-``--hostfile FILE`` adds a run over SCOOP's host file (``-n`` = the largest ``--workers``).
+``--hostfile FILE`` adds a run over SCOOP's host file (``-n`` = the largest ``--workers``;
+``--external-hostname ADDRESS`` or ``--tunnel`` are passed on to SCOOP).
 Exits 1 when a digest differs or a task ran twice.
 """
 
@@ -61,8 +65,10 @@ def _digest(results) -> str:
     h = hashlib.sha256()
     for r in results:
         h.update(f"{r.method}|{r.seed}|{r.fitness!r}|{r.heldout!r}|{r.calls}|{r.fires}".encode())
+        h.update(repr(getattr(r, "validation", None)).encode())
         h.update(r.layout.tobytes())
-        h.update(r.trace.to_csv(index=False).encode())
+        timing = [c for c in r.trace.columns if "seconds" in c]  # CPU and wall time differ by nature
+        h.update(r.trace.drop(columns=timing).to_csv(index=False).encode())
     return h.hexdigest()
 
 
@@ -83,20 +89,22 @@ def work(overrides: list[str], log: str) -> dict:
             "processes": len({line.split()[-1] for line in executions})}
 
 
-def _command(mode: str, workers: int, hostfile: str | None) -> list[str]:
+def _command(mode: str, workers: int, hostfile: str | None, external: list[str] | None = None) -> list[str]:
     script = str(Path(__file__).resolve())
     if mode == "serial":
         return [sys.executable, script]
     if mode == "hostfile":
-        return [sys.executable, "-m", "scoop", "--hostfile", hostfile, "-n", str(workers), script]
+        extra = list(external or [])
+        return [sys.executable, "-m", "scoop", "--hostfile", hostfile, *extra, "-n", str(workers), script]
     return [sys.executable, "-m", "scoop", "-n", str(workers), script]
 
 
-def run_mode(mode: str, workers: int, overrides: list[str], hostfile: str | None = None) -> dict:
+def run_mode(mode: str, workers: int, overrides: list[str], hostfile: str | None = None,
+             external: list[str] | None = None) -> dict:
     """Run one mode in a child process; wall and CPU time, warnings, and the child's report."""
     with tempfile.TemporaryDirectory(prefix="scoop_scaling.") as tmp:
         out, log = Path(tmp) / "report.json", Path(tmp) / "executions.log"
-        cmd = _command(mode, workers, hostfile) + ["--work", str(out), "--log", str(log)]
+        cmd = _command(mode, workers, hostfile, external) + ["--work", str(out), "--log", str(log)]
         cmd += [f"--set={o}" for o in overrides]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
@@ -117,6 +125,14 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="SCOOP worker counts to run beside the serial run (default: 2 16)")
     p.add_argument("--repeats", type=int, default=1, help="runs of each mode, interleaved (default 1)")
     p.add_argument("--hostfile", help="also run with `python -m scoop --hostfile FILE`")
+    p.add_argument("--external-hostname", metavar="ADDRESS",
+                   help="passed to SCOOP with --hostfile: the address other hosts reach this one at")
+    p.add_argument("--tunnel", action="store_true",
+                   help="passed to SCOOP with --hostfile: route the broker's ports through ssh (needed where "
+                   "this host's name resolves only to a loopback address)")
+    p.add_argument("--modes", nargs="+", choices=["serial", "scoop", "hostfile"],
+                   default=["serial", "scoop", "hostfile"], help="which modes to run (default all; serial "
+                   "is the reference for 'same numbers' and always runs)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="comparison config override on top of --quick, e.g. --set run.ga.generations=6")
     p.add_argument("--out", type=Path, help="also write the runs as CSV")
@@ -134,7 +150,8 @@ def _table(runs: list[dict]) -> list[dict]:
     rows, serial = [], next(r for r in runs if r["mode"] == "serial")
     for key in dict.fromkeys((r["mode"], r["workers"]) for r in runs):
         group = [r for r in runs if (r["mode"], r["workers"]) == key]
-        rows.append({"mode": key[0] if key[0] != "scoop" else f"scoop -n {key[1]}",
+        label = {"serial": "serial", "scoop": f"scoop -n {key[1]}", "hostfile": f"scoop --hostfile -n {key[1]}"}
+        rows.append({"mode": label[key[0]],
                      "wall_s": statistics.median(r["wall"] for r in group),
                      "cpu_s": statistics.median(r["cpu"] for r in group),
                      "lost_track": max(r["lost"] for r in group),
@@ -151,13 +168,15 @@ def main(argv=None) -> int:
 
         write_text_atomic(args.work, json.dumps(work(args.overrides, args.log)))
         return 0
-    modes = [("serial", 1)] + [("scoop", w) for w in args.workers]
-    if args.hostfile:
+    modes = [("serial", 1)] + [("scoop", w) for w in args.workers if "scoop" in args.modes]
+    if args.hostfile and "hostfile" in args.modes:
         modes.append(("hostfile", max(args.workers)))
     runs = []
     for _ in range(args.repeats):
         for mode, workers in modes:
-            runs.append(run_mode(mode, workers, args.overrides, args.hostfile))
+            external = (["--external-hostname", args.external_hostname] if args.external_hostname else []) + (
+                ["--tunnel"] if args.tunnel else [])
+            runs.append(run_mode(mode, workers, args.overrides, args.hostfile, external))
             r = runs[-1]
             print(f"{mode} {workers}: wall {r['wall']:.1f}s cpu {r['cpu']:.1f}s lost {r['lost']} "
                   f"executions {r['executions']}/{r['tasks']}", flush=True)

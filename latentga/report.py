@@ -53,7 +53,8 @@ def _table(frame: pd.DataFrame, max_rows: int = 200) -> str:
     if len(frame) > max_rows:
         note = f"<p>first {max_rows} of {len(frame)} rows</p>"
         frame = frame.head(max_rows)
-    return frame.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0, escape=True) + note
+    table = frame.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0, escape=True)
+    return f'<div style="overflow-x:auto">{table}</div>{note}'
 
 
 def _config_block(config: dict) -> str:
@@ -111,16 +112,18 @@ def write_run_report(out_dir: str | os.PathLike, config: dict, logbook: pd.DataF
     return write_text_atomic(out / REPORT_NAME, page)
 
 
+_CAPTIONS = {"convergence.png": "fitness per generation", "heldout_vs_cost.png": "held-out fitness against cost",
+             "quality_vs_cost.png": "quality against cost", "best_layouts.png": "best layout of each method"}
+_LAST = ("best_layouts.png",)
+
+
 def write_comparison_report(out_dir: str | os.PathLike, config: dict, summary: pd.DataFrame,
                             note: str = "") -> Path:
-    """Write ``report.html`` beside a comparison's results: summary table, curves, best layouts
-    of each method, config. Reads ``convergence.png``, ``heldout_vs_cost.png`` and
-    ``best_layouts.png`` from ``out_dir`` (those present)."""
+    """Write ``report.html`` beside a comparison's results: summary table, every PNG figure in
+    ``out_dir`` (curves first, the best layouts of each method last), config."""
     out = Path(out_dir)
-    figures = "".join(_figure(out / name, caption) for name, caption in (
-        ("convergence.png", "held-out and search fitness per generation"),
-        ("heldout_vs_cost.png", "held-out fitness against fires simulated"),
-        ("best_layouts.png", "best layout of each method")) if (out / name).is_file())
+    pngs = sorted(out.glob("*.png"), key=lambda p: (p.name in _LAST, p.name))
+    figures = "".join(_figure(p, _CAPTIONS.get(p.name, p.stem.replace("_", " "))) for p in pngs)
     sections = [("Summary", (f"<p>{html.escape(note)}</p>" if note else "") + _table(summary)),
                 ("Figures", figures or "<p>no figure</p>"),
                 ("Config", _config_block(config))]
