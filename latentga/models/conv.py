@@ -2,7 +2,7 @@
 
 Why: the report's Table 1 model (``networks.py``) maps the flattened conv features to z with
 linear layers, so its weights grow with grid cells x latent size: on Dogrib (223x357) the
-default two-conv model would hold ~1.3 billion weights. Here every layer is a convolution and
+default two-conv model would hold ~1 billion weights. Here every layer is a convolution and
 z is a small spatial map ``latent_channels x H/2^n x W/2^n`` (n = ``len(channels)``), so the
 weights do not depend on the grid at all, except the fitness head's position map (one value
 per latent position and hidden unit): parameters and memory grow with the latent map.
