@@ -70,12 +70,12 @@ def pin_threads(n: int = 1) -> None:
         raise ValueError(f"thread count must be a positive integer, got {n!r}")
     for name in THREAD_VARIABLES:
         os.environ[name] = str(n)
+    numba = sys.modules.get("numba")
+    if numba is not None:  # first: starting numba's thread pool can reset torch's OpenMP count
+        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
     torch = sys.modules.get("torch")
     if torch is not None:
         torch.set_num_threads(n)
-    numba = sys.modules.get("numba")
-    if numba is not None:
-        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
 
 
 def setup_process() -> None:
