@@ -111,7 +111,8 @@ def _welch_p(test, a: np.ndarray, b: np.ndarray) -> float:
     return float(test(a, b, equal_var=False).pvalue)
 
 
-def summary_markdown(summary: pd.DataFrame, config: dict, n_fires: int, welch: pd.DataFrame | None = None) -> str:
+def summary_markdown(summary: pd.DataFrame, config: dict, n_fires: int, welch: pd.DataFrame | None = None,
+                     models: pd.DataFrame | None = None) -> str:
     """The summary (and the Welch tests) as Markdown, for the README and the report."""
     held, val = config["heldout"], config["validation"]
     lines = [f"Held-out fitness: the layout each run returns (its best of {val['candidates']} candidates on "
@@ -136,6 +137,13 @@ def summary_markdown(summary: pd.DataFrame, config: dict, n_fires: int, welch: p
             lines.append(f"| {row.method} | {row.heldout_mean:.4f} | {row.reference_mean:.4f} | "
                          f"{row.p_equal_fires:.3g} | {row.heldout_at_cpu:.4f} | {row.reference_at_cpu:.4f} | "
                          f"{row.p_equal_cpu:.3g} |")
+    if models is not None and len(models):
+        lines += ["", "Models (trained once, shared by every seed; not in the CPU seconds above):", "",
+                  "| model | used by | training s | epochs | validation precision | label MAE |",
+                  "|---|---|---|---|---|---|"]
+        for row in models.itertuples():
+            lines.append(f"| {row.kind} | {row.variants} | {row.training_seconds:.0f} | {row.epochs} | "
+                         f"{row.val_precision:.3f} | {row.val_label_mae:.4f} |")
     if len(summary):
         lines += ["", f"Best held-out method: {summary.iloc[0]['method']} ({summary.iloc[0]['heldout_mean']:.4f})."]
     return "\n".join(lines) + "\n"

@@ -33,6 +33,7 @@ class Comparison:
     tidy: pd.DataFrame
     summary: pd.DataFrame
     welch: pd.DataFrame
+    models: pd.DataFrame
     seconds: float
 
 
@@ -55,13 +56,15 @@ def build_tasks(config: dict) -> list[Task]:
     return tasks
 
 
-def prepare_models(config: dict, progress: bool = True) -> None:
+def prepare_models(config: dict, progress: bool = True) -> pd.DataFrame:
     """Build (or load from the cache) the dataset and every model the variants need, once,
-    in this process, so workers only ever load finished files."""
+    in this process, so workers only ever load finished files. Returns one row per model:
+    its kind, the variants using it, its training time (one-off, shared by every seed) and its
+    validation quality (reconstruction precision, label MAE)."""
     from latentga.ga import operators_need_model
     from latentga.pipeline import ensure_dataset, ensure_model, model_path
 
-    done = set()
+    rows: dict = {}
     for method in config["variants"]:
         run = variant_config(config, method, config["seeds"][0])
         if not operators_need_model(run) and run["ga"]["init"] == "random":
@@ -69,9 +72,26 @@ def prepare_models(config: dict, progress: bool = True) -> None:
         dataset = ensure_dataset(run, progress=progress)
         if operators_need_model(run):
             path = model_path(run, dataset)
-            if path not in done:
+            if path not in rows:
                 ensure_model(run, dataset=dataset, progress=progress)
-                done.add(path)
+                rows[path] = {"model": path.name, "kind": run["model"]["kind"], "variants": [],
+                              **_training_record(path.with_suffix(""))}
+            rows[path]["variants"].append(method)
+    return pd.DataFrame([{**r, "variants": " ".join(r["variants"])} for r in rows.values()])
+
+
+def _training_record(folder: Path) -> dict:
+    """Training seconds, epochs and validation quality from the files training wrote."""
+    out = {"training_seconds": np.nan, "epochs": np.nan, "val_precision": np.nan, "val_label_mae": np.nan}
+    try:
+        history = pd.read_csv(folder / "history.csv")
+        metrics = pd.read_csv(folder / "metrics.csv").set_index("split")
+        out.update(training_seconds=float(history["seconds"].sum()), epochs=int(len(history)),
+                   val_precision=float(metrics.loc["validation", "precision"]),
+                   val_label_mae=float(metrics.loc["validation", "mae"]))
+    except (OSError, KeyError, ValueError, pd.errors.ParserError):
+        pass  # a model cached by an older version without its training files: reported as unknown
+    return out
 
 
 def comparison_map() -> Callable:
@@ -84,7 +104,7 @@ def comparison_map() -> Callable:
 def run_comparison(config: dict, map_fn: Callable | None = None, progress: bool = True) -> Comparison:
     """Prepare models, run every task through ``map_fn`` (default :func:`comparison_map`)."""
     t0 = time.perf_counter()
-    prepare_models(config, progress=progress)
+    models = prepare_models(config, progress=progress)
     tasks = build_tasks(config)
     mapper = map_fn or comparison_map()
     if progress:
@@ -99,7 +119,8 @@ def run_comparison(config: dict, map_fn: Callable | None = None, progress: bool 
                   f"validation {res.validation:.4f}  held-out {res.heldout:.4f}  layouts {res.calls:>7}  "
                   f"fires {res.fires:>9}  cpu {res.cpu_seconds:6.1f}s  wall {res.seconds:6.1f}s", flush=True)
     tidy = tidy_frame(results)
-    return Comparison(results, tidy, summary_frame(results), welch_frame(results, tidy), time.perf_counter() - t0)
+    return Comparison(results, tidy, summary_frame(results), welch_frame(results, tidy), models,
+                      time.perf_counter() - t0)
 
 
 def _best_layouts(comparison: Comparison) -> tuple[dict, dict]:
@@ -127,8 +148,9 @@ def write_outputs(comparison: Comparison, config: dict, out_dir: str | Path) -> 
         "tidy": save_csv_atomic(out / "tidy.csv", comparison.tidy),
         "summary": save_csv_atomic(out / "summary.csv", comparison.summary),
         "welch": save_csv_atomic(out / "welch.csv", comparison.welch),
+        "models": save_csv_atomic(out / "models.csv", comparison.models),
         "summary_md": write_text_atomic(out / "summary.md", summary_markdown(
-            comparison.summary, config, int(run["simulator"]["n_fires"]), comparison.welch)),
+            comparison.summary, config, int(run["simulator"]["n_fires"]), comparison.welch, comparison.models)),
         "config": save_yaml_atomic(out / "config.yaml", config),
     }
     layouts, titles = _best_layouts(comparison)
@@ -148,5 +170,5 @@ def print_summary(comparison: Comparison, config: dict, stream=None) -> None:
     """Print the summary as a Markdown table."""
     stream = stream or sys.stdout
     run = shared_run_config(config)
-    print(summary_markdown(comparison.summary, config, int(run["simulator"]["n_fires"]), comparison.welch),
-          file=stream, flush=True)
+    print(summary_markdown(comparison.summary, config, int(run["simulator"]["n_fires"]), comparison.welch,
+                           comparison.models), file=stream, flush=True)
