@@ -107,6 +107,20 @@ def test_weighting_the_best_moves_their_predictions_to_their_labels(model, data)
     assert out["loss_after"] < out["loss_before"]
 
 
+def test_uniform_loss_before_is_the_training_loss(model, data):
+    """With k = inf the reported loss is the plain mean of the training objective (eval mode)."""
+    from latentga.models.training import _validation_terms
+
+    layouts, fitness = data
+    m = copy.deepcopy(model)
+    y = torch.from_numpy(((fitness - float(m.label_mean)) / float(m.label_std)).astype(np.float32))
+    expected = _validation_terms(m, torch.from_numpy(layouts.astype(np.float32)), y, m.config["beta"],
+                                 m.config["alpha"])[0]
+    out = fine_tune(m, layouts, fitness, k=float("inf"), epochs=1, seed=0)
+    assert out["loss_before"] == pytest.approx(expected, rel=1e-5)
+    assert rank_weights(fitness, np.float32(0.5)).shape == (len(fitness),)
+
+
 def test_fine_tune_a_vae_and_unlabelled_rows(data):
     layouts, fitness = data
     vae = train_model(layouts, None, {**TINY, "kind": "vae", "epochs": 2}, seed=0, progress=False,

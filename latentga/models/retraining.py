@@ -34,7 +34,7 @@ _EVAL_BATCH = 1024
 
 
 def _check_k(k) -> float:
-    if isinstance(k, bool) or not isinstance(k, (int, float)) or math.isnan(k) or k <= 0:
+    if isinstance(k, bool) or not isinstance(k, (int, float, np.integer, np.floating)) or math.isnan(k) or k <= 0:
         raise ConfigError(f"weighted retraining k = {k!r} is invalid: it must be a number > 0 "
                           "(small k = strong preference for the best layouts, inf = uniform)")
     return float(k)
