@@ -94,6 +94,12 @@ def unpack_layouts(packed: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 
 def layout_key(layout: np.ndarray) -> bytes:
-    """A hashable key for one layout (its shape and packed bits), for fitness caches."""
+    """A hashable key for one layout (its shape and packed bits), for fitness caches.
+
+    Sides under 256 take one byte each (the keys small grids always had); a larger grid
+    (Dogrib: 223x357) takes a 0xFF marker and 4 bytes per side.
+    """
     layout = np.asarray(layout, dtype=bool)
-    return bytes(layout.shape) + np.packbits(layout.ravel()).tobytes()
+    shape = layout.shape
+    head = bytes(shape) if max(shape, default=0) < 255 else b"\xff" + np.asarray(shape, "<u4").tobytes()
+    return head + np.packbits(layout.ravel()).tobytes()
