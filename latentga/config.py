@@ -66,7 +66,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
         "ignition_mode": "cell2fire",  # cell2fire | redraw
         "ignitions": "file",     # file (around Ignitions.csv's cell) | anywhere (any burnable cell)
     },
-    "dataset": {"n": 3000, "n_fires": 50, "seed": 0},  # random layouts the model learns from
+    "dataset": {"n": 40000, "n_fires": 50, "seed": 0},  # random layouts the model learns from
     "model": _model_defaults(),
     "ga": {
         "population": 40,
