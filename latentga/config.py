@@ -204,7 +204,8 @@ def _check_value(key: str, value: Any, default: Any) -> Any:
         lo, hi = _RANGES[key]
         if not (lo <= value <= hi) or (isinstance(value, float) and not math.isfinite(value)):
             span = f">= {lo}" if hi == math.inf else f"between {lo} and {hi}"
-            raise ConfigError(f"config key {key!r} = {value!r} is out of range: it must be {span}")
+            raise ConfigError(f"config key {key!r} = {value!r} is out of range: it must be {span}, "
+                              f"e.g. --set {key}={default!r} (the default)")
     return value
 
 

@@ -46,17 +46,18 @@ def config_from_args(args) -> dict:
         overrides["firebreaks"] = args.firebreaks
     if args.landscape is not None:
         overrides["landscape"] = args.landscape
+    from latentga.cli import check_seeds
+
+    check_seeds(overrides)  # before validation, so the message names this command's own flags
     return load_config(args.config, overrides=overrides)
 
 
 def main(args) -> int:
-    from latentga.cli import check_seeds
     from latentga.dataset import load_or_build_dataset
     from latentga.errors import ConfigError
     from latentga.pipeline import ensure_dataset, make_simulator
 
     config = config_from_args(args)
-    check_seeds(config)
     if args.out is not None:
         from latentga.ga.run_folder import check_output_folder
 
