@@ -61,7 +61,8 @@ def run_stage(stage: str, cache: Path, out: Path, threads: int) -> dict:
         model = ensure_model(config, progress=False)
         sim = make_simulator(config)
         pop, log, hof = run_ga(config, firebreak_problem(config, sim), model, out_dir=out / "ga", progress=False)
-        return {"generations": len(log) - 1, "fires": int(sum(e.get("fires", 0) for e in log)),
+        return {"generations": len(log) - 1, "evaluations": int(log[-1]["evaluations"]),
+                "fires": int(log[-1]["cost"]), "best_search_fitness_gen0": float(log[0]["max"]),
                 "best_search_fitness": float(log[-1]["best_so_far"])}
     if stage == "compare":
         cmd = [sys.executable, str(ROOT / "benchmarks" / "compare.py"), str(COMPARE_CONFIG), "--out",
