@@ -90,7 +90,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
         "select": {"name": "sel_tournament", "params": {"tournsize": 3}},
     },
     # weighted retraining of the model during the run (latentga.retraining); every 0 = frozen model
-    "retraining": {"every": 0, "k": 0.001, "epochs": 1, "top": 5000},
+    "retraining": {"every": 0, "k": 0.02, "epochs": 1, "top": 5000},  # k * top ~ 100
     "output": {"dir": "results", "cache_dir": ".latentga_cache"},
 }
 

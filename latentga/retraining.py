@@ -7,9 +7,11 @@ generations the hook fine-tunes the model on the training data plus every layout
 evaluated (labels: the search fitness), weighted by rank, ``w = 1 / (k N + rank)``, so the model
 follows the search. The operators hold the same model object, so they use the update at once.
 
-Cost is bounded: each retraining uses the ``top`` best-ranked layouts (where almost all of the
-weight lies for small ``k``: with k = 1e-3 and N = 100,000 the best 5,000 carry ~57 %) for
-``epochs`` epochs. The hook's archive and the model's weights go into the GA checkpoint, so a
+Cost is bounded: each retraining uses the ``top`` best-ranked layouts (training data and
+archive together) for ``epochs`` epochs, with the rank weights computed over that selection
+(N = ``top``): the selection is where almost all of Tripp et al.'s weight lies anyway, and
+``k N`` of about 100 (k = 0.05 with top = 2,000) spreads the draws over the best few hundred
+instead of a handful. The hook's archive and the model's weights go into the GA checkpoint, so a
 resumed run retrains exactly as an uninterrupted one.
 """
 
