@@ -73,7 +73,7 @@ def prepare_models(config: dict, progress: bool = True) -> pd.DataFrame:
         if operators_need_model(run):
             path = model_path(run, dataset)
             if path not in rows:
-                ensure_model(run, dataset=dataset, progress=progress)
+                ensure_model(run, dataset=dataset, progress=progress, threads=1)  # as run does: fast on a shared machine
                 rows[path] = {"model": path.name, "kind": run["model"]["kind"], "variants": [],
                               **_training_record(path.with_suffix(""))}
             rows[path]["variants"].append(method)
