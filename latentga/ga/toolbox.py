@@ -15,23 +15,11 @@ import numpy as np
 from deap import base
 
 from latentga.errors import ConfigError
+from latentga.parallel import parallel_map  # SCOOP's map without re-sent futures, bundled to the cores
 from operators.base import accepted_keywords, needs_conditional
 from operators.registry import resolve_operator
 
 __all__ = ["build_toolbox", "parallel_map", "operators_need_model", "resolve_operators"]
-
-
-def parallel_map() -> Callable:
-    """``scoop.futures.map`` when running under SCOOP, else the builtin ``map``."""
-    try:
-        import scoop
-    except ImportError:
-        return map
-    if getattr(scoop, "IS_RUNNING", False):
-        from scoop import futures
-
-        return futures.map
-    return map
 
 
 def resolve_operators(config: dict) -> dict:
