@@ -86,9 +86,10 @@ def _training_record(folder: Path) -> dict:
     try:
         history = pd.read_csv(folder / "history.csv")
         metrics = pd.read_csv(folder / "metrics.csv").set_index("split")
+        validation = metrics.loc["validation"]
         out.update(training_seconds=float(history["seconds"].sum()), epochs=int(len(history)),
-                   val_precision=float(metrics.loc["validation", "precision"]),
-                   val_label_mae=float(metrics.loc["validation", "mae"]))
+                   val_precision=float(validation["precision"]),
+                   val_label_mae=float(validation.get("mae", np.nan)))  # a VAE has no label head
     except (OSError, KeyError, ValueError, pd.errors.ParserError):
         pass  # a model cached by an older version without its training files: reported as unknown
     return out
