@@ -47,11 +47,11 @@ class Task:
     kind: str
     method: str
     seed: int
-    run: dict
-    heldout: dict
-    validation: dict
-    budget: dict = field(default_factory=dict)
-    milestones: tuple = ()
+    run: dict = field(repr=False)  # a task's repr (in SCOOP's log lines) stays one short line
+    heldout: dict = field(repr=False)
+    validation: dict = field(repr=False)
+    budget: dict = field(default_factory=dict, repr=False)
+    milestones: tuple = field(default=(), repr=False)
     rescore: bool = True  # False: skip validation/held-out scoring (tuning runs; NaN columns)
 
 
