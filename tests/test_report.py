@@ -27,7 +27,7 @@ def _browser_module():
 def run_folder(tmp_path_factory):
     """A real (tiny) GA result written by write_results with the run's simulator."""
     from latentga.ga.individual import make_individual
-    from latentga.ga.results import write_results
+    from latentga.runs.results import write_results
     from latentga.simulator import FireSimulator
 
     sim = FireSimulator(n_fires=5, seed=1)

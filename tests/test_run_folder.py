@@ -12,8 +12,8 @@ import pytest
 
 from latentga.cli import main
 from latentga.errors import OutputError
-from latentga.ga.results import read_manifest, verify_results
-from latentga.ga.run_folder import claim_run_folder
+from latentga.runs.results import read_manifest, verify_results
+from latentga.runs.folder import claim_run_folder
 
 TINY = ["--quiet", "--set", "ga.population=4", "--set", "ga.generations=1", "--set", "simulator.n_fires=3",
         "--set", "operators.mate.name=cx_uniform", "--set", "operators.mutate.name=mut_flip"]
@@ -55,7 +55,7 @@ def test_overwrite_replaces_and_a_replacement_that_fails_puts_the_old_run_back(t
 
 
 def test_a_run_killed_before_its_results_must_be_resumed_or_overwritten(tmp_path, monkeypatch, capsys):
-    import latentga.ga.results as results
+    import latentga.runs.results as results
 
     out = tmp_path / "res"
 

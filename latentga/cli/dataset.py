@@ -59,7 +59,7 @@ def main(args) -> int:
 
     config = config_from_args(args)
     if args.out is not None:
-        from latentga.ga.run_folder import check_output_folder
+        from latentga.runs.folder import check_output_folder
 
         if args.out.is_dir():
             raise ConfigError(f"--out {args.out} is a folder; give the path of the .npz file to write")

@@ -47,8 +47,8 @@ def main(args) -> int:
     from latentga.config import load_config
     from latentga.errors import ConfigError
     from latentga.ga import CHECKPOINT_NAME, operators_need_model, run_ga
-    from latentga.ga.results import write_manifest, write_results
-    from latentga.ga.run_folder import check_output_folder, claim_run_folder
+    from latentga.runs.results import write_manifest, write_results
+    from latentga.runs.folder import check_output_folder, claim_run_folder
     from latentga.io import save_yaml_atomic
     from latentga.pipeline import ensure_dataset, ensure_model, make_simulator
 
@@ -69,7 +69,7 @@ def main(args) -> int:
     out_dir = args.out if args.out is not None else Path(config["output"]["dir"]) / config["name"]
     check_output_folder(out_dir)
     progress = not args.quiet
-    # the folder is ours (locked, checked) before any work; see latentga.ga.run_folder
+    # the folder is ours (locked, checked) before any work; see latentga.runs.folder
     with claim_run_folder(out_dir, resume=args.resume, overwrite=args.overwrite, checkpoint_name=CHECKPOINT_NAME):
         simulator = make_simulator(config)
         need_model = operators_need_model(config)
@@ -94,7 +94,7 @@ def main(args) -> int:
 
         _, logbook, hof = run_ga(config, firebreak_problem(config, simulator), model, out_dir, resume=args.resume,
                                  progress=progress, dataset=dataset, on_generation=running)
-        paths = write_results(out_dir, config, logbook, hof, getattr(simulator, "landscape", None))
+        paths = write_results(out_dir, config, logbook, hof, getattr(simulator, "landscape", None), simulator=simulator)
     if progress:
         print(f"best fitness {hof[0].fitness.values[0]:.4f} after {logbook[-1]['gen']} generations, "
               f"{logbook[-1]['evaluations']} layouts simulated ({logbook[-1]['cost']} fires), "

@@ -13,7 +13,7 @@ is entered before any expensive work and:
   when the new run has finished; a new run that fails puts them back, so a run that fails late
   never costs the finished run it was to replace.
 
-The result files themselves are written by :func:`latentga.ga.results.write_results`, which
+The result files themselves are written by :func:`latentga.runs.results.write_results`, which
 stages them and ends with the manifest ``run.json``.
 """
 
@@ -65,7 +65,7 @@ def _holds_a_run(folder: Path, checkpoint_name: str) -> bool:
 
 
 def _describe(folder: Path, checkpoint_name: str) -> str:
-    from latentga.ga.results import read_manifest
+    from latentga.runs.results import read_manifest
 
     manifest = read_manifest(folder)
     name = f" {manifest['name']!r}" if manifest and manifest.get("name") else ""
