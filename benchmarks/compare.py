@@ -62,9 +62,6 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         comparison = run_comparison(config, map_fn=parallel_map(), progress=not args.quiet)
         paths = write_outputs(comparison, config, out)
-        from latentga.report import write_comparison_report
-
-        paths["report"] = write_comparison_report(out, config, comparison.summary)
     except LatentGAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

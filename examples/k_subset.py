@@ -13,11 +13,15 @@ from __future__ import annotations
 import argparse
 import json
 
-import numpy as np
+from latentga.parallel import setup_process
 
-from latentga.config import load_config
-from latentga.ga import run_ga
-from latentga.problems import KSubsetProblem
+setup_process()  # one thread per SCOOP worker, before numpy/numba/torch start their pools
+
+import numpy as np  # noqa: E402
+
+from latentga.config import load_config  # noqa: E402
+from latentga.ga import run_ga  # noqa: E402
+from latentga.problems import KSubsetProblem  # noqa: E402
 
 CONFIG = {
     "name": "k_subset",

@@ -97,7 +97,7 @@ def _training_record(folder: Path) -> dict:
 
 def comparison_map() -> Callable:
     """``scoop.futures.map`` under ``python -m scoop``, the builtin ``map`` otherwise."""
-    from latentga.ga.toolbox import parallel_map
+    from latentga.parallel import parallel_map
 
     return parallel_map()
 
@@ -135,8 +135,8 @@ def _best_layouts(comparison: Comparison) -> tuple[dict, dict]:
 
 
 def write_outputs(comparison: Comparison, config: dict, out_dir: str | Path) -> dict[str, Path]:
-    """Write tidy.csv, summary.csv, welch.csv, summary.md, best_layouts.npz, config.yaml,
-    quality_vs_cost.png and best_layouts.png."""
+    """Write tidy.csv, summary.csv, welch.csv, models.csv, summary.md, best_layouts.npz,
+    config.yaml, quality_vs_cost.png, best_layouts.png and report.html (every figure on one page)."""
     import matplotlib.pyplot as plt
 
     from latentga.comparison.curves import plot_quality_vs_cost
@@ -164,6 +164,9 @@ def write_outputs(comparison: Comparison, config: dict, out_dir: str | Path) -> 
                       ("best_layouts", plot_best_layouts(layouts, titles, bp))):
         paths[name] = save_figure_atomic(out / f"{name}.png", fig)
         plt.close(fig)
+    from latentga.report import write_comparison_report
+
+    paths["report"] = write_comparison_report(out, config, comparison.summary)  # last: it embeds the figures
     return paths
 
 
