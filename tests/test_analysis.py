@@ -20,6 +20,8 @@ from latentga.errors import ConfigError, LandscapeError
 from latentga.models import train_model
 from latentga.simulator import FireSimulator
 
+pytestmark = pytest.mark.slow  # integration tests: processes, training, whole runs
+
 K = 20
 TINY = {"kind": "ccvae", "latent_dim": 8, "char_dim": 4, "channels": [4, 8], "head_hidden": [8],
         "epochs": 3, "batch_size": 32}

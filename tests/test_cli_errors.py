@@ -8,6 +8,8 @@ import torch
 
 from latentga.cli import main
 
+pytestmark = pytest.mark.slow  # integration tests: processes, training, whole runs
+
 TINY = ["--quiet", "--set", "ga.population=4", "--set", "ga.generations=1", "--set", "simulator.n_fires=3",
         "--set", "operators.mate.name=cx_uniform", "--set", "operators.mutate.name=mut_flip"]
 

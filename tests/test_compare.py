@@ -13,6 +13,8 @@ from latentga.comparison import (BASELINES, build_tasks, load_compare_config, me
                                  run_task, variant_config)
 from latentga.errors import ConfigError
 
+pytestmark = pytest.mark.slow  # integration tests: processes, training, whole runs
+
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "configs" / "compare.yaml"
 VARIANTS = ["vanilla", "vae", "ccvae", "ccvae_cg", "ccvae_gd", "ccvae_gd_ux", "ccvae_gd_wr"]

@@ -13,6 +13,7 @@ def simulator():
     return FireSimulator(n_fires=20, seed=123)
 
 
+@pytest.mark.slow
 def test_dataset_layouts_have_budget_and_fitness_matches_simulator(simulator):
     ds = build_dataset(simulator, n=40, k=20, seed=3, workers=1, progress=False)
     assert ds.layouts.shape == (40, 20, 20)
@@ -22,6 +23,7 @@ def test_dataset_layouts_have_budget_and_fitness_matches_simulator(simulator):
     assert ds.settings["simulator"]["n_fires"] == 20
 
 
+@pytest.mark.slow
 def test_same_seed_same_dataset_whatever_the_workers(simulator):
     a = build_dataset(simulator, n=600, k=20, seed=5, workers=1, progress=False)
     b = build_dataset(simulator, n=600, k=20, seed=5, workers=2, progress=False)
@@ -84,6 +86,7 @@ print(float(ds.fitness.sum()))
 """
 
 
+@pytest.mark.slow
 def test_two_processes_sharing_a_cache_build_the_dataset_once(tmp_path):
     import os
     import subprocess

@@ -8,6 +8,8 @@ import pytest
 
 from latentga.layouts import layout_key, random_layouts
 
+pytestmark = pytest.mark.slow  # integration tests: processes, training, whole runs
+
 ROOT = Path(__file__).resolve().parents[1]
 DOGRIB = ROOT.parent / "shared" / "reference" / "dogrib"
 

@@ -1,3 +1,4 @@
+import pytest
 """`python -m latentga run`: the results folder, resume, and clean errors (real simulator)."""
 
 import numpy as np
@@ -5,6 +6,8 @@ import pandas as pd
 
 from latentga.cli import main
 from latentga.config import load_config
+
+pytestmark = pytest.mark.slow  # integration tests: processes, training, whole runs
 
 SMALL = ["--set", "ga.population=8", "--set", "ga.generations=2", "--set", "simulator.n_fires=5"]
 VANILLA = ["--set", "operators.mate.name=cx_uniform", "--set", "operators.mutate.name=mut_flip",

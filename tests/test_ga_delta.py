@@ -71,6 +71,7 @@ def test_vanilla_run_is_identical_and_simulates_fewer_fires(sim):
     assert sim.evaluate(np.stack(pop)).tolist() == [i.fitness.values[0] for i in pop]
 
 
+@pytest.mark.slow
 def test_latent_operator_run_is_identical_with_and_without_delta(sim):
     model = build_model(TINY_MODEL, sim.shape)  # untrained but a real CCVAE: the latent path is the same
     with_delta = ga(cfg(LATENT), sim, model, out_dir=None, progress=False)

@@ -10,6 +10,8 @@ from latentga.models import train_model
 from latentga.simulator import FireSimulator
 from latentga.problems import firebreak_problem
 
+pytestmark = pytest.mark.slow  # integration tests: processes, training, whole runs
+
 def ga(cfg, simulator, model=None, **kwargs):
     """``run_ga`` on the firebreak problem of ``cfg`` scored by ``simulator``."""
     return run_ga(cfg, firebreak_problem(cfg, simulator), model, **kwargs)

@@ -1,3 +1,4 @@
+import pytest
 """The one-way flow: the GA engine knows no fires, and a vanilla run never imports torch."""
 
 import re
@@ -15,6 +16,7 @@ def test_engine_imports_nothing_of_the_simulator_or_layouts():
                 assert not re.search(r"simulator|layouts", line), f"{path.name}: {line.strip()}"
 
 
+@pytest.mark.slow
 def test_vanilla_run_imports_no_torch(tmp_path):
     out = subprocess.run([sys.executable, "-X", "importtime", "-m", "latentga", "run", "configs/vanilla.yaml",
                           "--quiet", "--out", str(tmp_path / "run"), "--set", "ga.generations=1",

@@ -53,6 +53,7 @@ def test_same_seed_same_result_other_seed_other_path(sim):
     assert not (np.array_equal(a.layout, c.layout) and a.trace.drop(columns="cpu").equals(c.trace.drop(columns="cpu")))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("strategy,perturbation", [("best", 3), ("first", 0)])
 def test_other_strategies_escape_local_optima(strategy, perturbation):
     # 2 fires and k = 2: local optima come fast, so kicks / restarts must happen

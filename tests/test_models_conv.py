@@ -16,6 +16,8 @@ from latentga.problems import firebreak_problem
 from latentga.simulator import FireSimulator
 from operators.latent import gradient_ascent_latents, sample_conditional_latents
 
+pytestmark = pytest.mark.slow  # integration tests: processes, training, whole runs
+
 CONV = {"architecture": "conv", "channels": [4, 8], "latent_channels": 3, "char_channels": 2,
         "head_hidden": [8, 4]}
 

@@ -11,6 +11,8 @@ from latentga.layouts import random_layouts
 from latentga.models import build_model, train_model
 from latentga.models.retraining import fine_tune, load_model_state_arrays, model_state_arrays, rank_weights
 
+pytestmark = pytest.mark.slow  # integration tests: processes, training, whole runs
+
 TINY = {"channels": [8, 16], "latent_dim": 16, "char_dim": 8, "head_hidden": [16], "dropout": 0.0,
         "lr": 3e-3, "batch_size": 32, "epochs": 6, "patience": 6, "val_fraction": 0.2}
 

@@ -10,6 +10,8 @@ from latentga.layouts import random_layouts
 from latentga.models import train_model
 from latentga.simulator import FireSimulator
 
+pytestmark = pytest.mark.slow  # integration tests: processes, training, whole runs
+
 TINY = {"channels": [8, 16], "latent_dim": 16, "char_dim": 8, "head_hidden": [32, 16],
         "dropout": 0.0, "lr": 3e-3, "batch_size": 32, "epochs": 12, "patience": 4, "val_fraction": 0.2}
 K = 20

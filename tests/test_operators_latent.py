@@ -8,6 +8,8 @@ from latentga.layouts import random_layouts
 from latentga.models import train_model
 from operators import latent
 
+pytestmark = pytest.mark.slow  # integration tests: processes, training, whole runs
+
 SHAPE, K = (8, 8), 6
 TINY = dict(kind="ccvae", latent_dim=8, char_dim=4, channels=[8, 16], head_hidden=[16], epochs=30,
             batch_size=32, dropout=0.0)

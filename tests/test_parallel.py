@@ -12,6 +12,8 @@ import pytest
 
 from latentga.parallel import THREAD_VARIABLES, bundle_indices, parallel_map, pin_threads, under_scoop
 
+pytestmark = pytest.mark.slow  # integration tests: processes, training, whole runs
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

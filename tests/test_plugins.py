@@ -12,6 +12,8 @@ from latentga.models import LayoutCCVAE, load_model
 from latentga.pipeline import ensure_model, make_simulator
 from latentga.problems import firebreak_problem
 
+pytestmark = pytest.mark.slow  # integration tests: processes, training, whole runs
+
 
 class ScaledCCVAE(LayoutCCVAE):
     """A plug-in model: the built-in CCVAE whose decoder logits are sharpened."""

@@ -13,6 +13,8 @@ from deap import tools
 
 from latentga.report import write_comparison_report, write_run_report
 
+pytestmark = pytest.mark.slow  # integration tests: processes, training, whole runs
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -14,6 +14,8 @@ from latentga.retraining import weighted_retraining
 from latentga.simulator import FireSimulator
 from latentga.dataset import build_dataset
 
+pytestmark = pytest.mark.slow  # integration tests: processes, training, whole runs
+
 TINY = {"kind": "ccvae", "latent_dim": 8, "char_dim": 4, "channels": [8, 16], "head_hidden": [8], "epochs": 2}
 RUN = ["name=wr", "ga.population=10", "ga.generations=4", "ga.elite=1", "simulator.n_fires=6",
        "operators.mate.name=cx_uniform", "retraining.every=2", "retraining.top=100",

@@ -15,6 +15,8 @@ from latentga.errors import OutputError
 from latentga.runs.results import read_manifest, verify_results
 from latentga.runs.folder import claim_run_folder
 
+pytestmark = pytest.mark.slow  # integration tests: processes, training, whole runs
+
 TINY = ["--quiet", "--set", "ga.population=4", "--set", "ga.generations=1", "--set", "simulator.n_fires=3",
         "--set", "operators.mate.name=cx_uniform", "--set", "operators.mutate.name=mut_flip"]
 

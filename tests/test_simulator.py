@@ -249,6 +249,7 @@ def test_default_landscape_is_the_embedded_sub20x20():
     assert FireSimulator().n_weathers == 358
 
 
+@pytest.mark.slow
 def test_cli_simulate_writes_fitness_and_burn_map(tmp_path, capsys):
     from latentga.cli import main
 

@@ -11,6 +11,8 @@ import pytest
 from latentga.cli.simulate import score_in_fire_blocks
 from latentga.simulator import FireSimulator
 
+pytestmark = pytest.mark.slow  # integration tests: processes, training, whole runs
+
 
 def _simulate(*args, timeout=300):
     return subprocess.run([sys.executable, "-m", "latentga", "simulate", *args], capture_output=True, text=True,
