@@ -32,7 +32,9 @@ def print_progress(entry: dict, ngen: int, unit: str = "cost", stream=None) -> N
     """One line per generation: best so far, population statistics, evaluation cost, time."""
     print(f"gen {entry['gen']:>3}/{ngen}  best {entry['best_so_far']:.4f}  max {entry['max']:.4f}  "
           f"avg {entry['avg']:.4f}  std {entry['std']:.4f}  nevals {entry['nevals']:>3}  "
-          f"evaluated {entry['evaluations']:>5}  {unit} {entry['cost']:>7}  {entry['time']:.2f}s",
+          f"evaluated {entry['evaluations']:>5}  "
+          + (f"{unit} {entry['cost']:>7}  " if entry["cost"] != entry["evaluations"] or unit != "evaluations" else "")
+          + f"{entry['time']:.2f}s",
           file=stream or sys.stdout, flush=True)
 
 
