@@ -1,7 +1,7 @@
 """Problems the GA engine optimizes: the interface and the built-in ones."""
 
-from latentga.problems.base import Problem
+from latentga.problems.base import KCellsProblem, Problem
 from latentga.problems.firebreaks import FirebreakProblem, firebreak_problem
 from latentga.problems.subset import KSubsetProblem
 
-__all__ = ["Problem", "FirebreakProblem", "firebreak_problem", "KSubsetProblem"]
+__all__ = ["Problem", "KCellsProblem", "FirebreakProblem", "firebreak_problem", "KSubsetProblem"]

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Problem"]
+__all__ = ["Problem", "KCellsProblem"]
 
 
 class Problem(ABC):
@@ -76,3 +76,24 @@ class Problem(ABC):
     def describe(self) -> str:
         """One line for progress output."""
         return f"{type(self).__name__} {self.shape}"
+
+
+class KCellsProblem(Problem):
+    """A problem whose individuals are boolean arrays with exactly ``self.k`` cells set (the
+    firebreak budget, a k-subset): the repair, the feasibility test and the budget operators ask
+    for (``k``) are shared."""
+
+    k: int
+
+    def repair(self, individual: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        from operators.repair import repair_budget
+
+        if int(np.count_nonzero(individual)) != self.k:
+            repair_budget(individual, self.k, rng)
+        return individual
+
+    def is_feasible(self, individual: np.ndarray) -> bool:
+        return int(np.count_nonzero(individual)) == self.k
+
+    def operator_keywords(self) -> dict[str, Any]:
+        return {"k": self.k}

@@ -11,14 +11,13 @@ from __future__ import annotations
 import numpy as np
 
 from latentga.layouts import layout_key, random_layouts
-from latentga.problems.base import Problem
+from latentga.problems.base import KCellsProblem
 from latentga.problems.fire_delta import make_tracker
-from operators.repair import repair_budget
 
 __all__ = ["FirebreakProblem", "firebreak_problem"]
 
 
-class FirebreakProblem(Problem):
+class FirebreakProblem(KCellsProblem):
     """Place exactly ``k`` firebreaks on ``simulator``'s grid so that fires burn least.
 
     Args:
@@ -40,14 +39,6 @@ class FirebreakProblem(Problem):
     def random_individuals(self, n: int, rng: np.random.Generator) -> np.ndarray:
         return random_layouts(n, self.shape, self.k, rng)
 
-    def repair(self, individual: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        if int(np.count_nonzero(individual)) != self.k:
-            repair_budget(individual, self.k, rng)
-        return individual
-
-    def is_feasible(self, individual: np.ndarray) -> bool:
-        return int(np.count_nonzero(individual)) == self.k
-
     def evaluate(self, individuals: np.ndarray) -> np.ndarray:
         return np.asarray(self.simulator.evaluate(np.asarray(individuals, dtype=bool)), dtype=np.float64)
 
@@ -57,8 +48,6 @@ class FirebreakProblem(Problem):
     def delta_tracker(self):
         return make_tracker(self.simulator, self.delta_evaluation)
 
-    def operator_keywords(self) -> dict:
-        return {"k": self.k}
 
     def describe(self) -> str:
         return (f"{self.k} firebreaks on {self.shape[0]}x{self.shape[1]}, "

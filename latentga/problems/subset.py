@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from operators.repair import repair_budget
-from latentga.problems.base import Problem
+from latentga.problems.base import KCellsProblem
 
 __all__ = ["KSubsetProblem"]
 
 
-class KSubsetProblem(Problem):
+class KSubsetProblem(KCellsProblem):
     """Pick ``k`` cells of ``weights`` (any shape, non-negative) with the largest total weight.
 
     Fitness = chosen weight / best possible weight, so 1.0 means optimal.
@@ -48,17 +47,7 @@ class KSubsetProblem(Problem):
             row[rng.choice(self.weights.size, self.k, replace=False)] = True
         return out.reshape((n, *self.shape))
 
-    def repair(self, individual: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        if int(np.count_nonzero(individual)) != self.k:
-            repair_budget(individual, self.k, rng)
-        return individual
-
-    def is_feasible(self, individual: np.ndarray) -> bool:
-        return int(np.count_nonzero(individual)) == self.k
-
     def evaluate(self, individuals: np.ndarray) -> np.ndarray:
         chosen = np.asarray(individuals, bool).reshape(len(individuals), -1)
         return chosen @ self.weights.reshape(-1) / self.best_weight
 
-    def operator_keywords(self) -> dict:
-        return {"k": self.k}
