@@ -120,7 +120,7 @@ def run_comparison(config: dict, map_fn: Callable | None = None, progress: bool 
                   f"validation {res.validation:.4f}  held-out {res.heldout:.4f}  layouts {res.calls:>7}  "
                   f"fires {res.fires:>9}  cpu {res.cpu_seconds:6.1f}s  wall {res.seconds:6.1f}s", flush=True)
     tidy = tidy_frame(results)
-    return Comparison(results, tidy, summary_frame(results), welch_frame(results, tidy), models,
+    return Comparison(results, tidy, summary_frame(results), welch_frame(tidy), models,
                       time.perf_counter() - t0)
 
 
