@@ -66,6 +66,7 @@ def test_default_config_has_the_report_variants_and_all_baselines():
     ({"validation": {"seed": 2024}}, "different fire sets"),
     ({"budget": {"fires": 0}}, "budget.fires"),
     ({"validation": {"candidates": 0}}, "validation.candidates"),
+    ({"run": {"firebreaks": 30}}, "no straight line of 30 cells.*best_line: false"),
     ({"heldout": {"n_fires": 0}}, "heldout.n_fires"),
     ({"variants": {"vae": {"operators": {"mutate": {"name": "mut_wiggle"}}}}}, "variant 'vae'.*mut_wiggle"),
     ({"run": {"ga": {"populaton": 5}}}, "populaton"),

@@ -149,7 +149,13 @@ def validate_compare_config(config: Mapping) -> dict:
                  f"variants.{name} must be a mapping of run-config overrides (or empty)")
         cfg["variants"][name] = dict(over or {})
         variant_config(cfg, name, seeds[0])  # raises the GA's ConfigError, prefixed
-    shared_run_config(cfg)
+    run = shared_run_config(cfg)
+    if cfg["baselines"].get("best_line"):  # fail now, not after an hour of other methods
+        from latentga.simulator import load_landscape
+
+        shape = load_landscape(run["landscape"]).shape
+        _require(run["firebreaks"] <= max(shape), f"baselines.best_line: no straight line of {run['firebreaks']} "
+                 f"cells fits the {shape[0]}x{shape[1]} grid; set baselines.best_line: false")
     held = cfg["heldout"]
     unknown = sorted(map(str, set(held) - {"n_fires", "seed"}))
     if unknown:
