@@ -68,9 +68,12 @@ def pin_threads(n: int = 1) -> None:
     """
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"thread count must be a positive integer, got {n!r}")
-    for name in THREAD_VARIABLES:
-        os.environ[name] = str(n)
     numba = sys.modules.get("numba")
+    for name in THREAD_VARIABLES:
+        if name == "NUMBA_NUM_THREADS" and numba is not None:
+            continue  # numba already read it and may have started its pool: a new value would
+            # make numba's next config reload raise; the live count is set below instead
+        os.environ[name] = str(n)
     if numba is not None:  # first: starting numba's thread pool can reset torch's OpenMP count
         numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
     torch = sys.modules.get("torch")

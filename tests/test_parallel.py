@@ -40,8 +40,10 @@ def test_pin_threads_sets_the_libraries_and_rejects_a_bad_count(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     old = torch.get_num_threads()
     try:
+        numba_loaded = "numba" in sys.modules
         pin_threads(1)
-        assert all(os.environ[name] == "1" for name in THREAD_VARIABLES)
+        assert all(os.environ.get(name) == "1" for name in THREAD_VARIABLES
+                   if not (numba_loaded and name == "NUMBA_NUM_THREADS"))
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(old)
