@@ -24,9 +24,8 @@ from torch.nn import functional as F
 
 from latentga.errors import ConfigError, DatasetError, ModelFileError
 from latentga.layouts import as_layout_batch
-from latentga.models.losses import ccvae_loss
 from latentga.models.networks import LayoutVAE
-from latentga.models.training import _schedule
+from latentga.models.training import _schedule, train_step
 
 __all__ = ["rank_weights", "fine_tune", "model_state_arrays", "load_model_state_arrays"]
 
@@ -160,15 +159,7 @@ def fine_tune(model: LayoutVAE, layouts, fitness, *, k: float, epochs: int, seed
                     idx = draw[start:start + bs]
                     if len(idx) < 2:  # BatchNorm cannot train on a single layout
                         continue
-                    xb, yb = x[idx], y[idx]
-                    logits, mu, logvar, z = model(xb)
-                    pred = model.predict_standardized(z) if model.is_conditional else None
-                    terms = ccvae_loss(logits, xb, mu, logvar, beta, alpha, pred, yb)
-                    opt.zero_grad(set_to_none=True)
-                    terms.total.backward()
-                    opt.step()
-                    if sched is not None:
-                        sched.step()
+                    terms = train_step(model, opt, sched, x[idx], y[idx], beta, alpha)
                     batch_losses.append(float(terms.total.detach()))
     finally:
         model.eval()

@@ -146,6 +146,19 @@ def _schedule(opt, cfg: dict, n_train: int):
     return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, cfg["epochs"] * per_epoch))
 
 
+def train_step(model, opt, sched, xb: torch.Tensor, yb: torch.Tensor, beta: float, alpha: float):
+    """One optimiser step on a batch (training and weighted fine-tuning share it); returns the loss terms."""
+    logits, mu, logvar, z = model(xb)
+    pred = model.predict_standardized(z) if model.is_conditional else None
+    terms = ccvae_loss(logits, xb, mu, logvar, beta, alpha, pred, yb)
+    opt.zero_grad(set_to_none=True)
+    terms.total.backward()
+    opt.step()
+    if sched is not None:
+        sched.step()
+    return terms
+
+
 def _fit(model, cfg: dict, xt, yt, xv, yv, beta: float, alpha: float, gen: torch.Generator,
          progress: bool) -> pd.DataFrame:
     """Adam with early stopping on the validation loss; leaves the best weights in ``model``."""
@@ -164,15 +177,7 @@ def _fit(model, cfg: dict, xt, yt, xv, yv, beta: float, alpha: float, gen: torch
             idx = order[start:start + bs]
             if len(idx) < 2:  # BatchNorm cannot train on a single layout
                 continue
-            xb, yb = xt[idx], yt[idx]
-            logits, mu, logvar, z = model(xb)
-            pred = model.predict_standardized(z) if model.is_conditional else None
-            terms = ccvae_loss(logits, xb, mu, logvar, beta, alpha, pred, yb)
-            opt.zero_grad(set_to_none=True)
-            terms.total.backward()
-            opt.step()
-            if sched is not None:
-                sched.step()
+            terms = train_step(model, opt, sched, xt[idx], yt[idx], beta, alpha)
             sums += np.array([t.item() for t in terms]) * len(idx)
             seen += len(idx)
         train_terms = sums / max(seen, 1)
