@@ -66,8 +66,12 @@ def ensure_dataset(config: dict, progress: bool = True, workers: int | None = No
 
 
 def model_path(config: dict, dataset) -> Path:
+    """The cache file of the config's model: named by the dataset and the model section, not by
+    where it runs (``model.device`` is left out), so a model trained on a GPU serves a CPU run."""
+    from latentga.models.config import model_identity  # torch-free
+
     kind = re.sub(r"[^A-Za-z0-9_]+", "_", config["model"]["kind"])  # a plug-in's module:Class, file-safe
-    return cache_dir(config) / f"model-{kind}-{config_hash(dataset.settings, config['model'])}.pt"
+    return cache_dir(config) / f"model-{kind}-{config_hash(dataset.settings, model_identity(config['model']))}.pt"
 
 
 def ensure_model(config: dict, dataset=None, progress: bool = True, threads: int | None = None):
@@ -75,10 +79,13 @@ def ensure_model(config: dict, dataset=None, progress: bool = True, threads: int
 
     Training metrics and the loss curve land in a folder beside the cached model file. The
     training seed is the dataset seed, so every GA seed of a comparison shares one model.
-    ``threads`` sets torch's threads while training (None: torch's default).
+    ``threads`` sets torch's threads while training (None: torch's default). The model trains
+    and is loaded on ``model.device`` (``auto``: CUDA when PyTorch sees a GPU).
     """
     from latentga.models import load_model, save_model, train_model
+    from latentga.models.runtime import resolve_device
 
+    device = resolve_device(config["model"].get("device"))  # first: a wrong device fails before any work
     if dataset is None:
         dataset = ensure_dataset(config, progress=progress)
     from latentga.io import build_lock
@@ -88,10 +95,11 @@ def ensure_model(config: dict, dataset=None, progress: bool = True, threads: int
         with build_lock(path, "model"):  # two runs sharing the cache: one trains, the other waits
             if not path.exists():
                 if progress:
-                    print(f"training {config['model']['kind']} on {len(dataset)} layouts -> {path}", flush=True)
+                    print(f"training {config['model']['kind']} on {len(dataset)} layouts ({device.type}) -> {path}",
+                          flush=True)
                 result = train_model(dataset.layouts, dataset.fitness, config["model"],
                                      seed=config["dataset"]["seed"], progress=progress,
-                                     out_dir=path.with_suffix(""), threads=threads)
+                                     out_dir=path.with_suffix(""), threads=threads, device=device)
                 save_model(result.model, path)
     if progress:
         from latentga.models.config import validate_model_config
@@ -100,4 +108,4 @@ def ensure_model(config: dict, dataset=None, progress: bool = True, threads: int
         cfg = validate_model_config(config["model"])
         for line in training_summary(path.with_suffix(""), cfg["epochs"], cfg["patience"]):
             print(f"model {path.name}: {line}", flush=True)
-    return load_model(path, kind=config["model"]["kind"])
+    return load_model(path, device=device, kind=config["model"]["kind"])

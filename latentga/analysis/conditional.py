@@ -81,7 +81,7 @@ def _rejection(model, threshold: float, n_accept: int, max_candidates: int, rng:
         ok = predict_fitness(model, z) > threshold
         tried += size
         accepted += int(ok.sum())
-        kept.append(z[torch.as_tensor(ok)])
+        kept.append(z[torch.as_tensor(ok, device=z.device)])
     z = torch.cat(kept)[:n_accept]
     return z, tried, accepted
 

@@ -68,7 +68,7 @@ def run_interpolation(model, dataset, simulator, k: int | None = None, n_points:
     lo, hi = int(np.argmin(fitness)), int(np.argmax(fitness))
     z_ends = encode_mean(model, dataset.layouts[[lo, hi]])
     weights = np.linspace(0.0, 1.0, int(n_points))
-    mix = torch.as_tensor(weights, dtype=z_ends.dtype)[:, None]
+    mix = torch.as_tensor(weights, dtype=z_ends.dtype, device=z_ends.device)[:, None]
     z = (1 - mix) * z_ends[0] + mix * z_ends[1]
     layouts = decode_layouts(model, z, k)
     z_mid = 0.5 * (z_ends[0] + z_ends[1])

@@ -81,8 +81,9 @@ def gradient_path(model, z0: torch.Tensor, iterations: int, step_size: float) ->
 
 def direction_path(z0: torch.Tensor, direction: torch.Tensor, iterations: int, step: float) -> torch.Tensor:
     """Codes ``z0 + t * step * direction`` for t = 0..``iterations``: ``[iterations + 1, B, D]``."""
-    t = torch.arange(int(iterations) + 1, dtype=z0.dtype)[:, None, None]
-    return torch.as_tensor(z0).detach()[None] + t * float(step) * torch.as_tensor(direction, dtype=z0.dtype)
+    z0 = torch.as_tensor(z0).detach()
+    t = torch.arange(int(iterations) + 1, dtype=z0.dtype, device=z0.device)[:, None, None]
+    return z0[None] + t * float(step) * torch.as_tensor(direction, dtype=z0.dtype, device=z0.device)
 
 
 def gains_stop(mean_fitness: np.ndarray, share: float = PLATEAU_SHARE) -> tuple[int, int]:

@@ -42,7 +42,7 @@ def encode_mean(model, layouts, batch_size: int = _BATCH) -> torch.Tensor:
     with eval_mode(model):
         for start in range(0, len(x), batch_size):
             out.append(model.encode(x[start:start + batch_size])[0])
-    return torch.cat(out) if out else torch.empty((0, model.latent_dim))
+    return torch.cat(out) if out else torch.empty((0, model.latent_dim), device=model.fc_mu.weight.device)
 
 
 @torch.no_grad()

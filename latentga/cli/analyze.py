@@ -72,11 +72,13 @@ def _inputs(args, need_vae: bool):
     progress = not args.quiet
     config = load_config(args.config)
     dataset = Dataset.load(args.dataset) if args.dataset else ensure_dataset(config, progress=progress)
-    model = load_model(args.model) if args.model else ensure_model(config, dataset=dataset, progress=progress)
+    device = config["model"]["device"]  # model files given on the command line load where the config says
+    model = load_model(args.model, device=device) if args.model else ensure_model(config, dataset=dataset,
+                                                                                  progress=progress)
     vae = None
     if need_vae and not args.no_vae:
         if args.vae_model:
-            vae = load_model(args.vae_model)
+            vae = load_model(args.vae_model, device=device)
         elif not args.model and model.is_conditional:
             vae_config = load_config(args.config, overrides={"model": {"kind": "vae"}})
             vae = ensure_model(vae_config, dataset=dataset, progress=progress)

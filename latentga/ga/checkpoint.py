@@ -47,10 +47,15 @@ _FRESH = "delete it and run without --resume (or with --overwrite) to start over
 
 def config_fingerprint(config: dict) -> str:
     """Hash of every setting that changes the search (not the run name, output folders,
-    ``ga.generations``, so a finished run can be extended with more generations, or
-    ``ga.delta_evaluation``, which changes only how many fires are simulated)."""
+    ``ga.generations``, so a finished run can be extended with more generations,
+    ``ga.delta_evaluation``, which changes only how many fires are simulated, or ``model.device``,
+    where the model runs)."""
+    from latentga.models.config import model_identity  # torch-free
+
     subset = {k: v for k, v in config.items() if k not in _NOT_IDENTITY}
     subset["ga"] = {k: v for k, v in config["ga"].items() if k not in _GA_NOT_IDENTITY}
+    if isinstance(subset.get("model"), dict):  # not where the model runs (model.device)
+        subset["model"] = model_identity(subset["model"])
     return config_hash(subset)
 
 

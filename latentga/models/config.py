@@ -8,11 +8,12 @@ is the single place that says what a valid value is; the GA's config loader call
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from latentga.errors import ConfigError
 
-__all__ = ["MODEL_DEFAULTS", "validate_model_config"]
+__all__ = ["MODEL_DEFAULTS", "RUNTIME_KEYS", "validate_model_config", "check_device", "model_identity"]
 
 #: Every model/training key with its default. The architecture matches the report's Table 1
 #: (channels 128/256, latent 256 with the last 128 dims characteristic, head 128/64). The
@@ -46,11 +47,18 @@ MODEL_DEFAULTS: dict[str, Any] = {
     "epochs": 100,            # maximum epochs
     "patience": 5,            # early stopping: epochs without a better validation loss
     "val_fraction": 0.1,      # share of the layouts held out for validation / early stopping
+    "device": "auto",         # auto (CUDA when PyTorch sees a GPU, else CPU) | cpu | cuda | cuda:N
 }
+
+#: Keys that say where a model runs, not what it is: they are left out of the model cache's file
+#: names and of run fingerprints (:func:`model_identity`), so a model trained on a GPU is reused
+#: by a CPU run, and adding a key here renames no existing cache file or checkpoint.
+RUNTIME_KEYS = ("device",)
 
 _KINDS = ("vae", "ccvae")
 _ARCHITECTURES = ("dense", "conv")
 _SCHEDULES = ("constant", "cosine")
+_DEVICE = re.compile(r"auto|cpu|cuda(:[0-9]+)?")
 
 
 def _fail(key: str, value: Any, need: str) -> ConfigError:
@@ -80,6 +88,23 @@ def _int_list(key: str, value: Any, allow_empty: bool) -> list[int]:
             isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in value):
         raise _fail(key, value, "a list of positive integers" + ("" if allow_empty else " (at least one)"))
     return [int(v) for v in value]
+
+
+def check_device(value: Any) -> str:
+    """``value`` if it names a device latentga can run a model on, else one :class:`ConfigError`.
+
+    Only the spelling is checked here (no torch import); whether the machine has that device is
+    decided when a model is built or loaded (:func:`latentga.models.runtime.resolve_device`).
+    """
+    if not isinstance(value, str) or not _DEVICE.fullmatch(value):
+        raise _fail("device", value, "auto (CUDA when PyTorch sees a GPU, else CPU), cpu, cuda, or cuda:N "
+                                     "for GPU number N")
+    return value
+
+
+def model_identity(config: dict) -> dict:
+    """The model section without its :data:`RUNTIME_KEYS`: what cache names and fingerprints hash."""
+    return {k: v for k, v in config.items() if k not in RUNTIME_KEYS}
 
 
 def validate_model_config(config: dict | None) -> dict:
@@ -127,4 +152,5 @@ def validate_model_config(config: dict | None) -> dict:
     out["epochs"] = _int("epochs", cfg["epochs"], 1)
     out["patience"] = _int("patience", cfg["patience"], 1)
     out["val_fraction"] = _float("val_fraction", cfg["val_fraction"], 0.0, 1.0, low_open=True, high_open=True)
+    out["device"] = check_device(cfg["device"])
     return out

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from latentga.models.decoding import decode_topk
+from latentga.models.runtime import model_device
 
 __all__ = ["evaluate_model"]
 
@@ -23,11 +24,12 @@ def evaluate_model(model, layouts: np.ndarray, fitness: np.ndarray | None = None
     """Accuracy/precision/recall of top-k reconstructions and, for a CCVAE, label MAE/MAPE."""
     was_training = model.training
     model.eval()
+    device = model_device(model)
     tp = fp = fn = tn = 0
     preds = []
     try:
         for start in range(0, len(layouts), batch_size):
-            x = torch.as_tensor(np.asarray(layouts[start:start + batch_size], dtype=bool))
+            x = torch.as_tensor(np.asarray(layouts[start:start + batch_size], dtype=bool), device=device)
             mu, _ = model.encode(x)
             k = x.reshape(len(x), -1).sum(1)
             rec = decode_topk(model.decode(mu), k)

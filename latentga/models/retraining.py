@@ -25,6 +25,7 @@ from torch.nn import functional as F
 from latentga.errors import ConfigError, DatasetError, ModelFileError
 from latentga.layouts import as_layout_batch
 from latentga.models.networks import LayoutVAE
+from latentga.models.runtime import seeded_rng
 from latentga.models.training import _schedule, train_step
 
 __all__ = ["rank_weights", "fine_tune", "model_state_arrays", "load_model_state_arrays"]
@@ -147,9 +148,8 @@ def fine_tune(model: LayoutVAE, layouts, fitness, *, k: float, epochs: int, seed
     batch_losses = []
     try:
         model.requires_grad_(True)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            gen = torch.Generator().manual_seed(seed)
+        with seeded_rng(seed, param.device):
+            gen = torch.Generator().manual_seed(seed)  # a CPU generator, whatever the model's device
             opt = torch.optim.Adam(model.parameters(), lr=float(lr))
             sched = _schedule(opt, {**cfg, "lr": float(lr), "epochs": epochs}, n)
             model.train()

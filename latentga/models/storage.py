@@ -19,6 +19,7 @@ import torch
 from latentga.errors import LatentGAError, ModelFileError
 from latentga.io import write_bytes_atomic
 from latentga.models.networks import LayoutVAE, build_model
+from latentga.models.runtime import resolve_device
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "save_model", "load_model"]
 
@@ -50,7 +51,11 @@ def save_model(model: LayoutVAE, path: str | os.PathLike) -> Path:
 
 
 def load_model(path: str | os.PathLike, device: str | torch.device = "cpu", kind: str | None = None) -> LayoutVAE:
-    """Read a model file into an eval-mode, frozen (``requires_grad=False``) model.
+    """Read a model file into an eval-mode, frozen (``requires_grad=False``) model on ``device``.
+
+    ``device`` takes what ``model.device`` takes (``auto``, ``cpu``, ``cuda``, ``cuda:N``; see
+    :func:`~latentga.models.runtime.resolve_device`); the file itself holds CPU tensors, so a
+    model trained on a GPU loads on a CPU-only machine and the other way round.
 
     A file of a plug-in class (``model.kind: package.module:Class``) loads only when ``kind``
     (the caller's own config) names that class: a file never decides what latentga imports.
@@ -59,6 +64,7 @@ def load_model(path: str | os.PathLike, device: str | torch.device = "cpu", kind
     gradient-step mutation needs.
     """
     path = Path(path)
+    device = resolve_device(device)
     if not path.is_file():
         raise ModelFileError(f"model file {path} does not exist; {_FIX}")
     try:

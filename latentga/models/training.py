@@ -4,6 +4,12 @@ Everything random (split, initial weights, batch order, dropout, reparameterisat
 from ``seed``: the global torch RNG is forked and seeded for the duration of training and
 restored afterwards, so the same seed gives the same weights on CPU and callers' own random
 streams are untouched.
+
+The model trains on ``model.device`` (:func:`~latentga.models.runtime.resolve_device`: CUDA when
+PyTorch sees a GPU, unless the config says ``cpu``). The split, initial weights and batch order
+are drawn on the CPU whatever the device, so only dropout, the reparameterisation noise and the
+floating-point arithmetic differ on a GPU. The data stays in host memory and each batch is sent
+to the device as it is used, so a large dataset (Dogrib) does not have to fit on the GPU.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from latentga.models.losses import ccvae_loss
 from latentga.models.metrics import evaluate_model
 from latentga.models.networks import LayoutVAE, build_model, model_class
 from latentga.models.plots import plot_loss_curve
+from latentga.models.runtime import resolve_device, seeded_rng
 
 __all__ = ["TrainResult", "train_model"]
 
@@ -58,9 +65,10 @@ def _labels(fitness, n: int, conditional: bool) -> np.ndarray:
 def _validation_terms(model, x: torch.Tensor, y: torch.Tensor, beta: float, alpha: float) -> np.ndarray:
     """Mean (total, recon, kl, label) on a split in eval mode with z = posterior mean."""
     model.eval()
+    device = next(model.parameters()).device
     sums = np.zeros(4)
     for start in range(0, len(x), _EVAL_BATCH):
-        xb, yb = x[start:start + _EVAL_BATCH], y[start:start + _EVAL_BATCH]
+        xb, yb = x[start:start + _EVAL_BATCH].to(device), y[start:start + _EVAL_BATCH].to(device)
         mu, logvar = model.encode(xb)
         pred = model.predict_standardized(mu) if model.is_conditional else None
         terms = ccvae_loss(model.decode(mu), xb, mu, logvar, beta, alpha, pred, yb)
@@ -69,7 +77,8 @@ def _validation_terms(model, x: torch.Tensor, y: torch.Tensor, beta: float, alph
 
 
 def train_model(layouts, fitness, config: dict, seed: int, progress: bool = True,
-                out_dir: str | os.PathLike | None = None, threads: int | None = None) -> TrainResult:
+                out_dir: str | os.PathLike | None = None, threads: int | None = None,
+                device: str | torch.device | None = None) -> TrainResult:
     """Train the model ``config`` describes; see the module docstring for reproducibility.
 
     Args:
@@ -81,8 +90,11 @@ def train_model(layouts, fitness, config: dict, seed: int, progress: bool = True
         progress: show one tqdm line updated per epoch.
         out_dir: if given, write ``metrics.csv``, ``history.csv`` and ``loss_curve.png`` there.
         threads: torch intra-op threads during training (restored afterwards); None = unchanged.
+        device: where to train (``auto``, ``cpu``, ``cuda``, ``cuda:N`` or a ``torch.device``);
+            None = the config's ``model.device``. The returned model stays on it.
     """
     cfg = validate_model_config(config)
+    device = resolve_device(cfg["device"] if device is None else device)
     x_all = as_layout_batch(layouts, name="training layout")
     n = len(x_all)
     conditional = model_class(cfg["kind"]).is_conditional
@@ -98,9 +110,8 @@ def train_model(layouts, fitness, config: dict, seed: int, progress: bool = True
     if threads is not None:
         torch.set_num_threads(int(threads))
     try:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            gen = torch.Generator().manual_seed(int(seed))
+        with seeded_rng(seed, device):
+            gen = torch.Generator().manual_seed(int(seed))  # a CPU generator on every device
             perm = torch.randperm(n, generator=gen).numpy()
             val_idx, train_idx = np.sort(perm[:n_val]), np.sort(perm[n_val:])
             y_train = y_all[train_idx]
@@ -113,6 +124,7 @@ def train_model(layouts, fitness, config: dict, seed: int, progress: bool = True
             std = float(known.std()) if known.size > 1 and known.std() > 0 else 1.0
             if conditional:
                 model.set_label_normalization(mean, std)
+            model.to(device)  # built (initial weights drawn) on the CPU, so every device starts alike
             x_t = torch.from_numpy(x_all.astype(np.float32))
             y_t = torch.from_numpy(((y_all - mean) / std).astype(np.float32))
             xt, yt = x_t[train_idx], y_t[train_idx]
@@ -163,6 +175,7 @@ def _fit(model, cfg: dict, xt, yt, xv, yv, beta: float, alpha: float, gen: torch
          progress: bool) -> pd.DataFrame:
     """Adam with early stopping on the validation loss; leaves the best weights in ``model``."""
     opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
+    device = next(model.parameters()).device
     bs, n_train = cfg["batch_size"], len(xt)
     sched = _schedule(opt, cfg, n_train)
     best_loss, best_state, stale, rows = float("inf"), None, 0, []
@@ -177,7 +190,8 @@ def _fit(model, cfg: dict, xt, yt, xv, yv, beta: float, alpha: float, gen: torch
             idx = order[start:start + bs]
             if len(idx) < 2:  # BatchNorm cannot train on a single layout
                 continue
-            terms = train_step(model, opt, sched, xt[idx], yt[idx], beta, alpha)
+            xb, yb = xt[idx].to(device), yt[idx].to(device)  # no copy on the CPU
+            terms = train_step(model, opt, sched, xb, yb, beta, alpha)
             sums += np.array([t.item() for t in terms]) * len(idx)
             seen += len(idx)
         train_terms = sums / max(seen, 1)
