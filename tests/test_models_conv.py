@@ -139,3 +139,19 @@ def test_a_latent_ga_runs_with_the_conv_model(mutate, sim, trained, tmp_path):
     pop, log, _ = run_ga(config, firebreak_problem(config, sim), model, out_dir=tmp_path, progress=False)
     assert all(int(ind.sum()) == 20 for ind in pop)
     assert log[1]["nevals"] > 0
+
+
+def test_output_bias_base_rate_starts_at_the_firebreak_log_odds_and_learns_faster():
+    """``output_bias: base_rate``: the untrained decoder already predicts the base rate, so the
+    first epoch's reconstruction loss is far below the zero start's (sparse layouts: 1 %)."""
+    with pytest.raises(ConfigError, match="output_bias"):
+        validate_model_config({"output_bias": "ones"})
+    assert validate_model_config({})["output_bias"] == "zero"
+    layouts = random_layouts(64, (32, 32), 10, np.random.default_rng(0))
+    cfg = {**CONV, "kind": "vae", "epochs": 1, "batch_size": 16}
+    zero = train_model(layouts, None, cfg, seed=0, progress=False, threads=1)
+    base = train_model(layouts, None, {**cfg, "output_bias": "base_rate"}, seed=0, progress=False, threads=1)
+    rate = layouts.mean()
+    recon_at_base_rate = -(rate * np.log(rate) + (1 - rate) * np.log(1 - rate)) * 32 * 32
+    assert base.history["train_recon"].iloc[0] < 1.5 * recon_at_base_rate
+    assert zero.history["train_recon"].iloc[0] > 3 * recon_at_base_rate

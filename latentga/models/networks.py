@@ -72,6 +72,12 @@ class LayoutVAE(nn.Module):
         dec.append(nn.ConvTranspose2d(c_in, 1, 4, 2, 1))
         self.decoder = nn.Sequential(*dec)
 
+    def set_output_bias(self, rate: float) -> None:
+        """Start every cell's logit at ``log(rate / (1 - rate))`` (``model.output_bias: base_rate``)."""
+        rate = min(max(float(rate), 1e-6), 1 - 1e-6)
+        with torch.no_grad():
+            self.decoder[-1].bias.fill_(math.log(rate / (1 - rate)))
+
     # -- the interface the GA's latent operators use -------------------------------------------
     def as_input(self, x) -> torch.Tensor:
         """Layouts (numpy bool/number or tensor, ``[H, W]`` or ``[B, H, W]``) as float ``[B, H, W]``."""

@@ -124,6 +124,8 @@ def train_model(layouts, fitness, config: dict, seed: int, progress: bool = True
             std = float(known.std()) if known.size > 1 and known.std() > 0 else 1.0
             if conditional:
                 model.set_label_normalization(mean, std)
+            if cfg["output_bias"] == "base_rate":
+                model.set_output_bias(float(x_all[train_idx].mean()))
             model.to(device)  # built (initial weights drawn) on the CPU, so every device starts alike
             x_t = torch.from_numpy(x_all.astype(np.float32))
             y_t = torch.from_numpy(((y_all - mean) / std).astype(np.float32))
