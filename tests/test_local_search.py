@@ -88,3 +88,16 @@ def test_stops_even_when_moves_cost_no_fires():
     sim = FireSimulator(dataclasses.replace(land, name="no ignition", fuel_types=types.astype(str)), n_fires=2)
     res = local_search(sim, 3, 300, np.random.default_rng(0))
     assert res.fitness == 1.0 and res.fires == 2 and res.calls == 300
+
+
+def test_move_order_visits_every_move_once_also_past_the_permutation_limit(monkeypatch):
+    """Past ``_PERMUTED_MOVES_MAX`` (Dogrib's 55 million swaps) the order is lazy but still a full
+    pass, so 'no improving move' still means a local optimum."""
+    from latentga.baselines import local_search as ls
+
+    rng = np.random.default_rng(0)
+    assert sorted(ls._move_order(1000, rng)) == list(range(1000))
+    monkeypatch.setattr(ls, "_PERMUTED_MOVES_MAX", 100)
+    order = list(ls._move_order(1000, np.random.default_rng(1)))
+    assert sorted(order) == list(range(1000)) and order != list(range(1000))
+    assert order != list(ls._move_order(1000, np.random.default_rng(2)))
