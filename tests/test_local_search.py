@@ -93,7 +93,9 @@ def test_stops_even_when_moves_cost_no_fires():
 def test_move_order_visits_every_move_once_also_past_the_permutation_limit(monkeypatch):
     """Past ``_PERMUTED_MOVES_MAX`` (Dogrib's 55 million swaps) the order is lazy but still a full
     pass, so 'no improving move' still means a local optimum."""
-    from latentga.baselines import local_search as ls
+    import importlib
+
+    ls = importlib.import_module("latentga.baselines.local_search")
 
     rng = np.random.default_rng(0)
     assert sorted(ls._move_order(1000, rng)) == list(range(1000))
