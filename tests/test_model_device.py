@@ -235,3 +235,13 @@ def test_ensure_model_for_cuda_without_cuda_fails_before_any_work(tmp_path, no_c
     with pytest.raises(ConfigError, match=r"model\.device = 'cuda' but this PyTorch has no usable CUDA device"):
         ensure_model(_run_config(tmp_path, device="cuda"), progress=False)
     assert not list(tmp_path.glob("*"))
+
+
+def test_evaluation_batches_shrink_on_large_grids_only():
+    """20x20 keeps 1,024 layouts per no-grad batch (same numbers as before); Dogrib's 80,000-cell
+    layouts go 52 at a time, so training's metrics stay within memory."""
+    from latentga.models.runtime import eval_batch_size
+
+    assert eval_batch_size((20, 20)) == 1024 and eval_batch_size((64, 64)) == 1024
+    assert eval_batch_size((223, 357)) == 52
+    assert eval_batch_size((5000, 5000)) == 1

@@ -13,18 +13,20 @@ import numpy as np
 import torch
 
 from latentga.models.decoding import decode_topk
-from latentga.models.runtime import model_device
+from latentga.models.runtime import eval_batch_size, model_device
 
 __all__ = ["evaluate_model"]
 
 
 @torch.no_grad()
 def evaluate_model(model, layouts: np.ndarray, fitness: np.ndarray | None = None,
-                   batch_size: int = 1024) -> dict[str, float]:
+                   batch_size: int | None = None) -> dict[str, float]:
     """Accuracy/precision/recall of top-k reconstructions and, for a CCVAE, label MAE/MAPE."""
     was_training = model.training
     model.eval()
     device = model_device(model)
+    if batch_size is None:
+        batch_size = eval_batch_size(np.shape(layouts)[1:])
     tp = fp = fn = tn = 0
     preds = []
     try:

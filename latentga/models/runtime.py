@@ -17,10 +17,21 @@ import torch
 from latentga.errors import ConfigError
 from latentga.models.config import check_device
 
-__all__ = ["eval_mode", "model_device", "resolve_device", "seeded_rng"]
+__all__ = ["eval_batch_size", "eval_mode", "model_device", "resolve_device", "seeded_rng"]
+
+#: Layouts per no-grad evaluation batch are capped so that a batch holds at most this many cells:
+#: at 1,024 Dogrib layouts (80,000 cells each) one conv activation alone was over 1 GB and
+#: training's metrics peaked at 5.4 GiB. Grids up to 64x64 keep the full 1,024 (same numbers).
+_EVAL_CELLS = 1 << 22
 
 _INSTALL = ("set model.device: cpu (or auto, which uses CUDA only when PyTorch sees a GPU), or install "
             "PyTorch's CUDA build: see the README's Set up")
+
+
+def eval_batch_size(grid_shape, cap: int = 1024) -> int:
+    """Layouts per evaluation batch on a ``grid_shape`` grid: ``cap``, fewer on large grids."""
+    cells = max(1, int(grid_shape[0]) * int(grid_shape[1]))
+    return max(1, min(int(cap), _EVAL_CELLS // cells))
 
 
 def resolve_device(name: str | torch.device | None = "auto") -> torch.device:

@@ -33,11 +33,10 @@ from latentga.models.losses import ccvae_loss
 from latentga.models.metrics import evaluate_model
 from latentga.models.networks import LayoutVAE, build_model, model_class
 from latentga.models.plots import plot_loss_curve
-from latentga.models.runtime import resolve_device, seeded_rng
+from latentga.models.runtime import eval_batch_size, resolve_device, seeded_rng
 
 __all__ = ["TrainResult", "train_model"]
 
-_EVAL_BATCH = 1024
 
 
 class TrainResult(NamedTuple):
@@ -67,8 +66,9 @@ def _validation_terms(model, x: torch.Tensor, y: torch.Tensor, beta: float, alph
     model.eval()
     device = next(model.parameters()).device
     sums = np.zeros(4)
-    for start in range(0, len(x), _EVAL_BATCH):
-        xb, yb = x[start:start + _EVAL_BATCH].to(device), y[start:start + _EVAL_BATCH].to(device)
+    batch = eval_batch_size(x.shape[1:])
+    for start in range(0, len(x), batch):
+        xb, yb = x[start:start + batch].to(device), y[start:start + batch].to(device)
         mu, logvar = model.encode(xb)
         pred = model.predict_standardized(mu) if model.is_conditional else None
         terms = ccvae_loss(model.decode(mu), xb, mu, logvar, beta, alpha, pred, yb)
