@@ -7,8 +7,10 @@
 Stages, each in its own process so its peak memory is its own (``os.wait4``'s rusage: wall,
 user+system CPU, max RSS): ``dataset`` (configs/dogrib_ccvae.yaml's random layouts scored on
 their fires), ``model`` (the conv CCVAE trained on it), ``ga`` (one GA run: population 100, 20
-generations, 100 fires per layout) and ``compare`` (configs/compare_dogrib.yaml: every method,
-scored on held-out fires). Stages share one cache folder, so a later stage reuses what an
+generations, 100 fires per layout), ``compare`` (configs/compare_dogrib.yaml: every method,
+scored on held-out fires) and ``search_fires`` (the deterministic heuristics -- burn probability,
+DPV, greedy DPV -- built on 100, 1,000 and 5,000 search fires and scored on the comparison's
+held-out fires: how many search fires it takes before a layout fitted to them holds on fresh ones). Stages share one cache folder, so a later stage reuses what an
 earlier one built; a stage run on a warm cache times a load, not a build (``--cache`` fresh).
 The machine's load average is printed beside each stage: timings on a shared machine say so.
 """
@@ -28,7 +30,9 @@ sys.path.insert(0, str(ROOT))
 
 RUN_CONFIG = ROOT / "configs" / "dogrib_ccvae.yaml"
 COMPARE_CONFIG = ROOT / "configs" / "compare_dogrib.yaml"
-STAGES = ("dataset", "model", "ga", "compare")
+STAGES = ("dataset", "model", "ga", "compare", "search_fires")
+SEARCH_FIRES = (100, 1000, 5000)
+GREEDY_MAX_FIRES = 1000  # greedy DPV: one simulation of every search fire per pick (700 picks)
 
 __all__ = ["STAGES", "run_stage", "measure", "heldout_table"]
 
@@ -69,7 +73,35 @@ def run_stage(stage: str, cache: Path, out: Path, threads: int) -> dict:
                str(out / "compare"), "--set", f"run.output.cache_dir={cache}", "--quiet"]
         subprocess.run(cmd, check=True, cwd=ROOT)
         return {"summary": str(out / "compare" / "summary.csv")}
+    if stage == "search_fires":
+        return {"rows": search_fires_rows(config, threads)}
     raise SystemExit(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}")
+
+
+def search_fires_rows(config: dict, threads: int) -> list[dict]:
+    """Search and held-out fitness of each deterministic heuristic per number of search fires."""
+    from latentga.baselines.dpv import dpv_layout
+    from latentga.baselines.heuristics import burn_probability_layout
+    from latentga.comparison.config import load_compare_config
+    from latentga.comparison.tasks import heldout_simulator
+    from latentga.pipeline import make_simulator
+
+    heldout = heldout_simulator(config, load_compare_config(COMPARE_CONFIG)["heldout"])
+    k, rows = config["firebreaks"], []
+    for n_fires in SEARCH_FIRES:
+        sim = make_simulator(config, n_fires=n_fires)
+        builders = {"burn probability": lambda: burn_probability_layout(sim, k),
+                    "DPV": lambda: dpv_layout(sim, k)}
+        if n_fires <= GREEDY_MAX_FIRES:
+            builders["DPV (greedy)"] = lambda: dpv_layout(sim, k, greedy=True)
+        for name, build in builders.items():
+            t0 = time.process_time()
+            result = build()
+            rows.append({"method": name, "search_fires": n_fires, "search": float(result.fitness),
+                         "heldout": float(heldout.evaluate(result.layout[None])[0]),
+                         "cpu_s": round(time.process_time() - t0, 1)})
+            print(json.dumps(rows[-1]), flush=True)
+    return rows
 
 
 def measure(stage: str, cache: Path, out: Path, threads: int) -> dict:
@@ -121,6 +153,11 @@ def main(argv: list[str] | None = None) -> int:
     summary = args.out / "compare" / "summary.csv"
     if summary.is_file():
         print(heldout_table(summary))
+    fires = args.out / "search_fires.json"
+    if fires.is_file():
+        import pandas as pd
+
+        print(pd.DataFrame(json.loads(fires.read_text())["rows"]).to_markdown(index=False, floatfmt=".4f"))
     return 0
 
 
