@@ -33,6 +33,11 @@ def test_dogrib_configs_share_dataset_and_model():
     for key in ("firebreaks", "landscape", "dataset", "model", "simulator"):
         assert latent[key] == run[key], key
     assert run["model"]["architecture"] == "conv" and run["simulator"]["ignitions"] == "anywhere"
+    more_fires = variant_config(load_compare_config(ROOT / "configs" / "compare_dogrib_fires1000.yaml"),
+                                "ccvae_gd_ux", 0)
+    for key in ("firebreaks", "landscape", "dataset", "model"):  # the same cached dataset and model
+        assert more_fires[key] == run[key], key
+    assert more_fires["simulator"] == {**run["simulator"], "n_fires": 1000}
 
 
 @pytest.mark.slow
