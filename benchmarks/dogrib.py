@@ -34,7 +34,7 @@ STAGES = ("dataset", "model", "ga", "compare", "search_fires")
 SEARCH_FIRES = (100, 1000, 5000)
 GREEDY_MAX_FIRES = 1000  # greedy DPV: one simulation of every search fire per pick (700 picks)
 
-__all__ = ["STAGES", "run_stage", "measure", "heldout_table"]
+__all__ = ["STAGES", "run_stage", "measure", "search_fires_rows", "search_fires_table"]
 
 
 def _config(cache: Path) -> dict:
@@ -124,12 +124,11 @@ def measure(stage: str, cache: Path, out: Path, threads: int) -> dict:
     return row
 
 
-def heldout_table(summary_csv: Path) -> str:
-    """The comparison's held-out fitness per method, as a Markdown table."""
+def search_fires_table(rows: list[dict]) -> str:
+    """The ``search_fires`` stage's rows as a plain-text table."""
     import pandas as pd
 
-    df = pd.read_csv(summary_csv)
-    return df.to_markdown(index=False, floatfmt=".4f")
+    return pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.4f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,14 +149,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.table_only:
         for stage in args.stages:
             measure(stage, cache, args.out, args.threads)
-    summary = args.out / "compare" / "summary.csv"
+    summary = args.out / "compare" / "summary.md"  # the comparison's own Markdown tables
     if summary.is_file():
-        print(heldout_table(summary))
+        print(summary.read_text())
     fires = args.out / "search_fires.json"
     if fires.is_file():
-        import pandas as pd
-
-        print(pd.DataFrame(json.loads(fires.read_text())["rows"]).to_markdown(index=False, floatfmt=".4f"))
+        print(search_fires_table(json.loads(fires.read_text())["rows"]))
     return 0
 
 
