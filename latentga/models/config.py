@@ -61,8 +61,8 @@ _ARCHITECTURES = ("dense", "conv")
 _SCHEDULES = ("constant", "cosine")
 #: ``output_bias: base_rate`` starts the decoder's output bias at the training layouts' firebreak
 #: log-odds, so the first epochs learn WHERE breaks are, not how rare they are. At 1 % firebreaks
-#: (Dogrib) the zero start wastes them: the conv CCVAE's validation precision after 3 epochs was
-#: 0.011 (chance 0.009) from zero and 0.020 from the base rate, 0.35 after 8 (README, Dogrib).
+#: (Dogrib) the zero start wastes them: a conv CCVAE's validation precision was 0.011 after 4
+#: epochs from zero (chance 0.009), 0.020 after 3 and 0.35 after 8 from the base rate (README, Dogrib).
 #: The dense default keeps zero: its documented results were trained that way.
 _OUTPUT_BIASES = ("zero", "base_rate")
 _DEVICE = re.compile(r"auto|cpu|cuda(:[0-9]+)?")
