@@ -245,3 +245,15 @@ def test_evaluation_batches_shrink_on_large_grids_only():
     assert eval_batch_size((20, 20)) == 1024 and eval_batch_size((64, 64)) == 1024
     assert eval_batch_size((223, 357)) == 52
     assert eval_batch_size((5000, 5000)) == 1
+
+
+def test_keys_added_later_keep_old_cache_names_at_their_old_behaviour():
+    """``model.output_bias: zero`` is what the code did before the key existed: model files and
+    checkpoints written then keep their names; ``base_rate`` is another model."""
+    from latentga.config import config_hash
+    from latentga.models.config import model_identity, validate_model_config
+
+    before = {k: v for k, v in validate_model_config({}).items() if k not in ("output_bias", "device")}
+    same = model_identity(validate_model_config({"output_bias": "zero"}))
+    other = model_identity(validate_model_config({"output_bias": "base_rate"}))
+    assert config_hash(same) == config_hash(before) != config_hash(other)

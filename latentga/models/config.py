@@ -55,6 +55,10 @@ MODEL_DEFAULTS: dict[str, Any] = {
 #: names and of run fingerprints (:func:`model_identity`), so a model trained on a GPU is reused
 #: by a CPU run, and adding a key here renames no existing cache file or checkpoint.
 RUNTIME_KEYS = ("device",)
+#: Keys added after model cache files and checkpoints existed, with the value that does what the
+#: code did before them: at that value a key is left out of the identity, so those files keep
+#: their names (a model trained without ``output_bias`` is the same as one with ``zero``).
+LATER_KEYS = {"output_bias": "zero"}
 
 _KINDS = ("vae", "ccvae")
 _ARCHITECTURES = ("dense", "conv")
@@ -110,8 +114,10 @@ def check_device(value: Any) -> str:
 
 
 def model_identity(config: dict) -> dict:
-    """The model section without its :data:`RUNTIME_KEYS`: what cache names and fingerprints hash."""
-    return {k: v for k, v in config.items() if k not in RUNTIME_KEYS}
+    """The model section without its :data:`RUNTIME_KEYS` (and :data:`LATER_KEYS` at their old
+    behaviour): what cache names and fingerprints hash."""
+    return {k: v for k, v in config.items()
+            if k not in RUNTIME_KEYS and not (k in LATER_KEYS and v == LATER_KEYS[k])}
 
 
 def validate_model_config(config: dict | None) -> dict:
