@@ -76,6 +76,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
         "mutpb": 0.3,            # probability an offspring is mutated
         "elite": 2,              # best individuals carried over unchanged
         "init": "random",        # random | dataset (random dataset layouts) | dataset_best (its best)
+        "init_layouts": None,    # a .npy of [H, W] or [B, H, W] layouts that start generation 0 (the rest: init)
         "hof_size": 10,          # best distinct layouts kept (best_layouts.npy)
         "chunk_size": 16,        # layouts per evaluation task sent through toolbox.map
         # score children from their parent's fires, re-running only the fires the change can
@@ -100,6 +101,7 @@ _NULLABLE = {
     "simulator.cell2fire_binary": (str,),
     "simulator.n_weathers": (int,),
     "ga.max_cost": (int,),
+    "ga.init_layouts": (str,),
 }
 _CHOICES = {
     "simulator.backend": ("builtin", "cell2fire"),

@@ -211,3 +211,33 @@ def test_without_out_dir_nothing_is_written_and_the_hook_sees_every_generation(s
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(CheckpointError):
         ga(config(), sim, out_dir=None, resume=True, progress=False)
+
+
+def test_init_layouts_start_generation_zero_and_bad_files_are_refused(sim, tmp_path):
+    """``ga.init_layouts``: a known plan (here: DPV's layout) starts the run, the rest is random;
+    the GA never ends below it. A wrong shape, budget, value, a pickle or a missing file is one
+    ConfigError naming the file."""
+    from latentga.baselines.dpv import dpv_layout
+    from latentga.ga import initial_individuals
+
+    plan = dpv_layout(sim, 20).layout
+    path = tmp_path / "plan.npy"
+    np.save(path, plan.astype(np.uint8))  # 0/1 numbers are taken as well as booleans
+    cfg = config(f"ga.init_layouts={path}")
+    first = initial_individuals(cfg, firebreak_problem(cfg, sim), 12, np.random.default_rng(0))
+    assert first.dtype == bool and np.array_equal(first[0], plan) and len(first) == 12
+    assert all(x.sum() == 20 for x in first) and not np.array_equal(first[1], plan)
+    pop, log, hof = ga(cfg, sim, progress=False)
+    assert log[0]["max"] >= sim.evaluate(plan[None])[0] and hof[0].fitness.values[0] >= log[0]["max"]
+    assert log[0]["max"] > ga(config(), sim, progress=False)[1][0]["max"]  # DPV beats 12 random layouts
+
+    bad = {"shape.npy": np.zeros((10, 10), bool), "budget.npy": np.zeros((20, 20), bool),
+           "values.npy": np.full((20, 20), 0.5), "pickle.npy": np.array([{"a": 1}], dtype=object)}
+    for name, arr in bad.items():
+        np.save(tmp_path / name, arr, allow_pickle=True)
+    for name, match in [("shape.npy", r"holds \(10, 10\)"), ("budget.npy", "individual 0 .* infeasible"),
+                        ("values.npy", "other than 0 and 1"), ("pickle.npy", "cannot read"),
+                        ("missing.npy", "does not exist")]:
+        cfg = config(f"ga.init_layouts={tmp_path / name}")
+        with pytest.raises(ConfigError, match=f"ga.init_layouts: .*{match}"):
+            ga(cfg, sim, progress=False)

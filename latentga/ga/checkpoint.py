@@ -42,6 +42,7 @@ __all__ = ["CHECKPOINT_FORMAT", "config_fingerprint", "save_checkpoint", "load_c
 CHECKPOINT_FORMAT = "latentga-ga-checkpoint-2"  # 1 was a pickle: no longer read (it can run code)
 _NOT_IDENTITY = ("name", "output")  # where results go, not what is computed
 _GA_NOT_IDENTITY = ("generations", "max_cost", "delta_evaluation")  # a longer run; the same fitness values
+_GA_LATER_KEYS = {"init_layouts": None}  # keys added later, left out at their old behaviour (old checkpoints resume)
 _FRESH = "delete it and run without --resume (or with --overwrite) to start over"
 
 
@@ -53,7 +54,8 @@ def config_fingerprint(config: dict) -> str:
     from latentga.models.config import model_identity  # torch-free
 
     subset = {k: v for k, v in config.items() if k not in _NOT_IDENTITY}
-    subset["ga"] = {k: v for k, v in config["ga"].items() if k not in _GA_NOT_IDENTITY}
+    subset["ga"] = {k: v for k, v in config["ga"].items()
+                    if k not in _GA_NOT_IDENTITY and not (k in _GA_LATER_KEYS and v == _GA_LATER_KEYS[k])}
     if isinstance(subset.get("model"), dict):  # not where the model runs (model.device)
         subset["model"] = model_identity(subset["model"])
     return config_hash(subset)

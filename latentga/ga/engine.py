@@ -39,9 +39,45 @@ def print_progress(entry: dict, ngen: int, unit: str = "cost", stream=None) -> N
 
 
 def initial_individuals(config: dict, problem, n: int, rng: np.random.Generator, dataset=None) -> np.ndarray:
-    """Generation 0 as ``ga.init`` says: ``random`` (the problem's own), or drawn from a pool of
+    """Generation 0: the individuals of ``ga.init_layouts`` first (a known plan, a heuristic's
+    layout), then as ``ga.init`` says: ``random`` (the problem's own), or drawn from a pool of
     known individuals (``dataset.layouts`` with ``dataset.fitness``): ``dataset`` at random,
     ``dataset_best`` its best first."""
+    seeds = _seed_individuals(config["ga"]["init_layouts"], problem)[:n] if config["ga"]["init_layouts"] else None
+    if seeds is not None:
+        rest = _initial_by_init(config, problem, n - len(seeds), rng, dataset) if n > len(seeds) else seeds[:0]
+        return np.concatenate([seeds, rest.astype(seeds.dtype, copy=False)])
+    return _initial_by_init(config, problem, n, rng, dataset)
+
+
+def _seed_individuals(path: str, problem) -> np.ndarray:
+    """The individuals a ``ga.init_layouts`` file holds, as bool ``[B, *shape]``; one ConfigError
+    naming the file and the fix when they cannot start this run (never unpickles)."""
+    fix = "give a .npy (np.save) of [H, W] or [B, H, W] 0/1 layouts the run's problem accepts"
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise ConfigError(f"ga.init_layouts: {path} does not exist; {fix}, or remove the key") from None
+    except (OSError, ValueError, EOFError) as exc:
+        raise ConfigError(f"ga.init_layouts: cannot read {path} ({exc}); {fix}") from None
+    shape = tuple(problem.shape)
+    if not isinstance(arr, np.ndarray) or arr.shape[-len(shape):] != shape or arr.ndim not in (len(shape),
+                                                                                              len(shape) + 1):
+        got = getattr(arr, "shape", type(arr).__name__)
+        raise ConfigError(f"ga.init_layouts: {path} holds {got}, but this problem's individuals are {shape}; {fix}")
+    arr = arr.reshape(-1, *shape)
+    if arr.dtype != bool:
+        if not np.issubdtype(arr.dtype, np.number) or not np.isin(arr, (0, 1)).all():
+            raise ConfigError(f"ga.init_layouts: {path} holds values other than 0 and 1; {fix}")
+        arr = arr.astype(bool)
+    for i, x in enumerate(arr):
+        if not problem.is_feasible(x):
+            raise ConfigError(f"ga.init_layouts: individual {i} of {path} is infeasible for this problem "
+                              f"({problem.describe()}; e.g. another firebreak budget); {fix}")
+    return arr
+
+
+def _initial_by_init(config: dict, problem, n: int, rng: np.random.Generator, dataset=None) -> np.ndarray:
     init = config["ga"]["init"]
     if init == "random":
         return problem.random_individuals(n, rng)
