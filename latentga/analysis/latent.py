@@ -15,7 +15,7 @@ import torch
 
 from latentga.errors import ConfigError, DatasetError, LandscapeError
 from latentga.layouts import as_layout_batch
-from latentga.models.runtime import eval_mode
+from latentga.models.runtime import eval_mode, model_device
 
 __all__ = [
     "eval_mode",
@@ -42,7 +42,7 @@ def encode_mean(model, layouts, batch_size: int = _BATCH) -> torch.Tensor:
     with eval_mode(model):
         for start in range(0, len(x), batch_size):
             out.append(model.encode(x[start:start + batch_size])[0])
-    return torch.cat(out) if out else torch.empty((0, model.latent_dim), device=model.fc_mu.weight.device)
+    return torch.cat(out) if out else torch.empty((0, model.latent_dim), device=model_device(model))
 
 
 @torch.no_grad()

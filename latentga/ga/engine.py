@@ -43,11 +43,14 @@ def initial_individuals(config: dict, problem, n: int, rng: np.random.Generator,
     layout), then as ``ga.init`` says: ``random`` (the problem's own), or drawn from a pool of
     known individuals (``dataset.layouts`` with ``dataset.fitness``): ``dataset`` at random,
     ``dataset_best`` its best first."""
-    seeds = _seed_individuals(config["ga"]["init_layouts"], problem)[:n] if config["ga"]["init_layouts"] else None
-    if seeds is not None:
-        rest = _initial_by_init(config, problem, n - len(seeds), rng, dataset) if n > len(seeds) else seeds[:0]
-        return np.concatenate([seeds, rest.astype(seeds.dtype, copy=False)])
-    return _initial_by_init(config, problem, n, rng, dataset)
+    path = config["ga"]["init_layouts"]
+    if not path:
+        return _initial_by_init(config, problem, n, rng, dataset)
+    seeds = _seed_individuals(path, problem)[:n]
+    if len(seeds) == n:
+        return seeds
+    rest = _initial_by_init(config, problem, n - len(seeds), rng, dataset)
+    return np.concatenate([seeds, rest.astype(bool, copy=False)])
 
 
 def _seed_individuals(path: str, problem) -> np.ndarray:

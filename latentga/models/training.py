@@ -33,7 +33,7 @@ from latentga.models.losses import ccvae_loss
 from latentga.models.metrics import evaluate_model
 from latentga.models.networks import LayoutVAE, build_model, model_class
 from latentga.models.plots import plot_loss_curve
-from latentga.models.runtime import eval_batch_size, resolve_device, seeded_rng
+from latentga.models.runtime import eval_batch_size, model_device, resolve_device, seeded_rng
 
 __all__ = ["TrainResult", "train_model"]
 
@@ -64,7 +64,7 @@ def _labels(fitness, n: int, conditional: bool) -> np.ndarray:
 def _validation_terms(model, x: torch.Tensor, y: torch.Tensor, beta: float, alpha: float) -> np.ndarray:
     """Mean (total, recon, kl, label) on a split in eval mode with z = posterior mean."""
     model.eval()
-    device = next(model.parameters()).device
+    device = model_device(model)
     sums = np.zeros(4)
     batch = eval_batch_size(x.shape[1:])
     for start in range(0, len(x), batch):
@@ -177,7 +177,7 @@ def _fit(model, cfg: dict, xt, yt, xv, yv, beta: float, alpha: float, gen: torch
          progress: bool) -> pd.DataFrame:
     """Adam with early stopping on the validation loss; leaves the best weights in ``model``."""
     opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
-    device = next(model.parameters()).device
+    device = model_device(model)
     bs, n_train = cfg["batch_size"], len(xt)
     sched = _schedule(opt, cfg, n_train)
     best_loss, best_state, stale, rows = float("inf"), None, 0, []
