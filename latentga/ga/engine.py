@@ -132,6 +132,9 @@ def run_ga(config: dict, problem, model=None, out_dir: str | os.PathLike | None 
     rng = np.random.default_rng(int(config["seed"]))
     toolbox = build_toolbox(config, problem, model, rng=rng, map=map)
     tracker = problem.delta_tracker()
+    from latentga.search import memetic_step, seed_individuals, seeding_on  # lazily: firebreak-only levers
+
+    step = memetic_step(config, problem, tracker)  # ga.memetic: None when off
     stats = stats or default_statistics()
     show = (lambda entry: print_progress(entry, ngen, problem.cost_unit)) if progress else None
 
@@ -142,7 +145,8 @@ def run_ga(config: dict, problem, model=None, out_dir: str | os.PathLike | None 
             extra = {f"hook{i}/{name}": value for i, hook in enumerate(hooks) for name, value in hook.state().items()}
             ckpt.save_checkpoint(path, config=config, generation=gen, population=population, hof=hof,
                                  logbook=logbook, cache=cache, rng=rng, extra=extra,
-                                 records=tracker.state() if tracker is not None else None)
+                                 records=tracker.state() if tracker is not None else
+                                 (step.state() if step is not None else None))
         if on_generation is not None:
             on_generation(gen, population, hof, logbook)
 
@@ -154,6 +158,8 @@ def run_ga(config: dict, problem, model=None, out_dir: str | os.PathLike | None 
         logbook, cache = state["logbook"], dict(state["cache"])
         if tracker is not None:  # none stored (delta was off): those parents' children run fully
             tracker.restore(state.get("records"))
+        elif step is not None:
+            step.restore(state.get("records"))
         for i, hook in enumerate(hooks):
             prefix = f"hook{i}/"
             hook.restore({k[len(prefix):]: v for k, v in state["extra"].items() if k.startswith(prefix)})
@@ -163,12 +169,20 @@ def run_ga(config: dict, problem, model=None, out_dir: str | os.PathLike | None 
             print(f"resuming {path} after generation {state['generation']}", flush=True)
     else:
         t0 = time.perf_counter()
-        population = [make_individual(x) for x in initial_individuals(config, problem, int(ga["population"]),
-                                                                      rng, dataset)]
+        size, seeded, seed_cost = int(ga["population"]), [], 0
+        if seeding_on(config):  # ga.seeding: DPV's layouts first, their fires charged to the run
+            seeds = seed_individuals(config, problem, rng)
+            seeded, seed_cost = list(seeds.layouts), seeds.fires
+        rest = initial_individuals(config, problem, size - len(seeded), rng, dataset) if size > len(seeded) else []
+        population = [make_individual(x) for x in [*seeded, *rest]]
         hof = tools.HallOfFame(int(ga["hof_size"]), similar=np.array_equal)
         logbook, cache = new_logbook(stats), {}
         nevals, evaluations, cost = evaluate(population, problem, toolbox, cache, chunk_size=chunk,
                                              tracker=tracker)
+        cost += seed_cost
+        if step is not None:
+            new, spent = step(population, cache, rng, None if max_cost is None else max(0, max_cost - cost))
+            evaluations, cost = evaluations + new, cost + spent
         hof.update(population)
         entry = record(logbook, stats, 0, population, hof, nevals=nevals, evaluations=evaluations, cost=cost,
                        cost_per_evaluation=problem.cost_per_evaluation, seconds=time.perf_counter() - t0)
@@ -189,6 +203,9 @@ def run_ga(config: dict, problem, model=None, out_dir: str | os.PathLike | None 
                                       sources=sources)
         evaluations, cost = evaluations + new, cost + spent
         population[:] = elites + offspring
+        if step is not None:  # ga.memetic: climb the best with delta-evaluated moves
+            new, spent = step(population, cache, rng, None if max_cost is None else max(0, max_cost - cost))
+            evaluations, cost = evaluations + new, cost + spent
         if tracker is not None:
             tracker.keep(population)
         hof.update(population)
