@@ -88,8 +88,10 @@ DEFAULT_CONFIG: dict[str, Any] = {
         # dpv none | plain | greedy (that layout first), sampled = layouts drawn with weight DPV ** power
         "seeding": {"dpv": "none", "sampled": 0, "power": 1.0},
         # after each generation, the `individuals` best are climbed with `moves` single-break moves,
-        # delta-evaluated, fires charged (latentga.search.memetic); individuals 0 = off
-        "memetic": {"individuals": 0, "moves": 100, "strategy": "first", "proposal": "burned"},
+        # delta-evaluated, fires charged (latentga.search.memetic); individuals 0 = off; z > 0: only moves whose
+        # per-fire gain is that many standard errors above 0
+        "memetic": {"individuals": 0, "moves": 100, "strategy": "first", "proposal": "burned",
+                    "z": 0.0},
     },
     "operators": {
         "mate": {"name": "cx_latent_interpolation", "params": {"alpha_low": 0.0, "alpha_high": 1.0}},
@@ -142,6 +144,7 @@ _RANGES = {
     "ga.seeding.power": (0, 100),
     "ga.memetic.individuals": (0, math.inf),
     "ga.memetic.moves": (1, math.inf),
+    "ga.memetic.z": (0, 10),
     "retraining.every": (0, math.inf),
     "retraining.k": (1e-9, math.inf),
     "retraining.epochs": (1, math.inf),

@@ -119,7 +119,18 @@ def test_switches_off_reproduce_the_plain_run(sim):
 
 @pytest.mark.parametrize("key,value,match", [("ga.seeding.dpv", "best", "none | plain | greedy"),
                                              ("ga.memetic.strategy", "all", "first | best"),
-                                             ("ga.memetic.moves", "0", "out of range")])
+                                             ("ga.memetic.moves", "0", "out of range"), ("ga.memetic.z", "-1", "out of range")])
 def test_bad_settings_are_one_clear_error(key, value, match):
     with pytest.raises(ConfigError, match=match):
         load_config(None, [f"{key}={value}"])
+
+
+def test_a_significance_bar_only_takes_moves_that_clear_it(sim):
+    delta = DeltaEvaluator(sim)
+    start = delta.record(random_layouts(6, sim.shape, K, np.random.default_rng(7)))
+    loose = improve(start, delta, np.random.default_rng(8), moves=40, strategy="best", z=0.0)
+    strict = improve(start, delta, np.random.default_rng(8), moves=40, strategy="best", z=2.0)
+    assert strict.improved < loose.improved  # the same moves are tried (same draws): fewer pass
+    for before, after in zip(start, strict.records):  # "best" takes one move per individual
+        gain = (before.counts - after.counts).astype(float)
+        assert after is before or gain.mean() > 2.0 * gain.std(ddof=1) / np.sqrt(gain.size)

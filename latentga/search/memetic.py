@@ -10,7 +10,10 @@ tries ``moves`` moves, each taking one firebreak (chosen uniformly) to one burna
 chosen uniformly (``proposal: uniform``) or in proportion to how many of the individual's
 search fires burn it (``burned``: a break on a cell no fire reaches saves nothing). Strategy
 ``first`` takes every strict improvement at once and goes on from there; ``best`` scores
-``moves`` moves of the same individual and keeps the best if it is a strict improvement. The
+``moves`` moves of the same individual and keeps the best if it is a strict improvement. With
+``z > 0`` an improvement only counts when it is significant across the fires: the mean per-fire
+gain (cells saved, fire by fire; the fires are the same for both layouts) must exceed ``z``
+standard errors, so a move that fits the quirks of a few search fires is not taken. The
 result is never worse than the input on the search fires, every fire simulated is counted, and
 every draw comes from the ``rng`` passed in.
 
@@ -75,8 +78,19 @@ def _propose(rec: FireRecord, allowed: np.ndarray, proposal: str, weights, rng: 
     return children
 
 
+def _better(new: FireRecord, cur: FireRecord, z: float) -> bool:
+    """Is ``new`` a strict improvement on ``cur`` (and, with ``z > 0``, a significant one)?"""
+    if not new.fitness > cur.fitness:
+        return False
+    if z <= 0:
+        return True
+    gain = (cur.counts - new.counts).astype(np.float64)  # cells saved in each fire
+    sd = gain.std(ddof=1) if gain.size > 1 else 0.0
+    return bool(gain.mean() > z * sd / np.sqrt(gain.size))
+
+
 def improve(records: list[FireRecord], evaluator: DeltaEvaluator, rng: np.random.Generator, *, moves: int,
-            strategy: str = "first", proposal: str = "burned", allowed: np.ndarray | None = None,
+            strategy: str = "first", proposal: str = "burned", z: float = 0.0, allowed: np.ndarray | None = None,
             budget: int | None = None) -> Improved:
     """Climb from each record with ``moves`` single-break moves; see the module docstring.
 
@@ -86,6 +100,7 @@ def improve(records: list[FireRecord], evaluator: DeltaEvaluator, rng: np.random
         rng: every draw (which break, where to, the order) comes from it.
         moves: moves tried per individual.
         strategy: ``first`` or ``best``; proposal: ``uniform`` or ``burned``.
+        z: standard errors a move's mean per-fire gain must exceed (0: any strict improvement).
         allowed: bool [H, W], where breaks may go (default: the landscape's burnable cells).
         budget: fires this call may simulate at most (None: no limit); it stops before a move
             whose worst case (all N fires re-run) would not fit.
@@ -115,7 +130,7 @@ def improve(records: list[FireRecord], evaluator: DeltaEvaluator, rng: np.random
                     break
                 fit, new, spent = evaluator.evaluate(child, cur)
                 fires, evaluations, tried = fires + spent, evaluations + 1, tried + 1
-                if fit > cur.fitness:
+                if _better(new, cur, z):
                     cur = new
                     weights = _burn_counts(cur, n_cells) if proposal == "burned" else None
                 continue
@@ -129,7 +144,7 @@ def improve(records: list[FireRecord], evaluator: DeltaEvaluator, rng: np.random
                 j = int(np.argmax(fit))
                 if best is None or fit[j] > best.fitness:
                     best = recs[j]
-            if best is not None and best.fitness > cur.fitness:
+            if best is not None and _better(best, cur, z):
                 cur = best
             break
         improved += cur is not start
@@ -141,7 +156,7 @@ class MemeticStep:
     """``ga.memetic`` in the engine: improve the population's best individuals in place.
 
     Args:
-        settings: the ``ga.memetic`` section (``individuals``, ``moves``, ``strategy``, ``proposal``).
+        settings: the ``ga.memetic`` section (``individuals``, ``moves``, ``strategy``, ``proposal``, ``z``).
         problem: a firebreak problem on the built-in simulator.
         tracker: the run's delta tracker (its records are reused and extended), or None: the step
             then keeps records of the individuals it works on (:meth:`state` for checkpoints).
@@ -155,6 +170,7 @@ class MemeticStep:
         self.individuals = int(settings["individuals"])
         self.moves = int(settings["moves"])
         self.strategy, self.proposal = settings["strategy"], settings["proposal"]
+        self.z = float(settings.get("z", 0.0))
         self.tracker = tracker
         self.evaluator = tracker.evaluator if tracker is not None else DeltaEvaluator(simulator)
         self.allowed = np.asarray(simulator.tables.burnable, bool)
@@ -191,7 +207,7 @@ class MemeticStep:
             fires += spent
         left = None if budget is None else max(0, int(budget) - fires)
         result = improve(records, self.evaluator, rng, moves=self.moves, strategy=self.strategy,
-                         proposal=self.proposal, allowed=self.allowed, budget=left)
+                         proposal=self.proposal, z=self.z, allowed=self.allowed, budget=left)
         fires += result.fires
         kept: dict[bytes, FireRecord] = {}
         for i, old, rec in zip(targets, records, result.records):
