@@ -85,8 +85,9 @@ DEFAULT_CONFIG: dict[str, Any] = {
         # Memory: ~0.9 kB per fire per population layout on 20x20 (kept, and in each checkpoint).
         "delta_evaluation": True,
         # generation 0 from DPV on the search fires, its fires charged to the run (latentga.search.seeding):
-        # dpv none | plain | greedy (that layout first), sampled = layouts drawn with weight DPV ** power
-        "seeding": {"dpv": "none", "sampled": 0, "power": 1.0},
+        # dpv none | plain | greedy (that layout first; picks = breaks per greedy round), sampled = layouts drawn
+        # with weight DPV ** power
+        "seeding": {"dpv": "none", "picks": 1, "sampled": 0, "power": 1.0},
         # after each generation, the `individuals` best are climbed with `moves` single-break moves,
         # delta-evaluated, fires charged (latentga.search.memetic); individuals 0 = off; z > 0: only moves whose
         # per-fire gain is that many standard errors above 0
@@ -140,6 +141,7 @@ _RANGES = {
     "ga.elite": (0, math.inf),
     "ga.hof_size": (1, math.inf),
     "ga.chunk_size": (1, math.inf),
+    "ga.seeding.picks": (1, math.inf),
     "ga.seeding.sampled": (0, math.inf),
     "ga.seeding.power": (0, 100),
     "ga.memetic.individuals": (0, math.inf),

@@ -4,11 +4,13 @@ Why: on Sub40x40 and Dogrib one greedy DPV pass beats every GA that starts from 
 a GA that starts from it (and from varied layouts that put breaks where fires would spread
 downstream) searches around the best known answer instead of rediscovering it. The DPV values
 are computed on the run's own SEARCH fires, and the fires they cost are returned so the engine
-charges them to the run (a fair budget): greedy DPV as the ``dpv_greedy`` baseline is charged
-(k picks + 1 score, each N fires), plain DPV and the sampling values N fires each.
+charges them to the run (a fair budget): N fires per DPV pass (one per greedy round; plain
+DPV and the sampling reuse the first round's values, on the empty landscape).
 
 Config (``ga.seeding``): ``dpv`` = none | plain | greedy (that heuristic's layout first in
-generation 0; greedy also adds the plain one, which costs nothing more), ``sampled`` = how many
+generation 0; greedy also adds the plain one, which costs nothing more), ``picks`` = breaks
+placed per greedy round (1: the ``dpv_greedy`` baseline's layout, k passes; more: ceil(k /
+picks) passes, what makes greedy DPV affordable on Dogrib's 700 breaks), ``sampled`` = how many
 layouts are drawn with each cell's weight = its DPV value ** ``power`` (without replacement,
 on burnable cells only; when fewer cells have a value than the budget, the rest are drawn
 uniformly among the other burnable cells). The rest of generation 0 comes from ``ga.init``.
@@ -55,14 +57,34 @@ def _sample(value: np.ndarray, burnable: np.ndarray, k: int, n: int, power: floa
     return out
 
 
-def dpv_seeds(simulator, k: int, rng: np.random.Generator, *, dpv: str = "greedy", sampled: int = 0,
-              power: float = 1.0) -> Seeds:
+def _greedy(simulator, k: int, picks: int, burnable: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Greedy DPV, ``picks`` breaks a round: ``(layout, the first round's values, rounds)``.
+
+    Each round recomputes the values on the layout so far and adds its ``picks`` best burnable
+    cells (ties to the lower index, as :func:`~latentga.baselines.dpv.dpv_layout`).
+    """
+    from latentga.baselines.dpv import downstream_protection_value
+
+    layout = np.zeros(burnable.size, bool)
+    first, rounds = None, 0
+    while layout.sum() < k:
+        value = downstream_protection_value(simulator, layout.reshape(simulator.shape)).reshape(-1)
+        rounds += 1
+        first = value if first is None else first
+        key = np.where(layout | ~burnable, -np.inf, value)
+        take = min(picks, k - int(layout.sum()))
+        layout[np.argsort(-key, kind="stable")[:take]] = True
+    return layout, first, rounds
+
+
+def dpv_seeds(simulator, k: int, rng: np.random.Generator, *, dpv: str = "greedy", picks: int = 1,
+              sampled: int = 0, power: float = 1.0) -> Seeds:
     """DPV's layout(s) and ``sampled`` layouts drawn in proportion to DPV, on ``simulator``'s fires.
 
     ``rng`` is drawn from only when ``sampled > 0``. Returns :class:`Seeds`; its ``fires`` is
     every fire simulated here (see the module docstring for the charge).
     """
-    from latentga.baselines.dpv import downstream_protection_value, dpv_layout
+    from latentga.baselines.dpv import downstream_protection_value
 
     shape = tuple(simulator.shape)
     n_fires = int(simulator.n_fires)
@@ -71,12 +93,12 @@ def dpv_seeds(simulator, k: int, rng: np.random.Generator, *, dpv: str = "greedy
         raise ConfigError(f"ga.seeding: {k} firebreaks do not fit on the {int(burnable.sum())} burnable cells; "
                           "lower the budget")
     layouts, fires = [], 0
-    if dpv == "greedy":
-        res = dpv_layout(simulator, k, greedy=True)
-        layouts.append(np.asarray(res.layout, bool))
-        fires += int(res.calls) * n_fires
     value = None
-    if dpv in ("plain", "greedy") or sampled > 0:
+    if dpv == "greedy":
+        greedy, value, rounds = _greedy(simulator, k, max(1, int(picks)), burnable)
+        layouts.append(greedy.reshape(shape))
+        fires += rounds * n_fires
+    elif dpv == "plain" or sampled > 0:
         value = downstream_protection_value(simulator).reshape(-1)
         fires += n_fires
     if dpv in ("plain", "greedy"):
@@ -104,8 +126,8 @@ def seed_individuals(config: dict, problem, rng: np.random.Generator) -> Seeds:
     if simulator is None or not hasattr(simulator, "tables") or not hasattr(problem, "k"):
         raise ConfigError("ga.seeding needs a firebreak problem on the built-in simulator (DPV reads its fire "
                           "trees); set simulator.backend: builtin, or ga.seeding.dpv: none and sampled: 0")
-    seeds = dpv_seeds(simulator, int(problem.k), rng, dpv=s["dpv"], sampled=int(s["sampled"]),
-                      power=float(s["power"]))
+    seeds = dpv_seeds(simulator, int(problem.k), rng, dpv=s["dpv"], picks=int(s["picks"]),
+                      sampled=int(s["sampled"]), power=float(s["power"]))
     _, first = np.unique(seeds.layouts.reshape(len(seeds.layouts), -1), axis=0, return_index=True)
     keep = np.sort(first)[:int(config["ga"]["population"])]
     return Seeds(seeds.layouts[keep], seeds.fires)
