@@ -17,9 +17,7 @@ standard errors, so a move that fits the quirks of a few search fires is not tak
 result is never worse than the input on the search fires, every fire simulated is counted, and
 every draw comes from the ``rng`` passed in.
 
-:class:`MemeticStep` is the engine's glue (``ga.memetic``): after a generation is scored it
-improves the population's ``individuals`` best, reusing the delta tracker's records when the
-run has one, else keeping its own (for the few individuals it works on; a checkpoint stores them).
+:class:`MemeticStep` is the engine's callback for it (``ga.memetic``).
 """
 
 from __future__ import annotations
@@ -28,7 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from latentga.errors import ConfigError
+from latentga.errors import CheckpointError, ConfigError
+from latentga.ga.callbacks import Callback
 from latentga.layouts import layout_key
 from latentga.simulator.delta import DeltaEvaluator, FireRecord
 
@@ -152,41 +151,60 @@ def improve(records: list[FireRecord], evaluator: DeltaEvaluator, rng: np.random
     return Improved(out, int(fires), int(evaluations), int(improved))
 
 
-class MemeticStep:
-    """``ga.memetic`` in the engine: improve the population's best individuals in place.
+_RECORD_FIELDS = ("layout", "bits", "hubs", "times", "ignition", "counts", "fitness")
+
+
+class MemeticStep(Callback):
+    """``ga.memetic`` in the engine: a callback that improves the population's best in place.
+
+    After each generation is evaluated (generation 0 included) it climbs the ``individuals``
+    best distinct members with :func:`improve`; an improved member is replaced by a new
+    individual carrying its fitness, the fitness cache and the hall of fame learn it, and the
+    layouts and fires it cost go to the run's ``evaluations`` and ``cost``. It never spends past
+    ``ga.max_cost``. With the run's delta tracker it reuses and extends its records; without one
+    (``ga.delta_evaluation: false``, e.g. Dogrib) it keeps the records of the few individuals it
+    works on, and a checkpoint stores them (:meth:`state`), so a resumed run is exact.
 
     Args:
         settings: the ``ga.memetic`` section (``individuals``, ``moves``, ``strategy``, ``proposal``, ``z``).
-        problem: a firebreak problem on the built-in simulator.
-        tracker: the run's delta tracker (its records are reused and extended), or None: the step
-            then keeps records of the individuals it works on (:meth:`state` for checkpoints).
     """
 
-    def __init__(self, settings: dict, problem, tracker=None):
-        simulator = getattr(problem, "simulator", None)
-        if simulator is None or not hasattr(problem, "k"):
-            raise ConfigError("ga.memetic needs a firebreak problem (it moves firebreaks); set "
-                              "ga.memetic.individuals: 0")
+    def __init__(self, settings: dict):
         self.individuals = int(settings["individuals"])
         self.moves = int(settings["moves"])
         self.strategy, self.proposal = settings["strategy"], settings["proposal"]
         self.z = float(settings.get("z", 0.0))
-        self.tracker = tracker
+        self.evaluator: DeltaEvaluator | None = None
+        self.own: dict[bytes, FireRecord] = {}
+        self._packed: dict | None = None
+
+    def _setup(self, algorithm) -> None:
+        problem = algorithm.problem
+        simulator = getattr(problem, "simulator", None)
+        if simulator is None or not hasattr(problem, "k") or not hasattr(simulator, "tables"):
+            raise ConfigError("ga.memetic needs a firebreak problem on the built-in simulator (it moves "
+                              "firebreaks and re-runs single fires); set ga.memetic.individuals: 0")
+        tracker = algorithm.tracker
         self.evaluator = tracker.evaluator if tracker is not None else DeltaEvaluator(simulator)
         self.allowed = np.asarray(simulator.tables.burnable, bool)
-        self.own: dict[bytes, FireRecord] = {}
+        if self._packed:
+            self.own = _unpack(self._packed, self.evaluator)
+            self._packed = None
 
-    def _record(self, key: bytes, layout: np.ndarray) -> tuple[FireRecord, int]:
-        store = self.tracker.records if self.tracker is not None else self.own
-        if key in store:
-            return store[key], 0
-        return self.evaluator.record(np.asarray(layout, bool)[None])[0], self.evaluator.n_fires
+    def after_evaluation(self, algorithm) -> None:
+        if self.evaluator is None:
+            self._setup(algorithm)
+        max_cost = algorithm.config["ga"].get("max_cost")
+        budget = None if max_cost is None else max(0, int(max_cost) - int(algorithm.cost))
+        new, spent = self.step(algorithm.population, algorithm.cache, algorithm.rng, algorithm.tracker, budget)
+        algorithm.evaluations += new
+        algorithm.cost += spent
+        algorithm.hof.update(algorithm.population)
 
-    def __call__(self, population: list, cache: dict, rng: np.random.Generator,
-                 budget: int | None = None) -> tuple[int, int]:
-        """Improve the ``individuals`` best distinct members of ``population`` (in place: an
-        improved member is replaced by a new individual with its fitness, and the fitness
-        cache learns it). Returns ``(layouts scored, fires simulated)``."""
+    def step(self, population: list, cache: dict, rng: np.random.Generator, tracker=None,
+             budget: int | None = None) -> tuple[int, int]:
+        """Improve the ``individuals`` best distinct members of ``population`` in place; returns
+        ``(layouts scored, fires simulated)``."""
         from latentga.ga.individual import make_individual
 
         order = sorted(range(len(population)), key=lambda i: -population[i].fitness.values[0])
@@ -199,47 +217,61 @@ class MemeticStep:
                 keys.append(key)
             if len(targets) == self.individuals:
                 break
-        fires = 0
-        records = []
+        store = tracker.records if tracker is not None else self.own
+        fires, records = 0, []
         for i, key in zip(targets, keys):
-            rec, spent = self._record(key, population[i])
-            records.append(rec)
-            fires += spent
+            if key not in store:  # an individual scored without a record: score it again, with one
+                store[key] = self.evaluator.record(np.asarray(population[i], bool)[None])[0]
+                fires += self.evaluator.n_fires
+            records.append(store[key])
         left = None if budget is None else max(0, int(budget) - fires)
         result = improve(records, self.evaluator, rng, moves=self.moves, strategy=self.strategy,
                          proposal=self.proposal, z=self.z, allowed=self.allowed, budget=left)
-        fires += result.fires
         kept: dict[bytes, FireRecord] = {}
         for i, old, rec in zip(targets, records, result.records):
             key = layout_key(rec.layout)
             kept[key] = rec
-            if rec is old:
-                continue
-            population[i] = make_individual(rec.layout, rec.fitness)
-            cache[key] = float(rec.fitness)
-            if self.tracker is not None:
-                self.tracker.records[key] = rec
-        if self.tracker is None:
+            if rec is not old:
+                population[i] = make_individual(rec.layout, rec.fitness)
+                cache[key] = float(rec.fitness)
+                store[key] = rec
+        if tracker is None:
             self.own = kept  # only the individuals worked on: a few records, however big the map
-        return result.evaluations, int(fires)
+        return result.evaluations, int(fires + result.fires)
 
-    def state(self) -> dict | None:
-        """The step's own records as plain arrays (None when it reuses the tracker's)."""
-        from latentga.problems.fire_delta import pack_records
+    def state(self) -> dict:
+        """The step's own records as numeric arrays (empty when it uses the tracker's)."""
+        if self._packed is not None:  # restored but not yet set up: hand the same back
+            return dict(self._packed)
+        if not self.own:
+            return {}
+        recs = list(self.own.values())
+        return {name: np.stack([np.asarray(getattr(r, name)) for r in recs]) for name in _RECORD_FIELDS}
 
-        return pack_records(self.own) if self.tracker is None else None
-
-    def restore(self, state: dict | None) -> None:
-        """Take back :meth:`state` (checked against this simulator)."""
-        from latentga.problems.fire_delta import unpack_records
-
-        if self.tracker is None:
-            self.own = unpack_records(state, self.evaluator)
+    def restore(self, state: dict) -> None:
+        """Take back :meth:`state` (checked against the simulator when the run continues)."""
+        self.own, self._packed = {}, (dict(state) if state else None)
+        if self._packed and self.evaluator is not None:
+            self.own = _unpack(self._packed, self.evaluator)
+            self._packed = None
 
 
-def memetic_step(config: dict, problem, tracker=None) -> MemeticStep | None:
-    """The step ``ga.memetic`` asks for, or None when it is off (``individuals: 0``)."""
+def _unpack(packed: dict, evaluator: DeltaEvaluator) -> dict[bytes, FireRecord]:
+    """Records from :meth:`MemeticStep.state`'s arrays, keyed by their layouts."""
+    from latentga.problems.fire_delta import unpack_records
+
+    try:
+        layouts = packed["layout"]
+        plain = {**{name: packed[name] for name in _RECORD_FIELDS}, "keys": [layout_key(x) for x in layouts]}
+    except (KeyError, TypeError) as exc:
+        raise CheckpointError(f"the checkpoint's memetic records are corrupt ({exc}); delete the checkpoint "
+                              "and run without --resume to start over") from None
+    return unpack_records(plain, evaluator)
+
+
+def memetic_step(config: dict) -> MemeticStep | None:
+    """The callback ``ga.memetic`` asks for, or None when it is off (``individuals: 0``)."""
     settings = config["ga"].get("memetic") or {}
     if int(settings.get("individuals", 0)) <= 0:
         return None
-    return MemeticStep(settings, problem, tracker)
+    return MemeticStep(settings)
