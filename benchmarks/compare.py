@@ -39,8 +39,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="override a comparison config value, e.g. --set run.ga.generations=5 (repeatable)")
     p.add_argument("--tune-vanilla", action="store_true",
                    help="sweep the vanilla GA's rates on the tuning seeds instead of comparing")
+    p.add_argument("--only", metavar="METHODS", help="run only these comma-separated methods (GA variants and "
+                   "baselines by name), e.g. --only memetic,dpv_greedy,local_search")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     return p.parse_args(argv)
+
+
+def only_methods(config: dict, names: list[str]) -> dict:
+    """``config`` with only the named GA variants and baselines (one error naming an unknown one)."""
+    from latentga.errors import ConfigError
+
+    names = [n.strip() for n in names if n.strip()]
+    known = [*config["variants"], *config["baselines"]]
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        raise ConfigError(f"--only: {', '.join(unknown) or 'no method'} is not a method of this comparison; "
+                          f"it has: {', '.join(known)}")
+    return {**config, "variants": {k: v for k, v in config["variants"].items() if k in names},
+            "baselines": {k: (on and k in names) for k, on in config["baselines"].items()}}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         path = args.config if args.config is not None else DEFAULT_CONFIG
         config = load_compare_config(path, quick=args.quick, overrides=args.overrides)
+        if args.only:
+            config = only_methods(config, args.only.split(","))
         out = args.out if args.out is not None else Path(config["output"]["dir"])
         if args.tune_vanilla:
             from latentga.comparison.tuning import tune_vanilla
