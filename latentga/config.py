@@ -223,8 +223,8 @@ def _check_section(config: dict, defaults: dict, prefix: str = "") -> None:
 
 
 def _check_operators(config: dict) -> None:
-    from operators.base import accepted_keywords
-    from operators.registry import resolve_operator
+    from latentga.operators.base import accepted_keywords
+    from latentga.operators.registry import resolve_operator
 
     for role in ("mate", "mutate", "select"):
         section = config["operators"][role]

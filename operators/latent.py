@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from latentga.models.runtime import eval_mode, model_device
-from operators.base import batch_operator
+from .base import batch_operator
 
 __all__ = [
     "cx_latent_interpolation",

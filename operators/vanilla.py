@@ -1,14 +1,14 @@
 """Model-free operators on the grid itself (the report's vanilla GA), DEAP calling style.
 
 Individuals are boolean NumPy grids changed in place; children are built from copies (never
-views of a parent), then put back on budget by :func:`operators.repair.repair_budget`.
+views of a parent), then put back on budget by :func:`latentga.operators.repair.repair_budget`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from operators.repair import repair_budget
+from .repair import repair_budget
 
 __all__ = ["mut_flip", "cx_uniform", "cx_two_point"]
 

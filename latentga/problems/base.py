@@ -86,7 +86,7 @@ class KCellsProblem(Problem):
     k: int
 
     def repair(self, individual: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        from operators.repair import repair_budget
+        from latentga.operators.repair import repair_budget
 
         if int(np.count_nonzero(individual)) != self.k:
             repair_budget(individual, self.k, rng)
