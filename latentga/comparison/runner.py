@@ -8,6 +8,7 @@ model per kind, shared by every seed), and searching baselines get the GA's budg
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from latentga.comparison.tasks import Task, TaskResult, heldout_simulator, run_t
 
 __all__ = ["Comparison", "build_tasks", "prepare_models", "comparison_map", "run_comparison",
            "write_outputs", "print_summary"]
+
+LOGGER = logging.getLogger("latentga.comparison")
 
 
 @dataclass
@@ -109,16 +112,17 @@ def run_comparison(config: dict, map_fn: Callable | None = None, progress: bool 
     tasks = build_tasks(config)
     mapper = map_fn or comparison_map()
     if progress:
-        print(f"comparison {config['name']}: {len(tasks)} runs ({len(config['variants'])} GA variants x "
-              f"{len(config['seeds'])} seeds + baselines) via {getattr(mapper, '__module__', '')}."
-              f"{getattr(mapper, '__name__', mapper)}", flush=True)
+        LOGGER.info(f"comparison {config['name']}: {len(tasks)} runs ({len(config['variants'])} GA variants x "
+                    f"{len(config['seeds'])} seeds + baselines) via {getattr(mapper, '__module__', '')}."
+                    f"{getattr(mapper, '__name__', mapper)}")
     results: list[TaskResult] = []
     for res in mapper(run_task, tasks):
         results.append(res)
         if progress:
-            print(f"  {len(results):>3}/{len(tasks)} {res.method:<17} seed {res.seed:>2}  search {res.fitness:.4f}  "
-                  f"validation {res.validation:.4f}  held-out {res.heldout:.4f}  layouts {res.calls:>7}  "
-                  f"fires {res.fires:>9}  cpu {res.cpu_seconds:6.1f}s  wall {res.seconds:6.1f}s", flush=True)
+            LOGGER.info(f"  {len(results):>3}/{len(tasks)} {res.method:<17} seed {res.seed:>2}  "
+                        f"search {res.fitness:.4f}  validation {res.validation:.4f}  held-out {res.heldout:.4f}  "
+                        f"layouts {res.calls:>7}  fires {res.fires:>9}  cpu {res.cpu_seconds:6.1f}s  "
+                        f"wall {res.seconds:6.1f}s")
     tidy = tidy_frame(results)
     return Comparison(results, tidy, summary_frame(results), welch_frame(tidy), models,
                       time.perf_counter() - t0)
