@@ -307,6 +307,9 @@ def read_yaml_mapping(path: Path, what: str = "config file",
         raise ConfigError(f"cannot read {what} {path}: {exc}") from None
     if data is None:
         return {}
+    from latentga.validation import check_expanded_size
+
+    check_expanded_size(data, f"{what} {path}")
     if not isinstance(data, dict):
         raise ConfigError(f"{what} {path} must hold a mapping of sections (name:, ...), "
                           f"got a {type(data).__name__}")
