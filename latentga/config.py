@@ -245,6 +245,11 @@ def _check_model(config: dict) -> None:
     from latentga.models.config import validate_model_config
 
     config["model"] = validate_model_config(config["model"])
+    kind = config["model"]["kind"]
+    if isinstance(kind, str) and ":" in kind:  # a plug-in class: found now, not after a dataset build
+        from latentga.plugins import resolve_dotted
+
+        resolve_dotted(kind, key="model.kind", what="model class", callable_only=True)
 
 
 def validate_config(config: Mapping) -> dict:

@@ -143,3 +143,78 @@ def test_a_full_disk_during_a_write_is_one_line_and_leaves_the_old_file(tmp_path
     assert main(["simulate", "--fires", "1", "--out", str(target)]) == 1
     _one_line(capsys, "No space left on device", "free space")
     assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["scores.csv"]
+
+
+@pytest.fixture
+def instance(tmp_path):
+    from test_simulator import uniform_weather, write_instance
+
+    return write_instance(tmp_path / "inst", np.full((4, 5), 2), uniform_weather(rows=3, files=4), ignition=7,
+                          slope=np.full((4, 5), 10), saz=np.full((4, 5), 45), elevation=np.full((4, 5), 300))
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("cellsize", "cellsize 0 #", "cellsize 0 must be a positive number"),
+    ("cellsize", "cellsize -5 #", "cellsize -5 must be a positive number"),
+    ("cellsize", "cellsize nan #", "cellsize nan must be a positive number"),
+    ("ncols 5", "ncols -5", "at least one row and one column"),
+    ("nrows 4", "nrows 0", "at least one row and one column"),
+    ("nrows 4", "nrows 400000000", "more than the file's"),
+])
+def test_raster_headers_are_checked_for_meaning(instance, old, new, message):
+    from latentga.errors import LandscapeError
+    from latentga.simulator import load_landscape
+
+    p = instance / "fuels.asc"
+    text = p.read_text()
+    if old == "cellsize":  # the line of the cellsize header, whatever its value
+        line = next(x for x in text.splitlines() if x.lower().startswith("cellsize"))
+        text = text.replace(line, new.replace(" #", ""))
+    else:
+        text = text.replace(old, new)
+    p.write_text(text)
+    with pytest.raises(LandscapeError, match=message):
+        load_landscape(instance)
+
+
+@pytest.mark.parametrize("name, value, message", [("slope.asc", "1e308", "magnitude at most"),
+                                                  ("Ignitions.csv", "inf", "not a number")])
+def test_terrain_and_ignition_values_out_of_meaning_are_refused(instance, name, value, message):
+    from latentga.errors import LandscapeError
+    from latentga.simulator import load_landscape
+
+    p = instance / name
+    p.write_text(p.read_text().replace("\n10 ", f"\n{value} ", 1) if name == "slope.asc"
+                 else "Year,Ncell\n1,inf\n")
+    with pytest.raises(LandscapeError, match=message):
+        load_landscape(instance)
+
+
+def test_a_raster_that_never_ends_is_refused_before_reading(instance):
+    import os
+
+    from latentga.errors import LandscapeError
+    from latentga.simulator import load_landscape
+
+    (instance / "slope.asc").unlink()
+    os.mkfifo(instance / "slope.asc")  # a pipe: reading it would wait (or grow) forever
+    with pytest.raises(LandscapeError, match="not a regular file"):
+        load_landscape(instance)
+
+
+def test_a_plug_in_with_a_syntax_error_is_one_line(tmp_path, monkeypatch):
+    (tmp_path / "broken_latentga_op.py").write_text("def mut(individual:\n    return individual\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ConfigError, match=r"syntax error \(.*broken_latentga_op.py, line 1"):
+        load_config(None, ["operators.mutate.name=broken_latentga_op:mut"])
+
+
+def test_an_empty_layouts_file_is_one_line(tmp_path, capsys):
+    np.save(tmp_path / "none.npy", np.zeros((0, 20, 20), bool))
+    assert main(["simulate", "--layouts", str(tmp_path / "none.npy"), "--burn-map", str(tmp_path / "b.png")]) == 2
+    _one_line(capsys, "holds no layouts")
+
+
+def test_an_unknown_model_plug_in_fails_at_load_not_after_the_dataset():
+    with pytest.raises(ConfigError, match="cannot import module 'no_such_latentga_module'"):
+        load_config(None, ["model.kind=no_such_latentga_module:Net"])

@@ -64,8 +64,11 @@ def _load_layouts(path: Path | None, shape) -> np.ndarray:
         return np.zeros((1, *shape), dtype=bool)
     from latentga.validation import load_npy
 
-    arr = load_npy(path, LayoutError, "give a .npy of 0/1 layouts of shape [H,W] or [B,H,W] (np.save)")
-    return as_layout_batch(arr, shape, name=f"layouts in {path}")
+    fix = "give a .npy of 0/1 layouts of shape [H,W] or [B,H,W] (np.save)"
+    batch = as_layout_batch(load_npy(path, LayoutError, fix), shape, name=f"layouts in {path}")
+    if not len(batch):
+        raise LayoutError(f"{path} holds no layouts (shape {list(batch.shape)}); {fix}")
+    return batch
 
 
 def plot_burn_map(prob: np.ndarray, layout: np.ndarray, title: str):
