@@ -245,6 +245,11 @@ def _check_model(config: dict) -> None:
     from latentga.models.config import validate_model_config
 
     config["model"] = validate_model_config(config["model"])
+    kind = config["model"]["kind"]
+    if isinstance(kind, str) and ":" in kind:  # a plug-in class: found now, not after a dataset build
+        from latentga.plugins import resolve_dotted
+
+        resolve_dotted(kind, key="model.kind", what="model class", callable_only=True)
 
 
 def validate_config(config: Mapping) -> dict:
@@ -307,6 +312,9 @@ def read_yaml_mapping(path: Path, what: str = "config file",
         raise ConfigError(f"cannot read {what} {path}: {exc}") from None
     if data is None:
         return {}
+    from latentga.validation import check_expanded_size
+
+    check_expanded_size(data, f"{what} {path}")
     if not isinstance(data, dict):
         raise ConfigError(f"{what} {path} must hold a mapping of sections (name:, ...), "
                           f"got a {type(data).__name__}")
