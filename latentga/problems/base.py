@@ -75,7 +75,7 @@ class Problem(ABC):
         return None
 
     def operator_keywords(self) -> dict[str, Any]:
-        """Values an operator may declare as keyword parameters (e.g. the budget ``k``)."""
+        """Values an operator may declare as keyword parameters (e.g. the ``budget``)."""
         return {}
 
     def describe(self) -> str:
@@ -86,7 +86,7 @@ class Problem(ABC):
 class KCellsProblem(Problem):
     """A problem whose individuals are boolean arrays with exactly ``self.k`` cells set (the
     firebreak budget, a k-subset), all inside ``self.allowed`` (bool, same shape; None = every
-    cell): the repair, the feasibility test and the keywords operators ask for (``k``,
+    cell): the repair, the feasibility test and the keywords operators ask for (``budget``,
     ``allowed``) are shared."""
 
     k: int
@@ -112,4 +112,4 @@ class KCellsProblem(Problem):
         return ""
 
     def operator_keywords(self) -> dict[str, Any]:
-        return {"k": self.k, "allowed": self.allowed}
+        return {"budget": self.k, "allowed": self.allowed}
