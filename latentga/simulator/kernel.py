@@ -62,13 +62,16 @@ class FactoredRates(NamedTuple):
 
     The edge (cell i, direction d) in weather file w, row r adds, per period,
     ``float(float(factor x rho[u, k, d]) x se[i, d])`` metres with ``u = wrow[w, r]`` and
-    ``k = cls[i]`` (a NaN rate counts as 1e-4 m/min, as in C2F-W).
+    ``k = cls[i]`` (a NaN rate counts as 1e-4 m/min, as in C2F-W); ``rate32`` holds
+    ``float(rho)`` (NaN replaced) for the common factor 1. ``se`` has 0 rows where the model
+    has no per-edge slope factor (Kitral).
     """
 
     wrow: np.ndarray  # int32 [W, R]: distinct weather row of each file's row
     cls: np.ndarray  # int32 [n]: rate class of each cell (S&B: its fuel code's index; Kitral: the cell)
     rho: np.ndarray  # float64 [U, K, 8]: C2F-W's double ellipse rate toward each neighbour
-    se: np.ndarray  # float32 [n, 8]: per-edge slope factor (1 where the model has none)
+    rate32: np.ndarray  # float32 [U, K, 8]: float(rho), 1e-4 where rho is NaN
+    se: np.ndarray  # float32 [n, 8] (or [0, 8]): per-edge slope factor
     hros: np.ndarray  # float32 [U, K]: head rate, the "keeps spreading" test
     hign: np.ndarray  # float32 [U, K]: head rate, the "can ignite" test (Kitral: another slope neighbour)
 
@@ -97,10 +100,14 @@ def _edge_increment(rates, factor, w, i, d, r):
         return lambda rates, factor, w, i, d, r: edge_rate(factor, rates[w, i, d, r])
 
     def factored(rates, factor, w, i, d, r):
-        x = rates.rho[rates.wrow[w, r], rates.cls[i], d]
-        v = np.float64(np.float32(x)) if factor == 1.0 else np.float64(np.float32(factor * x))
-        if v != v:
-            v = _NAN_RATE
+        if factor == 1.0:
+            v = np.float64(rates.rate32[rates.wrow[w, r], rates.cls[i], d])
+        else:
+            v = np.float64(np.float32(factor * rates.rho[rates.wrow[w, r], rates.cls[i], d]))
+            if v != v:
+                v = _NAN_RATE
+        if rates.se.shape[0] == 0:
+            return v
         return np.float64(np.float32(v * np.float64(rates.se[i, d])))
     return factored
 

@@ -128,7 +128,8 @@ def build_surface_tables(landscape: Landscape, nbr: np.ndarray) -> FactoredRates
                 d = _DIR_OF_KEY.get(kitral_head_key(waz, spreading), -1)
                 _kitral_hros(fmc, elev, nbr, d, side, fch, fv, tmp_h)
                 out[u] = tmp_h
-        se = np.ones((n, 8), np.float32)
+        se = np.ones((0, 8), np.float32)  # Kitral's slope is in the head rate
     rho = np.zeros((len(uw), hros.shape[1], 8))
     _edge_rates(heads, hros.astype(np.float64), lb, rho)
-    return FactoredRates(wrow=wrow, cls=cls, rho=rho, se=se, hros=hros, hign=hign), nrows
+    rate32 = np.where(np.isnan(rho), np.float32(1e-4), rho).astype(np.float32)
+    return FactoredRates(wrow=wrow, cls=cls, rho=rho, rate32=rate32, se=se, hros=hros, hign=hign), nrows
