@@ -138,13 +138,3 @@ def test_kitral_chain_follows_the_equations(ws, tmp, rh):
     se = 1 + 0.023322 * 0.2 + 0.00013585 * 0.04  # 20 m rise over a 100 m cell
     assert kitral_rates(fmc, fch, fv, se) == pytest.approx(fmc * 60 * fch * (fv + se), rel=1e-5)
 
-
-@pytest.mark.parametrize("case", ["portezuelo_kitral_seed123_cv0.npz", "vilo100_sb_seed123_cv0.npz"])
-def test_factored_tables_burn_the_same_fires(case, monkeypatch):
-    """Small landscapes get dense tables; large ones (Zona_60) the factored ones: both are exact."""
-    from latentga.simulator import tables
-    from test_fidelity import _check_golden
-
-    monkeypatch.setattr(tables, "DENSE_LIMIT_BYTES", 0)
-    monkeypatch.setattr(tables, "_CACHE", {})
-    _check_golden(case, first=6)

@@ -167,37 +167,8 @@ def _build_surface(landscape: Landscape) -> RateTables:
     cs = float(c2f_cell_side(landscape.cell_size))
     dist = np.array([cs * (np.sqrt(2.0) if d % 2 else 1.0) for d in range(8)])
     burnable = np.asarray(landscape.fuel_types).ravel() != NON_FUEL
-    dense = _dense(factored, burnable)
-    if dense is not None:  # small enough: the FBP layout, which the kernels read about twice as fast
-        rates, hros = dense  # (with ROS-CV the kernels scale the factored double rates, as C2F-W does)
-        return RateTables(rates=rates, hros=hros, nrows=nrows, nbr=nbr, dist=dist, burnable=burnable,
-                          rates64=factored)
     return RateTables(rates=factored, hros=factored, nrows=nrows, nbr=nbr, dist=dist, burnable=burnable,
                       rates64=factored)
-
-
-DENSE_LIMIT_BYTES = 96 * 2**20  # float32 edge rates of every (weather, cell, direction, row), at most
-
-
-def _dense(fr, burnable):
-    """The dense ``(rates, hros)`` of factored tables, or None when too large or when the two
-    head-rate tests (Kitral's spread and ignition slopes) disagree somewhere (the dense layout has
-    one head rate per cell). Same numbers: a dense rate is the factored edge increment at factor 1."""
-    n_w, n_r = fr.wrow.shape
-    n = len(fr.cls)
-    if n_w * n * 8 * n_r * 4 > DENSE_LIMIT_BYTES:
-        return None
-    thr = np.float32(0.1)
-    if not np.array_equal(fr.hros > thr, fr.hign > thr):
-        return None
-    idx = fr.wrow  # [W, R]
-    rates = fr.rate32[idx][:, :, fr.cls, :]  # [W, R, n, 8]
-    if len(fr.se):
-        rates = rates * fr.se[None, None]  # float32 x float32: C2F-W's float product
-    rates = np.ascontiguousarray(rates.transpose(0, 2, 3, 1))  # [W, n, 8, R]
-    rates[:, ~burnable] = 0.0
-    hros = np.ascontiguousarray(fr.hros[idx][:, :, fr.cls].transpose(0, 2, 1))  # [W, n, R]
-    return rates, hros
 
 
 _CACHE: dict[str, RateTables] = {}
