@@ -65,6 +65,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
         "ros_cv": 0.0,
         "ignition_mode": "cell2fire",  # cell2fire | redraw
         "ignitions": "file",     # file (around Ignitions.csv's cell) | anywhere (any burnable cell)
+        "fuel_model": None,      # null = the landscape folder's lookup table decides | fbp | kitral | scott_burgan
     },
     "dataset": {"n": 40000, "n_fires": 50, "seed": 0},  # random layouts the model learns from
     "model": _model_defaults(),
@@ -100,6 +101,7 @@ _NULLABLE = {
     "landscape": (str,),
     "simulator.cell2fire_binary": (str,),
     "simulator.n_weathers": (int,),
+    "simulator.fuel_model": (str,),
     "ga.max_cost": (int,),
     "ga.init_layouts": (str,),
 }
@@ -107,6 +109,7 @@ _CHOICES = {
     "simulator.backend": ("builtin", "cell2fire"),
     "simulator.ignition_mode": ("cell2fire", "redraw"),
     "simulator.ignitions": ("file", "anywhere"),
+    "simulator.fuel_model": ("fbp", "kitral", "scott_burgan"),
     "ga.init": ("random", "dataset", "dataset_best"),
 }
 # key -> (low, high) inclusive bounds
