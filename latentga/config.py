@@ -137,7 +137,7 @@ _RANGES = {
     "retraining.epochs": (1, math.inf),
     "retraining.top": (1, math.inf),
 }
-_INJECTED = ("budget", "k", "rng", "model")
+_INJECTED = ("budget", "k", "rng", "model", "allowed")
 
 
 def _type_name(t: type) -> str:
