@@ -50,8 +50,10 @@ def make_simulator(config: dict, n_fires: int | None = None, seed: int | None = 
             raise ConfigError("simulator.ignitions: anywhere is not wired to the Cell2Fire binary backend; "
                               "use backend: builtin (identical fires) or ignitions: file")
         landscape = config["landscape"] if config["landscape"] else load_landscape(None)
+        if sim.get("fuel_model") not in (None, "fbp"):
+            raise ConfigError("simulator.fuel_model: the Cell2Fire binary backend runs FBP only; use backend: builtin")
         return Cell2FireBinarySimulator(binary=sim["cell2fire_binary"], landscape=landscape, **kwargs)
-    return FireSimulator(load_landscape(config["landscape"]), **kwargs)
+    return FireSimulator(load_landscape(config["landscape"], fuel_model=sim.get("fuel_model")), **kwargs)
 
 
 def ensure_dataset(config: dict, progress: bool = True, workers: int | None = None):

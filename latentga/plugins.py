@@ -30,6 +30,9 @@ def resolve_dotted(target: str, *, key: str, what: str, callable_only: bool = Tr
     except ImportError as exc:
         raise ConfigError(f"{key}: cannot import module {module_name!r} for {what} {target!r} ({exc}); "
                           "check the dotted path and that the module is on PYTHONPATH") from None
+    except SyntaxError as exc:
+        raise ConfigError(f"{key}: module {module_name!r} for {what} {target!r} has a syntax error "
+                          f"({exc.filename}, line {exc.lineno}: {exc.msg}); fix it there") from None
     obj = getattr(module, name, None)
     if obj is None or (callable_only and not callable(obj)):
         raise ConfigError(f"{key}: module {module_name!r} has no {what} {name!r}; "
