@@ -34,6 +34,7 @@ __all__ = [
     "build_lock",
     "ensure_folder",
     "remove_stale_temporaries",
+    "temporaries_of",
     "write_bytes_atomic",
     "write_text_atomic",
     "save_npy_atomic",
@@ -89,21 +90,28 @@ def _held_by_a_writer(candidate: Path) -> bool:
         os.close(fd)  # closing releases a lock we got
 
 
-def remove_stale_temporaries(path: str | os.PathLike, suffix: str | None = None) -> list[Path]:
-    """Remove temporaries of ``path`` left by killed writers (unlocked, older than a few seconds)."""
+def temporaries_of(path: str | os.PathLike, suffix: str | None = None) -> list[Path]:
+    """The temporary files of writes to ``path`` now beside it (live or left by killed writers)."""
     path = Path(path)
     if suffix is None:
         suffix = "".join(path.suffixes) or ".tmp"
     pattern = _temporary_pattern(path, suffix)
-    removed = []
     try:
-        candidates = [p for p in path.parent.iterdir() if pattern.match(p.name)]
+        return sorted(p for p in path.parent.iterdir() if pattern.match(p.name))
     except OSError:
-        return removed
+        return []
+
+
+def remove_stale_temporaries(path: str | os.PathLike, suffix: str | None = None,
+                             grace: float = STALE_AFTER_S) -> list[Path]:
+    """Remove temporaries of ``path`` left by killed writers (unlocked, older than ``grace``
+    seconds; a caller that knows no writer is alive, such as a run holding its folder's lock,
+    passes 0)."""
+    removed = []
     now = time.time()
-    for candidate in candidates:
+    for candidate in temporaries_of(path, suffix):
         try:
-            if now - candidate.stat().st_mtime < STALE_AFTER_S or _held_by_a_writer(candidate):
+            if now - candidate.stat().st_mtime < grace or _held_by_a_writer(candidate):
                 continue
             candidate.unlink()
             removed.append(candidate)
