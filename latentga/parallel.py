@@ -45,6 +45,7 @@ import time
 from typing import Callable, Iterator
 
 __all__ = ["THREAD_VARIABLES", "under_scoop", "is_scoop_origin", "pin_threads", "setup_process", "tie_to_launcher",
+           "STATUS_VARIABLE", "record_origin_status",
            "usable_cores", "pool_slots", "bundle_indices", "scoop_map", "parallel_map"]
 
 #: Environment variables that size the thread pools of OpenMP, MKL, OpenBLAS, Accelerate,
@@ -122,6 +123,21 @@ def _command_line(pid: int) -> bytes:
 
 
 _TIED: list[int] = []
+
+#: Set by ``python -m latentga.scoop_run``: the file where the origin writes its exit code.
+STATUS_VARIABLE = "LATENTGA_SCOOP_STATUS"
+
+
+def record_origin_status(code: int) -> None:
+    """In a SCOOP origin started by ``python -m latentga.scoop_run``: hand the exit code to the
+    launcher (SCOOP itself drops it). Does nothing elsewhere."""
+    path = os.environ.get(STATUS_VARIABLE)
+    if path and is_scoop_origin():
+        try:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(f"{int(code)}\n")
+        except OSError:
+            pass
 
 
 def _watch_launcher(host: int, launcher: int | None) -> None:

@@ -109,14 +109,15 @@ def _session_processes(sid: int) -> set[int]:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-@pytest.mark.parametrize("how", ["kill -9 launcher", "ctrl-c"])
+@pytest.mark.parametrize("how", ["kill -9 plain scoop", "kill -9 launcher", "ctrl-c"])
 def test_a_scoop_run_leaves_no_process_once_its_launcher_is_killed_or_interrupted(tmp_path, how):
     import signal
     import time
 
     pytest.importorskip("scoop")
     out = tmp_path / "res"
-    cmd = [sys.executable, "-m", "scoop", "-n", "2", str(ROOT / "latentga" / "__main__.py"), "run", "--out", str(out),
+    launch = ["scoop"] if how == "kill -9 plain scoop" else ["latentga.scoop_run"]
+    cmd = [sys.executable, "-m", *launch, "-n", "2", str(ROOT / "latentga" / "__main__.py"), "run", "--out", str(out),
            "--quiet", "--set", "ga.population=4", "--set", "ga.generations=100000", "--set", "simulator.n_fires=3",
            "--set", "operators.mate.name=cx_uniform", "--set", "operators.mutate.name=mut_flip"]
     env = dict(os.environ, PYTHONPATH=str(ROOT))  # this checkout's latentga in every SCOOP process
@@ -133,7 +134,8 @@ def test_a_scoop_run_leaves_no_process_once_its_launcher_is_killed_or_interrupte
             os.killpg(launcher.pid, signal.SIGINT)  # what the terminal sends to the foreground group
         else:
             launcher.kill()
-        launcher.wait(timeout=30)
+        code = launcher.wait(timeout=30)
+        assert code == (130 if how == "ctrl-c" else -9)
         deadline = time.time() + 10
         while _session_processes(launcher.pid) & tree and time.time() < deadline:
             time.sleep(0.2)
@@ -141,3 +143,13 @@ def test_a_scoop_run_leaves_no_process_once_its_launcher_is_killed_or_interrupte
     finally:
         for pid in _session_processes(launcher.pid):
             os.kill(pid, signal.SIGKILL)
+
+
+def test_the_scoop_launcher_exits_with_the_origins_exit_code(tmp_path):
+    pytest.importorskip("scoop")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    cmd = [sys.executable, "-m", "latentga.scoop_run", "-n", "2", str(ROOT / "latentga" / "__main__.py"), "run",
+           "--out", str(tmp_path / "res"), "--quiet", "--set", "firebreaks=500"]  # fails: more than the cells
+    done = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=180, env=env)
+    assert done.returncode == 2, done.stderr[-2000:]  # plain `python -m scoop` exits 0 here
+    assert "error: " in done.stderr and "Traceback" not in done.stderr
