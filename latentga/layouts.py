@@ -19,6 +19,8 @@ __all__ = [
     "pack_layouts",
     "unpack_layouts",
     "layout_key",
+    "burnable_cells",
+    "off_fuel",
 ]
 
 
@@ -105,3 +107,24 @@ def layout_key(layout: np.ndarray) -> bytes:
     shape = layout.shape
     head = bytes(shape) if max(shape, default=0) < 255 else b"\xff" + np.asarray(shape, "<u4").tobytes()
     return head + np.packbits(layout.ravel()).tobytes()
+
+
+def burnable_cells(simulator) -> np.ndarray:
+    """Where a firebreak may stand on ``simulator``'s landscape: bool ``[H, W]``, True = burnable.
+
+    Why: a break on a non-fuel cell (water, rock, a road) changes no fire, so it wastes budget;
+    every producer of layouts draws only from these cells. A simulator without a landscape
+    (a test double) allows every cell.
+    """
+    land = getattr(simulator, "landscape", None)
+    shape = tuple(simulator.shape)
+    mask = getattr(land, "burnable", None) if land is not None else None
+    return np.ones(shape, bool) if mask is None else np.asarray(mask, bool).reshape(shape)
+
+
+def off_fuel(layouts: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
+    """How many firebreaks of each layout in ``[B, H, W]`` stand outside ``allowed`` (int ``[B]``)."""
+    layouts = np.asarray(layouts, bool)
+    if allowed is None:
+        return np.zeros(len(layouts), int)
+    return (layouts & ~np.asarray(allowed, bool)).reshape(len(layouts), -1).sum(axis=1)

@@ -79,7 +79,8 @@ def _checkpoint(tmp_path, **change):
     from latentga.ga.individual import make_individual
     from latentga.layouts import random_layouts
 
-    config = load_config(None, ["ga.population=4", "firebreaks=9", "ga.hof_size=2"])
+    config = load_config(None, ["ga.population=4", "firebreaks=9", "ga.hof_size=2", "operators.mate=cx_uniform",
+                                "operators.mutate=mut_flip"])
     rng = np.random.default_rng(0)
     layouts = random_layouts(4, (5, 6), 9, rng)
     fitness = change.pop("fitness", [0.5, 0.4, 0.3, 0.2])
@@ -100,13 +101,23 @@ def _checkpoint(tmp_path, **change):
 @pytest.mark.parametrize("tamper, message", [
     ({"generation": 7}, "does not match its logbook"),
     ({"fitness": [0.5, float("nan"), 0.3, 0.2]}, "fitness is not finite"),
-    ({"layouts": np.ones((4, 5, 6), bool)}, "off the budget of 9"),
 ])
 def test_a_tampered_but_well_formed_checkpoint_is_refused(tmp_path, tamper, message):
     path, config = _checkpoint(tmp_path, **tamper)
     with pytest.raises(CheckpointError, match=message):
         ckpt.load_checkpoint(path, config)
     assert ckpt.load_checkpoint(*_checkpoint(tmp_path))  # the untampered one loads
+
+
+def test_a_checkpoint_population_the_problem_cannot_accept_is_refused_on_resume(tmp_path):
+    from latentga.ga.algorithm import GeneticAlgorithm
+    from latentga.problems import KSubsetProblem
+
+    path, config = _checkpoint(tmp_path, layouts=np.ones((4, 5, 6), bool))
+    state = ckpt.load_checkpoint(path, config)  # well formed: the problem judges feasibility
+    algo = GeneticAlgorithm(config, KSubsetProblem.random((5, 6), k=9, seed=1))
+    with pytest.raises(CheckpointError, match="cannot accept"):
+        algo.restore(state)
 
 
 def test_worker_counts_are_capped_and_checked(capsys):

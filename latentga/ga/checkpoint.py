@@ -251,7 +251,8 @@ def load_checkpoint(path: str | os.PathLike, config: dict) -> dict:
 
 def _contents_problem(state: dict, config: dict) -> str | None:
     """What is wrong with a well-formed checkpoint's values, or None: the generation its logbook
-    reaches, finite fitness, a population of the config's size, every layout on budget."""
+    reaches, finite fitness, a population of the config's size (feasibility is the problem's:
+    :meth:`~latentga.ga.algorithm.GeneticAlgorithm.restore` checks it)."""
     gen, log = state["generation"], state["logbook"]
     if gen < 0 or not len(log) or log[-1].get("gen") != gen:
         return f"generation {gen} does not match its logbook"
@@ -262,11 +263,6 @@ def _contents_problem(state: dict, config: dict) -> str | None:
         return "fitness cache values are not finite"
     if len(state["population"]) != config["ga"]["population"]:
         return f"{len(state['population'])} individuals, but ga.population is {config['ga']['population']}"
-    k = config.get("firebreaks")
-    for name in ("population", "hof"):
-        layouts = state[name]
-        if isinstance(k, int) and len(layouts) and (layouts.reshape(len(layouts), -1).sum(axis=1) != k).any():
-            return f"{name} layouts off the budget of {k} firebreaks"
     return None
 
 
