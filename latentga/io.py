@@ -156,15 +156,27 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
 
 
 @contextlib.contextmanager
-def build_lock(path: str | os.PathLike, what: str = "file") -> Iterator[None]:
+def build_lock(path: str | os.PathLike, what: str = "file", beside: bool = True) -> Iterator[None]:
     """Hold ``.<name>.lock`` beside ``path`` while building it, so that two processes sharing a
     cache build it once: the second waits (saying so on stderr) and then finds the file built.
+
+    ``beside=False`` (a file the user named, e.g. ``dataset --out``): the lock goes in a private
+    folder of the system's temporary directory instead, named after the path's hash, so nothing
+    but the file itself appears beside it (processes of one machine still build it once).
     """
     from filelock import FileLock, Timeout
 
     path = Path(path)
     ensure_folder(path.parent)
-    lock = FileLock(path.parent / f".{path.name}.lock")
+    if beside:
+        lock_path = path.parent / f".{path.name}.lock"
+    else:
+        import hashlib
+
+        key = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:24]
+        folder = ensure_folder(Path(tempfile.gettempdir()) / f"latentga-locks-{os.getuid() if hasattr(os, 'getuid') else 0}")
+        lock_path = folder / f"{key}.lock"
+    lock = FileLock(lock_path)
     try:
         lock.acquire(timeout=0)
     except Timeout:

@@ -243,3 +243,9 @@ def test_operator_params_are_checked_at_load_against_the_operators_ranges(settin
         load_config(None, ["operators.mutate.name=mut_flip", setting])
     assert load_config(None, ["operators.mutate.name=mut_flip", "operators.mutate.params.indpb=0.2",
                               "operators.select.params.tournsize=5"])
+
+
+def test_no_lock_file_beside_a_file_the_user_named(tmp_path):
+    out = tmp_path / "mine" / "data.npz"
+    assert main(["dataset", "--n", "3", "--fires", "2", "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.parent.iterdir()) == ["data.npz"]
