@@ -249,3 +249,9 @@ def test_no_lock_file_beside_a_file_the_user_named(tmp_path):
     out = tmp_path / "mine" / "data.npz"
     assert main(["dataset", "--n", "3", "--fires", "2", "--out", str(out)]) == 0
     assert sorted(p.name for p in out.parent.iterdir()) == ["data.npz"]
+
+
+@pytest.mark.parametrize("command", [["analyze", "conditional"], ["dataset", "--n", "2"], ["simulate"]])
+def test_every_command_refuses_a_seed_out_of_range(capsys, command):
+    assert main([*command, "--seed", str(2**32)]) == 2
+    _one_line(capsys, str(2**32 - 1))
