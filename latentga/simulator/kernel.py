@@ -74,6 +74,7 @@ class FactoredRates(NamedTuple):
     se: np.ndarray  # float32 [n, 8] (or [0, 8]): per-edge slope factor
     hros: np.ndarray  # float32 [U, K]: head rate, the "keeps spreading" test
     hign: np.ndarray  # float32 [U, K]: head rate, the "can ignite" test (Kitral: another slope neighbour)
+    fail: np.ndarray  # int16 [W, R, K] (or [0, 0, 0]): first row >= r whose head rate fails (nrows[w]: none)
 
 
 _NAN_RATE = float(np.float32(1e-4))
@@ -110,6 +111,34 @@ def _edge_increment(rates, factor, w, i, d, r):
             return v
         return np.float64(np.float32(v * np.float64(rates.se[i, d])))
     return factored
+
+
+def stop_period(hros, w, i, t, r0, nr, max_p, factor):
+    """First period, from period t (in row r0), at which burning cell i stops spreading (max_p: never)."""
+    raise NotImplementedError("stop_period is called from compiled kernels only")
+
+
+@njit(cache=True, inline="always")
+def _scan_stop(hros, w, i, t, r0, nr, max_p, factor):
+    for r in range(r0, nr):
+        if hros_spread(hros, w, i, r) * factor <= ROS_THRESHOLD:
+            return t if r == r0 else 60 * r + 1
+    return max_p
+
+
+@overload(stop_period, inline="always")
+def _stop_period(hros, w, i, t, r0, nr, max_p, factor):
+    if isinstance(hros, nb_types.Array):
+        return lambda hros, w, i, t, r0, nr, max_p, factor: _scan_stop(hros, w, i, t, r0, nr, max_p, factor)
+
+    def table(hros, w, i, t, r0, nr, max_p, factor):
+        if factor != 1.0 or hros.fail.shape[0] == 0:
+            return _scan_stop(hros, w, i, t, r0, nr, max_p, factor)
+        r = hros.fail[w, r0, hros.cls[i]]
+        if r >= nr:
+            return max_p
+        return t if r == r0 else 60 * r + 1
+    return table
 
 
 @overload(hros_spread, inline="always")
@@ -284,14 +313,7 @@ def _spread(w, factor, ign, blocked, rates, hros, nrows, nbr, dist, key, parent,
             if t >= max_p:
                 continue
             # the cell stops spreading for good at the first period its head rate fails
-            stop = max_p
-            r0 = weather_row(t, nr)
-            for r in range(r0, nr):
-                if hros_spread(hros, w, i, r) * factor <= ROS_THRESHOLD:
-                    first = t if r == r0 else 60 * r + 1
-                    if first < stop:
-                        stop = first
-                    break
+            stop = stop_period(hros, w, i, t, weather_row(t, nr), nr, max_p, factor)
             if stop <= t:
                 continue
             for d in range(8):
