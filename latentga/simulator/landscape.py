@@ -10,7 +10,9 @@ spread with it), and the weather scenarios. Reading is strict: every problem a u
 from __future__ import annotations
 
 import csv
+import math
 import re
+import stat
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -160,9 +162,23 @@ def _not_text(path, exc: UnicodeDecodeError) -> LandscapeError:
                           "Cell2Fire instance files are plain text: save it as UTF-8 or ASCII")
 
 
+#: Largest landscape text file read (a 5,000 x 5,000 raster at 8 bytes a value is 200 MB).
+MAX_TEXT_BYTES = 1 << 30
+
+
 def _read_text(path) -> str:
+    """The file's text; a device, pipe or file over :data:`MAX_TEXT_BYTES` is refused before
+    reading (a "file" that never ends would otherwise fill the memory)."""
+    path = Path(path)
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise LandscapeError(f"{path} is not a regular file (a device, pipe or socket); give a Cell2Fire "
+                             "instance file")
+    if info.st_size > MAX_TEXT_BYTES:
+        raise LandscapeError(f"{path} is {info.st_size / 2**30:.1f} GiB, more than a landscape file can be "
+                             f"({MAX_TEXT_BYTES / 2**30:.0f} GiB); check that it is the right file")
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise _not_text(path, exc) from None
 
@@ -204,11 +220,20 @@ def read_asc(path: Path) -> tuple[np.ndarray, float, float | None]:
             break
     try:
         ncols, nrows = int(float(header["ncols"])), int(float(header["nrows"]))
-    except (KeyError, ValueError):
-        raise LandscapeError(f"{path}: missing or bad 'ncols'/'nrows' header; an ESRI ASCII grid "
-                             "starts with ncols, nrows, xllcorner, yllcorner, cellsize, NODATA_value") from None
-    cellsize = float(header.get("cellsize", 100.0))
-    nodata = float(header["nodata_value"]) if "nodata_value" in header else None
+        cellsize = float(header.get("cellsize", 100.0))
+        nodata = float(header["nodata_value"]) if "nodata_value" in header else None
+    except (KeyError, ValueError, OverflowError):
+        raise LandscapeError(f"{path}: missing or bad 'ncols'/'nrows'/'cellsize'/'NODATA_value' header; an ESRI "
+                             "ASCII grid starts with ncols, nrows, xllcorner, yllcorner, cellsize, NODATA_value") from None
+    if ncols < 1 or nrows < 1:
+        raise LandscapeError(f"{path}: the header says {nrows} rows x {ncols} columns; a raster needs at least one "
+                             "row and one column: fix 'nrows'/'ncols'")
+    if nrows * ncols > (len(text) + 1) // 2:  # each value takes a digit and a separator at least
+        raise LandscapeError(f"{path}: the header says {nrows}x{ncols} = {nrows * ncols:,} values, more than the "
+                             f"file's {len(text):,} characters can hold; fix the header or the data")
+    if not (math.isfinite(cellsize) and cellsize > 0):
+        raise LandscapeError(f"{path}: cellsize {header.get('cellsize')} must be a positive number of metres; "
+                             "fix the header (Cell2Fire's examples use 100)")
     values = []
     for j in range(i, len(lines)):
         parts = lines[j].split()
@@ -289,7 +314,7 @@ def _read_ignition(path: Path, n_cells: int, shape) -> int:
         raise LandscapeError(f"{path}: expected a header 'Year,Ncell' and a row '1,<cell id>'")
     try:
         cell = int(float(rows[1][1]))
-    except ValueError:
+    except (ValueError, OverflowError):
         raise LandscapeError(f"{path}, line 2: cell id {rows[1][1]!r} is not a number") from None
     if not 1 <= cell <= n_cells:
         raise LandscapeError(f"{path}, line 2: ignition cell {cell} is off the {shape[0]}x{shape[1]} grid; "
@@ -357,6 +382,11 @@ def _read_curing(folder: Path, shape) -> np.ndarray | None:
     return arr
 
 
+#: Largest elevation (m), slope (%) or aspect (degrees) magnitude taken: past it a value is no
+#: terrain, and the fire model's arithmetic overflows (a slope of 1e308 became inf).
+_MAX_TERRAIN = 1e6
+
+
 def _load_folder(folder_str: str, fuel_model: str | None = None) -> Landscape:
     folder = Path(folder_str)
     if not folder.is_dir():
@@ -367,6 +397,11 @@ def _load_folder(folder_str: str, fuel_model: str | None = None) -> Landscape:
         raise LandscapeError(f"{folder} has no fuel raster; add fuels.asc (or Forest.asc) with FBP grid codes")
     model = choose_fuel_model(folder, fuel_model)
     fuels, cell_size, nodata = read_asc(fuel_path)
+    bad = ~np.isfinite(fuels) & (fuels != nodata if nodata is not None else True)
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        raise LandscapeError(f"{fuel_path}: cell (row {r}, col {c}) is {fuels[r, c]}; every fuel code must be a "
+                             "finite number (mark gaps with the NODATA_value)")
     lookup_path = folder / LOOKUP_TABLES[model]
     lookup = read_lookup_table(lookup_path)
     shape = fuels.shape
@@ -394,11 +429,12 @@ def _load_folder(folder_str: str, fuel_model: str | None = None) -> Landscape:
                                      f"{shape[0]}x{shape[1]}; every raster must have the same size")
             if nd is not None and (model == "fbp" or key != "elevation"):  # C2F-W's K/S spread reads NODATA as a value
                 arr = np.where(arr == nd, 0.0, arr)
-            bad = ~np.isfinite(arr)
+            bad = ~(np.abs(arr) <= _MAX_TERRAIN)  # NaN and inf too
             if bad.any():
                 r, c = np.argwhere(bad)[0]
                 raise LandscapeError(f"{p}: cell (row {r}, col {c}) is {arr[r, c]}; every {key} value must be a "
-                                     "finite number (mark gaps with the NODATA_value)")
+                                     f"finite number of magnitude at most {_MAX_TERRAIN:g} (mark gaps with the "
+                                     "NODATA_value)")
             rasters[key] = arr
         else:  # Cell2Fire treats an absent raster as zero
             rasters[key] = np.zeros(shape)
