@@ -23,8 +23,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "those of the real Cell2Fire binary on the same landscape.",
     )
     p.add_argument("--landscape", metavar="DIR", help="Cell2Fire instance folder (default: built-in Sub20x20)")
-    p.add_argument("--layouts", metavar="NPY", type=Path,
-                   help=".npy of shape [H,W] or [B,H,W], nonzero = firebreak (default: no firebreaks)")
+    p.add_argument("--layouts", metavar="PLAN", type=Path,
+                   help=".npy of shape [H,W] or [B,H,W] (nonzero = firebreak), or one plan as Cell2Fire's firebreak "
+                   ".csv, an .asc or a .tif of this landscape's grid (default: no firebreaks)")
     p.add_argument("--fires", type=int, default=D["n_fires"], help="fires per layout, Cell2Fire's --nsims "
                    f"(default {D['n_fires']})")
     p.add_argument("--seed", type=int, default=D["seed"], help=f"Cell2Fire's --seed (default {D['seed']})")
@@ -56,18 +57,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
-def _load_layouts(path: Path | None, shape) -> np.ndarray:
-    from latentga.errors import LayoutError
-    from latentga.layouts import as_layout_batch
+def _load_layouts(path: Path | None, landscape) -> np.ndarray:
+    from latentga.plans import read_plans
 
     if path is None:
-        return np.zeros((1, *shape), dtype=bool)
-    try:
-        arr = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise LayoutError(f"cannot read layouts from {path}: {exc}; give a .npy of shape [H,W] or [B,H,W] "
-                          "(np.save)") from None
-    return as_layout_batch(arr, shape, name=f"layouts in {path}")
+        return np.zeros((1, *landscape.shape), dtype=bool)
+    return read_plans(path, landscape, name=f"layouts in {path}")
 
 
 def plot_burn_map(prob: np.ndarray, layout: np.ndarray, title: str):
@@ -118,7 +113,7 @@ def main(args) -> int:
     sim = FireSimulator(load_landscape(args.landscape), n_fires=args.fires, seed=args.seed,
                         ignition_radius=args.ignition_radius, n_weathers=args.weathers, ros_cv=args.ros_cv,
                         ignition_mode=args.ignition_mode, ignitions=args.ignitions, curing=args.curing)
-    layouts = _load_layouts(args.layouts, sim.shape)
+    layouts = _load_layouts(args.layouts, sim.landscape)
     if len(layouts) * sim.n_fires > PROGRESS_WORK and len(layouts) <= 1000:
         fitness = score_in_fire_blocks(sim, layouts)  # many fires: progress and an estimate
     else:

@@ -153,12 +153,15 @@ def verify_results(out_dir: str | os.PathLike) -> dict:
 
 
 def write_results(out_dir: str | os.PathLike, config: dict, logbook: tools.Logbook, hof,
-                  landscape=None, simulator=None) -> dict[str, Path]:
+                  landscape=None, simulator=None, context=None) -> dict[str, Path]:
     """Write ``logbook.csv``, ``best_layouts.npy`` (hall of fame, best first), ``best_fitness.npy``,
-    ``best_layout.png``, ``convergence.png``, ``config.yaml`` (resolved) and ``report.html``
-    (all of it on one page) into ``out_dir``, then the manifest ``run.json`` naming them with
-    their SHA-256. Given the run's ``simulator``, the plot marks the whole ignition area and
-    the report shows the best layout over its burn probability.
+    ``best_layout.png``, ``convergence.png``, ``config.yaml`` (resolved), the best plan as
+    ``plan.csv`` (Cell2Fire) and ``plan.asc`` (+ ``.prj``/``.tif`` as the landscape has them) and
+    ``report.html`` (all of it on one page) into ``out_dir``, then the manifest ``run.json``
+    naming them with their SHA-256. Given the run's ``simulator``, the plot marks the whole
+    ignition area and the report shows the best layout over its burn probability; given the
+    plan's :class:`~latentga.context.PlanContext` (fresh fires), the report opens with it and the
+    burn-probability maps with and without the plan are written as ``.asc``.
 
     Everything is rendered into a staging folder first, so a failure while plotting leaves the
     previous results untouched; the files then replace the old ones one rename each.
@@ -188,8 +191,15 @@ def write_results(out_dir: str | os.PathLike, config: dict, logbook: tools.Logbo
                                                    burnable, ignition, area))
         from latentga.report import write_run_report
 
-        burn = simulator.burn_probability(best[:1])[0] if hasattr(simulator, "burn_probability") else None
-        staged["report"] = write_run_report(stage, config, frame, burn, best[0])
+        if landscape is not None and tuple(getattr(landscape, "shape", ())) == best[0].shape:
+            from latentga.context import write_plan_outputs
+
+            staged.update(write_plan_outputs(stage, best[0], landscape, context))
+        if context is not None:  # the map on fresh fires, as burn_probability.asc
+            burn = context.burn
+        else:
+            burn = simulator.burn_probability(best[:1])[0] if hasattr(simulator, "burn_probability") else None
+        staged["report"] = write_run_report(stage, config, frame, burn, best[0], context=context)
         hashes = {p.name: _sha256(p) for p in staged.values()}
         write_manifest(out, config, "writing", int(logbook[-1]["gen"]) if len(logbook) else None)
         paths = {}

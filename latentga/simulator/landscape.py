@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from latentga.errors import LandscapeError
+from latentga.simulator.rasters import Georeference, parse_asc, read_raster
 
 __all__ = [
     "Landscape",
@@ -37,8 +38,8 @@ DEFAULT_NPZ = Path(__file__).with_name("data") / "sub20x20.npz"
 #: raster has a value, see :meth:`Landscape.curing_input`); ``raster``: each cell's own value (FBP).
 CURING_MODES = ("cell2fire", "raster")
 WEATHER_COLUMNS = ("WS", "WD", "FFMC", "BUI")
-_ASC_HEADER_KEYS = {"ncols", "nrows", "xllcorner", "yllcorner", "xllcenter", "yllcenter", "cellsize",
-                    "nodata_value", "dx", "dy"}
+#: The built-in Sub20x20's place, as its instance folder's fuels.asc gives it (no .prj).
+_SUB20X20_CORNER = (457900.0, 5716800.0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,6 +63,7 @@ class Landscape:
     fuel_lookup: dict = field(default_factory=dict, repr=False)  # grid code -> FBP type
     curing: np.ndarray | None = field(default=None, repr=False)  # float [H, W]: cur.asc, if the folder has one
     curing_mode: str = "cell2fire"  # how cur.asc is used: see CURING_MODES
+    georef: Georeference | None = field(default=None, repr=False)  # where the grid lies (not in the fingerprint)
 
     def __post_init__(self):
         h, w = np.shape(self.fuel_grid)
@@ -94,6 +96,13 @@ class Landscape:
     @property
     def burnable(self) -> np.ndarray:
         return np.asarray(self.fuel_types) != NON_FUEL
+
+    def georeference(self) -> Georeference:
+        """The grid's georeference: the instance's own, else (built in memory) corner (0, 0)."""
+        if self.georef is not None:
+            return self.georef
+        h, w = self.shape
+        return Georeference(h, w, 0.0, 0.0, float(self.cell_size))
 
     def curing_input(self) -> np.ndarray:
         """Degree of curing (%) each cell's FBP rates use (it matters for grass, O1a/O1b only).
@@ -164,45 +173,13 @@ _WEATHER_RANGES = {"WS": (0.0, 200.0, "wind speed in km/h, 0-200"), "WD": (-360.
 
 def read_asc(path: Path) -> tuple[np.ndarray, float, float | None]:
     """Read an ESRI ASCII grid: ``(values float[H, W], cellsize, nodata)``."""
+    values, header = parse_asc(path)
     try:
-        text = _read_text(path)
-    except OSError as exc:
-        raise LandscapeError(f"cannot read raster {path}: {exc.strerror}; check the file") from None
-    lines = text.splitlines()
-    header: dict[str, str] = {}
-    i = 0
-    while i < len(lines):
-        parts = lines[i].split()
-        if parts and parts[0].lower() in _ASC_HEADER_KEYS:
-            if len(parts) < 2:
-                raise LandscapeError(f"{path}, line {i + 1}: header '{parts[0]}' has no value")
-            header[parts[0].lower()] = parts[1]
-            i += 1
-        elif not parts:
-            i += 1
-        else:
-            break
-    try:
-        ncols, nrows = int(float(header["ncols"])), int(float(header["nrows"]))
-    except (KeyError, ValueError):
-        raise LandscapeError(f"{path}: missing or bad 'ncols'/'nrows' header; an ESRI ASCII grid "
-                             "starts with ncols, nrows, xllcorner, yllcorner, cellsize, NODATA_value") from None
-    cellsize = float(header.get("cellsize", 100.0))
-    nodata = float(header["nodata_value"]) if "nodata_value" in header else None
-    values = []
-    for j in range(i, len(lines)):
-        parts = lines[j].split()
-        for k, tok in enumerate(parts):
-            try:
-                values.append(float(tok))
-            except ValueError:
-                row = len(values) // max(ncols, 1)
-                raise LandscapeError(f"{path}, line {j + 1}: '{tok}' is not a number (grid row {row}); "
-                                     "every raster value must be numeric (use NODATA_value for gaps)") from None
-    if len(values) != nrows * ncols:
-        raise LandscapeError(f"{path}: {len(values)} values but the header says {nrows}x{ncols}="
-                             f"{nrows * ncols}; fix the header or the data")
-    return np.array(values, dtype=np.float64).reshape(nrows, ncols), cellsize, nodata
+        cellsize = float(header.get("cellsize", 100.0))
+        nodata = float(header["nodata_value"]) if "nodata_value" in header else None
+    except ValueError:
+        raise LandscapeError(f"{path}: header cellsize or NODATA_value is not a number; fix the header") from None
+    return values, cellsize, nodata
 
 
 def _normalize_fuel_type(name: str) -> str:
@@ -323,14 +300,23 @@ def load_landscape(path=None, curing: str | None = None) -> Landscape:
 
 def _read_curing(folder: Path, shape) -> np.ndarray | None:
     """cur.asc's values as C2F-W reads them (NODATA is a value, only NaN means none), or None."""
-    path = folder / "cur.asc"
-    if not path.exists():
+    path = _find_raster(folder, "cur")
+    if path is None:
         return None
-    arr, _, _ = read_asc(path)
+    arr = read_raster(path).values
     if arr.shape != tuple(shape):
         raise LandscapeError(f"{path} is {arr.shape[0]}x{arr.shape[1]} but the fuel raster is {shape[0]}x{shape[1]}; "
                              "every raster must have the same size")
     return arr
+
+
+def _find_raster(folder: Path, *stems: str) -> Path | None:
+    """The first of ``<stem>.asc``, ``<stem>.tif``, ``<stem>.tiff`` (per stem, in order) that exists."""
+    for stem in stems:
+        for suffix in (".asc", ".tif", ".tiff"):
+            if (folder / f"{stem}{suffix}").exists():
+                return folder / f"{stem}{suffix}"
+    return None
 
 
 def _load_folder(folder_str: str) -> Landscape:
@@ -338,10 +324,12 @@ def _load_folder(folder_str: str) -> Landscape:
     if not folder.is_dir():
         raise LandscapeError(f"landscape folder {folder} does not exist; give a Cell2Fire instance folder "
                              "(or leave landscape empty for the built-in Sub20x20)")
-    fuel_path = next((folder / n for n in ("fuels.asc", "Forest.asc") if (folder / n).exists()), None)
+    fuel_path = _find_raster(folder, "fuels", "Forest")
     if fuel_path is None:
-        raise LandscapeError(f"{folder} has no fuel raster; add fuels.asc (or Forest.asc) with FBP grid codes")
-    fuels, cell_size, nodata = read_asc(fuel_path)
+        raise LandscapeError(f"{folder} has no fuel raster; add fuels.asc (or Forest.asc, or fuels.tif) with "
+                             "FBP grid codes")
+    fuel_raster = read_raster(fuel_path)
+    fuels, cell_size, nodata = fuel_raster.values, fuel_raster.georef.cellsize, fuel_raster.nodata
     lookup_path = folder / "fbp_lookup_table.csv"
     if not lookup_path.exists():
         raise LandscapeError(f"{folder} has no fbp_lookup_table.csv; copy Cell2Fire's FBP lookup table there")
@@ -358,10 +346,11 @@ def _load_folder(folder_str: str) -> Landscape:
                                  "or fix the raster")
         types[r, c] = lookup[int(code)]
     rasters = {}
-    for key, name in (("elevation", "elevation.asc"), ("slope", "slope.asc"), ("aspect", "saz.asc")):
-        p = folder / name
-        if p.exists():
-            arr, _, nd = read_asc(p)
+    for key, stem in (("elevation", "elevation"), ("slope", "slope"), ("aspect", "saz")):
+        p = _find_raster(folder, stem)
+        if p is not None:
+            raster = read_raster(p)
+            arr, nd = raster.values, raster.nodata
             if arr.shape != shape:
                 raise LandscapeError(f"{p} is {arr.shape[0]}x{arr.shape[1]} but {fuel_path.name} is "
                                      f"{shape[0]}x{shape[1]}; every raster must have the same size")
@@ -381,7 +370,7 @@ def _load_folder(folder_str: str) -> Landscape:
     return Landscape(name=folder.name, fuel_grid=codes, fuel_types=types.astype(str),
                      elevation=rasters["elevation"], slope=rasters["slope"], aspect=rasters["aspect"],
                      cell_size=float(cell_size), weathers=weathers, ignition_cell=ignition,
-                     curing=_read_curing(folder, shape),
+                     curing=_read_curing(folder, shape), georef=fuel_raster.georef,
                      fuel_lookup={k: v for k, v in lookup.items() if k in set(codes.ravel().tolist())})
 
 
@@ -421,4 +410,5 @@ def default_landscape() -> Landscape:
                          elevation=z["elevation"].astype(np.float64), slope=z["slope"].astype(np.float64),
                          aspect=z["aspect"].astype(np.float64), cell_size=float(z["cell_size"]),
                          weathers=list(z["weathers"]), ignition_cell=None if ign < 0 else ign,
-                         fuel_lookup=lookup)
+                         fuel_lookup=lookup,
+                         georef=Georeference(*grid.shape, *_SUB20X20_CORNER, float(z["cell_size"])))
