@@ -47,7 +47,8 @@ class PlanContext:
     n_firebreaks: int
     burn: np.ndarray  # burn probability with the plan, float [H, W]
     burn_untreated: np.ndarray  # without firebreaks
-    baseline: tuple[str, float] | None = None  # (name, fitness on the same fresh fires)
+    baseline: tuple[str, float] | None = None  # (what it is, e.g. "best baseline (dpv)"; its fitness on the same fires)
+    label: str = "the plan"  # what the plan is, in the answer's words
 
     @property
     def cut(self) -> float:
@@ -57,13 +58,13 @@ class PlanContext:
 
     def lines(self) -> list[str]:
         """The answer in a few plain lines (console and report)."""
-        out = [f"on {self.n_fires} fresh fires (seed {self.seed}): fitness {self.fitness:.4f} with the plan "
+        out = [f"on {self.n_fires} fresh fires (seed {self.seed}): fitness {self.fitness:.4f} with {self.label} "
                f"({self.n_firebreaks} firebreaks), {self.untreated:.4f} with no firebreaks; "
                f"the plan cuts the burned area by {100 * self.cut:.1f} %"]
         if self.baseline is not None:
             name, value = self.baseline
             word = "above" if self.fitness > value else "below" if self.fitness < value else "level with"
-            out.append(f"best baseline ({name}) on the same fires: {value:.4f}; the plan is {word} it "
+            out.append(f"{name} on the same fires: {value:.4f}; the plan is {word} it "
                        f"by {abs(self.fitness - value):.4f}")
         return out
 
@@ -81,7 +82,7 @@ def plan_context(simulator, layout, baseline: tuple[str, np.ndarray] | None = No
     batch = np.stack([layout, np.zeros_like(layout)] + ([np.asarray(baseline[1], bool)] if baseline else []))
     burn = fresh.burn_probability(batch)
     fitness = 1.0 - burn.reshape(len(batch), -1).mean(axis=1)  # = fresh.evaluate(batch), one simulation
-    base = (baseline[0], float(fitness[2])) if baseline else None
+    base = (f"best baseline ({baseline[0]})", float(fitness[2])) if baseline else None
     return PlanContext(float(fitness[0]), float(fitness[1]), fresh.n_fires, fresh.seed, int(layout.sum()),
                        burn[0], burn[1], base)
 

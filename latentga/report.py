@@ -19,7 +19,7 @@ import pandas as pd
 from latentga.io import write_text_atomic
 
 __all__ = ["REPORT_NAME", "png_data_uri", "render_page", "plot_layout_over_burn_probability",
-           "write_run_report", "write_comparison_report"]
+           "write_run_report", "write_comparison_report", "write_improve_report"]
 
 REPORT_NAME = "report.html"
 
@@ -120,14 +120,40 @@ _LAST = ("best_layouts.png",)
 
 
 def write_comparison_report(out_dir: str | os.PathLike, config: dict, summary: pd.DataFrame,
-                            note: str = "") -> Path:
+                            note: str = "", context=None) -> Path:
     """Write ``report.html`` beside a comparison's results: summary table, every PNG figure in
     ``out_dir`` (curves first, the best layouts of each method last), config."""
     out = Path(out_dir)
     pngs = sorted(out.glob("*.png"), key=lambda p: (p.name in _LAST, p.name))
     figures = "".join(_figure(p, _CAPTIONS.get(p.name, p.stem.replace("_", " "))) for p in pngs)
-    sections = [("Summary", (f"<p>{html.escape(note)}</p>" if note else "") + _table(summary)),
-                ("Figures", figures or "<p>no figure</p>"),
-                ("Config", _config_block(config))]
+    sections = [("Answer", context.html())] if context is not None else []
+    sections += [("Summary", (f"<p>{html.escape(note)}</p>" if note else "") + _table(summary)),
+                 ("Figures", figures or "<p>no figure</p>"),
+                 ("Config", _config_block(config))]
     page = render_page(f"latentga comparison {config.get('name', '')}", sections)
+    return write_text_atomic(out / REPORT_NAME, page)
+
+
+def write_improve_report(out_dir: str | os.PathLike, result, context, plan_path) -> Path:
+    """Write ``report.html`` beside an ``improve`` result: the answer on fresh fires, the moves, the
+    gain-vs-M curve (table and ``gain_curve.png``), the improved plan over its burn probability."""
+    out = Path(out_dir)
+    moves = result.moves.rename(columns={
+        "move": "move", "kind": "kind", "from_row": "from row", "from_col": "from col", "from_id": "from id",
+        "to_row": "to row", "to_col": "to col", "to_id": "to id", "source": "proposed by",
+        "search_fitness": "search fitness", "search_gain": "search gain", "fresh_fitness": "fresh fitness",
+        "fresh_gain": "fresh gain"})
+    curve = result.curve.rename(columns=lambda c: c.replace("_", " "))
+    figures = []
+    if (out / "gain_curve.png").is_file():
+        figures.append(_figure(out / "gain_curve.png", "fitness against the number of moves allowed"))
+    figures.append(_figure(plot_layout_over_burn_probability(result.plan, context.burn, "improved plan"),
+                           f"burn probability on {context.n_fires} fresh fires with the improved plan"))
+    notes = "".join(f"<p>{html.escape(n)}</p>" for n in result.notes)
+    sections = [("Answer", context.html()),
+                ("Moves (cells as row, col from the north-west corner, and Cell2Fire id)",
+                 (_table(moves) if len(moves) else "<p>no move improves the plan</p>") + notes),
+                ("Gain for every M", _table(curve)),
+                ("Figures", "".join(figures))]
+    page = render_page(f"latentga improve {Path(plan_path).name}", sections)
     return write_text_atomic(out / REPORT_NAME, page)

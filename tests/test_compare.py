@@ -119,6 +119,17 @@ def test_quick_run_writes_every_output(quick):
     assert set(welch["method"]) == set(VARIANTS) - {"vanilla"} and welch["p_equal_fires"].between(0, 1).all()
     layouts = np.load(out / "best_layouts.npz")
     assert all(int(layouts[m].sum()) == 20 for m in layouts.files)
+    from latentga.plans import read_plans
+    from latentga.simulator import load_landscape
+
+    top = summary.iloc[0]
+    plan = read_plans(out / "plan.csv", load_landscape(None))[0]
+    assert (plan == layouts[top["method"]]).all() and (read_plans(out / "plan.asc", load_landscape(None))[0] == plan).all()
+    burn = np.loadtxt(out / "burn_probability.asc", skiprows=6)
+    assert 1 - burn.mean() == pytest.approx(top["best_heldout"], abs=1e-6)  # the same held-out fires
+    assert (out / "burn_probability_untreated.asc").is_file()
+    page = (out / "report.html").read_text()
+    assert "fresh fires" in page and "with no firebreaks" in page and "cuts the burned area" in page
 
 
 def test_returned_layout_is_the_validation_choice(quick):

@@ -35,6 +35,7 @@ class Comparison:
     welch: pd.DataFrame
     models: pd.DataFrame
     seconds: float
+    context: object = None  # the answer on the held-out fires (a PlanContext), once the outputs are written
 
 
 def build_tasks(config: dict) -> list[Task]:
@@ -164,10 +165,43 @@ def write_outputs(comparison: Comparison, config: dict, out_dir: str | Path) -> 
                       ("best_layouts", plot_best_layouts(layouts, titles, bp))):
         paths[name] = save_figure_atomic(out / f"{name}.png", fig)
         plt.close(fig)
+    context = _answer(comparison, held, layouts)
+    if context is not None:
+        comparison.context = context[0]
+        from latentga.context import write_plan_outputs
+
+        for name, path in write_plan_outputs(out, context[1], held.landscape, context[0]).items():
+            paths[name] = path
     from latentga.report import write_comparison_report
 
-    paths["report"] = write_comparison_report(out, config, comparison.summary)  # last: it embeds the figures
+    paths["report"] = write_comparison_report(out, config, comparison.summary,  # last: it embeds the figures
+                                              context=None if context is None else context[0])
     return paths
+
+
+def _answer(comparison: Comparison, held, layouts: dict):
+    """The comparison's plan (the method best on held-out fitness, its run chosen on validation)
+    in context: its held-out fitness beside no firebreaks on the same fires and the best
+    baseline's; ``(PlanContext, layout)`` or None when there is no layout of the landscape."""
+    from latentga.context import PlanContext
+
+    summary = comparison.summary
+    if not len(summary) or not hasattr(held, "burn_probability"):
+        return None
+    top = summary.iloc[0]
+    layout = np.asarray(layouts[top["method"]], bool)
+    if layout.shape != tuple(held.shape):
+        return None
+    burn = held.burn_probability(np.stack([layout, np.zeros_like(layout)]))
+    fitness = 1.0 - burn.reshape(2, -1).mean(axis=1)
+    baselines = summary[(summary["kind"] == "baseline") & (summary["method"] != top["method"])]
+    base = None
+    if len(baselines):
+        b = baselines.iloc[0]  # the summary is sorted by held-out mean
+        base = (f"best baseline ({b['method']})", float(b["best_heldout"]))
+    context = PlanContext(float(fitness[0]), float(fitness[1]), held.n_fires, held.seed, int(layout.sum()),
+                          burn[0], burn[1], base, label=f"the plan of {top['method']}")
+    return context, layout
 
 
 def print_summary(comparison: Comparison, config: dict, stream=None) -> None:
@@ -176,3 +210,5 @@ def print_summary(comparison: Comparison, config: dict, stream=None) -> None:
     run = shared_run_config(config)
     print(summary_markdown(comparison.summary, config, int(run["simulator"]["n_fires"]), comparison.welch,
                            comparison.models), file=stream, flush=True)
+    for line in comparison.context.lines() if comparison.context is not None else []:
+        print(line, file=stream, flush=True)
