@@ -19,7 +19,7 @@ from latentga.errors import LatentGAError
 __all__ = ["main", "build_parser", "COMMANDS", "check_seeds"]
 
 # One module per command, in the order `--help` lists them. Add a new command here.
-COMMANDS = ("run", "simulate", "improve", "dataset", "train", "analyze")
+COMMANDS = ("run", "compare", "simulate", "improve", "dataset", "train", "analyze")
 
 
 _SEED_KEYS = (("seed", "--set seed=0"), ("dataset.seed", "--set dataset.seed=0 (dataset: --seed 0)"),

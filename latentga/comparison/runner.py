@@ -103,23 +103,38 @@ def comparison_map() -> Callable:
     return parallel_map()
 
 
-def run_comparison(config: dict, map_fn: Callable | None = None, progress: bool = True) -> Comparison:
-    """Prepare models, run every task through ``map_fn`` (default :func:`comparison_map`)."""
+def run_comparison(config: dict, map_fn: Callable | None = None, progress: bool = True, store=None,
+                   resume: bool = False) -> Comparison:
+    """Prepare models, run every task through ``map_fn`` (default :func:`comparison_map`).
+
+    ``store`` (a :class:`~latentga.comparison.store.TaskStore`) keeps each finished task's result
+    as it arrives; with ``resume``, tasks it already holds are not run again.
+    """
     t0 = time.perf_counter()
     models = prepare_models(config, progress=progress)
     tasks = build_tasks(config)
     mapper = map_fn or comparison_map()
+    done = {i: store.load(t) for i, t in enumerate(tasks)} if store is not None and resume else {}
+    done = {i: r for i, r in done.items() if r is not None}
+    todo = [t for i, t in enumerate(tasks) if i not in done]
     if progress:
         print(f"comparison {config['name']}: {len(tasks)} runs ({len(config['variants'])} GA variants x "
               f"{len(config['seeds'])} seeds + baselines) via {getattr(mapper, '__module__', '')}."
-              f"{getattr(mapper, '__name__', mapper)}", flush=True)
-    results: list[TaskResult] = []
-    for res in mapper(run_task, tasks):
-        results.append(res)
+              f"{getattr(mapper, '__name__', mapper)}"
+              + (f"; {len(done)} kept from the interrupted comparison, {len(todo)} to run" if resume else ""),
+              flush=True)
+    fresh: list[TaskResult] = []
+    for task, res in zip(todo, mapper(run_task, todo)):
+        fresh.append(res)
+        if store is not None:
+            store.save(task, res)
         if progress:
-            print(f"  {len(results):>3}/{len(tasks)} {res.method:<17} seed {res.seed:>2}  search {res.fitness:.4f}  "
-                  f"validation {res.validation:.4f}  held-out {res.heldout:.4f}  layouts {res.calls:>7}  "
-                  f"fires {res.fires:>9}  cpu {res.cpu_seconds:6.1f}s  wall {res.seconds:6.1f}s", flush=True)
+            print(f"  {len(done) + len(fresh):>3}/{len(tasks)} {res.method:<17} seed {res.seed:>2}  "
+                  f"search {res.fitness:.4f}  validation {res.validation:.4f}  held-out {res.heldout:.4f}  "
+                  f"layouts {res.calls:>7}  fires {res.fires:>9}  cpu {res.cpu_seconds:6.1f}s  "
+                  f"wall {res.seconds:6.1f}s", flush=True)
+    ran = iter(fresh)
+    results = [done[i] if i in done else next(ran) for i in range(len(tasks))]
     tidy = tidy_frame(results)
     return Comparison(results, tidy, summary_frame(results), welch_frame(tidy), models,
                       time.perf_counter() - t0)
