@@ -108,7 +108,8 @@ def ensure_model(config: dict, dataset=None, progress: bool = True, threads: int
         from latentga.models.summary import training_summary
 
         cfg = validate_model_config(config["model"])
-        for line in training_summary(path.with_suffix(""), cfg["epochs"], cfg["patience"]):
+        chance = config["firebreaks"] / (dataset.shape[0] * dataset.shape[1])
+        for line in training_summary(path.with_suffix(""), cfg["epochs"], cfg["patience"], chance=chance):
             print(f"model {path.name}: {line}", flush=True)
     return load_model(path, device=device, kind=config["model"]["kind"])
 

@@ -72,16 +72,16 @@ def plot_burn_map(prob: np.ndarray, layout: np.ndarray, title: str):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(5.5, 4.8))
+    fig, ax = plt.subplots(figsize=(5.5, 5.2))
     im = ax.imshow(np.where(layout, np.nan, prob), cmap="YlOrRd", vmin=0, vmax=max(float(prob.max()), 1e-9))
     rows, cols = np.nonzero(layout)
-    ax.scatter(cols, rows, marker="s", s=30, c="tab:blue", label="firebreak")
-    if rows.size:
-        ax.legend(loc="upper right", fontsize=8)
+    ax.scatter(cols, rows, marker="s", s=30, c="#111111", label="firebreak")
     fig.colorbar(im, ax=ax, label="burn probability")
     ax.set_title(title, fontsize=10)
     ax.set_xlabel("column")
-    ax.set_ylabel("row")
+    ax.set_ylabel("row (0 = north)")
+    if rows.size:  # below the map, never over a cell
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=8, frameon=False)
     return fig
 
 

@@ -22,7 +22,7 @@ from latentga.comparison.config import method_budget, milestones, shared_run_con
 from latentga.comparison.tasks import Task, TaskResult, heldout_simulator, run_task
 
 __all__ = ["Comparison", "build_tasks", "prepare_models", "comparison_map", "run_comparison",
-           "write_outputs", "print_summary"]
+           "write_outputs", "print_summary", "model_warnings"]
 
 
 @dataclass
@@ -190,7 +190,9 @@ def write_outputs(comparison: Comparison, config: dict, out_dir: str | Path) -> 
     from latentga.report import write_comparison_report
 
     paths["report"] = write_comparison_report(out, config, comparison.summary,  # last: it embeds the figures
-                                              context=None if context is None else context[0])
+                                              context=None if context is None else context[0],
+                                              warnings=model_warnings(comparison.models, config),
+                                              welch=comparison.welch, models=comparison.models)
     return paths
 
 
@@ -227,3 +229,20 @@ def print_summary(comparison: Comparison, config: dict, stream=None) -> None:
                            comparison.models), file=stream, flush=True)
     for line in comparison.context.lines() if comparison.context is not None else []:
         print(line, file=stream, flush=True)
+    for line in model_warnings(comparison.models, config):
+        print(line, file=stream, flush=True)
+
+
+def model_warnings(models: pd.DataFrame, config: dict) -> list[str]:
+    """One line per model whose validation precision is near chance (breaks / cells)."""
+    from latentga.models.summary import near_chance_warning
+    from latentga.simulator import load_landscape
+
+    if models is None or not len(models) or "val_precision" not in models:
+        return []
+    run = shared_run_config(config)
+    h, w = load_landscape(run["landscape"]).shape
+    chance = run["firebreaks"] / (h * w)
+    lines = [near_chance_warning(r.val_precision, chance, f"the {r.kind} model used by {r.variants}")
+             for r in models.itertuples()]
+    return [line for line in lines if line]

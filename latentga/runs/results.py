@@ -26,7 +26,7 @@ from latentga.io import ensure_folder, save_csv_atomic, save_figure_atomic, save
 from latentga.io import write_text_atomic
 
 __all__ = ["logbook_frame", "write_results", "plot_convergence", "plot_layout", "MANIFEST_NAME",
-           "read_manifest", "write_manifest", "verify_results"]
+           "read_manifest", "write_manifest", "verify_results", "grid_coordinates"]
 
 MANIFEST_NAME = "run.json"
 MANIFEST_FORMAT = "latentga-run-1"
@@ -66,9 +66,9 @@ def plot_convergence(frame: pd.DataFrame, title: str, n_fires: int | None = None
 
 def plot_layout(layout: np.ndarray, fitness: float, title: str, burnable: np.ndarray | None = None,
                 ignition_cell: int | None = None, ignition_area=None):
-    """The firebreaks (red) over the landscape (burnable = green, non-fuel = grey), with a
-    legend; ``ignition_area`` (flat cell ids where fires may start) is outlined, the ignition
-    cell starred."""
+    """The firebreaks (black, as in every figure of a report) over the landscape (burnable =
+    green, non-fuel = grey), with row/column coordinates and a legend below the map;
+    ``ignition_area`` (flat cell ids where fires may start) is outlined, the ignition cell starred."""
     from matplotlib.colors import ListedColormap
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch, Rectangle
@@ -76,7 +76,7 @@ def plot_layout(layout: np.ndarray, fitness: float, title: str, burnable: np.nda
     layout = np.asarray(layout, bool)
     base = np.ones(layout.shape, int) if burnable is None else np.where(burnable, 1, 0)
     image = np.where(layout, 2, base)
-    colours = ["#bbbbbb", "#8fcf7f", "#d62728"]
+    colours = ["#bbbbbb", "#8fcf7f", "#111111"]
     fig = Figure(figsize=(5, 5.4))
     ax = fig.add_subplot()
     ax.imshow(image, cmap=ListedColormap(colours), vmin=0, vmax=2, interpolation="nearest")
@@ -91,14 +91,25 @@ def plot_layout(layout: np.ndarray, fitness: float, title: str, burnable: np.nda
         handles.append(Patch(fill=False, edgecolor="black", ls="--", label="ignition area"))
     if ignition_cell is not None:
         r, c = divmod(int(ignition_cell), layout.shape[1])
-        handles.append(ax.plot(c, r, marker="*", color="black", markersize=12, ls="none",
-                               label="ignition cell")[0])
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=len(handles), fontsize=8,
-              frameon=False)
+        handles.append(ax.plot(c, r, marker="*", color="#1f77b4", markeredgecolor="white", markersize=14,
+                               ls="none", label="ignition cell")[0])
     ax.set_title(f"{title}\nfitness {fitness:.4f}, {int(layout.sum())} firebreaks")
-    ax.set_xticks([])
-    ax.set_yticks([])
+    grid_coordinates(ax)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=len(handles), fontsize=8,
+              frameon=False)
     return fig
+
+
+def grid_coordinates(ax) -> None:
+    """Label a map's axes with the cells' column and row (row 0 = north), as plan.csv and the
+    moves table name them."""
+    from matplotlib.ticker import MaxNLocator
+
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    ax.tick_params(labelsize=7)
+    ax.set_xlabel("column", fontsize=8)
+    ax.set_ylabel("row (0 = north)", fontsize=8)
 
 
 def _ignition_area(ignition_cell, simulator, shape) -> np.ndarray | None:
