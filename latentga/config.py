@@ -134,7 +134,7 @@ _RANGES = {
     "retraining.epochs": (1, math.inf),
     "retraining.top": (1, math.inf),
 }
-_INJECTED = ("k", "rng", "model")
+_INJECTED = ("budget", "k", "rng", "model")
 
 
 def _type_name(t: type) -> str:
