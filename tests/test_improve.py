@@ -87,3 +87,23 @@ def test_improve_cli_writes_its_folder(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "latentga", "improve", "--plan", str(tmp_path / "none.csv"),
                           "--max-moves", "1"], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "does not exist" in bad.stderr
+
+
+@pytest.mark.slow  # trains a tiny CCVAE
+def test_model_interventions_propose_moves(sims):
+    from latentga.config import load_config
+    from latentga.improve import model_moves
+    from latentga.models import train_model
+
+    sim, fresh = sims
+    rng = np.random.default_rng(0)
+    layouts = random_layouts(60, sim.shape, 8, rng)
+    cfg = {**load_config(None)["model"], "latent_dim": 8, "char_dim": 4, "channels": [8, 16], "head_hidden": [8],
+           "epochs": 1, "device": "cpu"}
+    model = train_model(layouts, sim.evaluate(layouts), cfg, seed=0, progress=False).model
+    plan = layouts[0]
+    moves = model_moves(model, plan, iterations=5, step_size=0.5)
+    flat = plan.ravel()
+    assert moves and all(flat[a] and not flat[b] for a, b in moves)
+    res = improve_plan(sim, plan, 1, fresh=fresh, model=model, shortlist=1)
+    assert len(res.moves) <= 1 and sim.evaluate(res.plan[None])[0] >= sim.evaluate(plan[None])[0]
