@@ -35,7 +35,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """The comparison of ``python -m latentga compare`` (this script keeps working as before)."""
     from latentga.cli.compare import main as compare
+    from latentga.logs import configure
 
+    configure()  # the library's progress lines (logging) on stdout
     args = parse_args(argv)
     try:
         return compare(args)

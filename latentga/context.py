@@ -52,9 +52,11 @@ class PlanContext:
 
     @property
     def cut(self) -> float:
-        """Share of the burned area the plan removes (firebreak cells count as not burned)."""
-        before = 1.0 - self.untreated
-        return (before - (1.0 - self.fitness)) / before if before > 0 else 0.0
+        """Share of the burned area the plan removes (firebreak cells count as not burned):
+        :func:`latentga.cut.burned_area_cut` on the same fires."""
+        from latentga.cut import burned_area_cut
+
+        return burned_area_cut(self.fitness, self.untreated)
 
     def lines(self) -> list[str]:
         """The answer in a few plain lines (console and report)."""

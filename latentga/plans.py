@@ -95,11 +95,12 @@ def read_plans(path, landscape, name: str | None = None) -> np.ndarray:
     if not path.is_file():
         raise LayoutError(f"plan {path} does not exist; {_FIX}")
     if suffix == ".npy":
-        try:
-            arr = np.load(path, allow_pickle=False)
-        except (OSError, ValueError, EOFError) as exc:
-            raise LayoutError(f"cannot read plan {path}: {exc}; {_FIX}") from None
-        return as_layout_batch(arr, shape, name=name or f"plan {path}")
+        from latentga.validation import load_npy  # header checked first: no pickle, no oversized allocation
+
+        batch = as_layout_batch(load_npy(path, LayoutError, _FIX), shape, name=name or f"plan {path}")
+        if not len(batch):
+            raise LayoutError(f"{path} holds no layouts (shape {list(batch.shape)}); {_FIX}")
+        return batch
     if suffix == ".csv":
         return _read_csv(path, shape)
     return _read_raster_plan(path, landscape)

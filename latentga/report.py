@@ -75,6 +75,10 @@ def _pm(mean, std) -> str:
     return NO_VALUE if pd.isna(mean) else f"{mean:.4f} ± {std:.4f}" if not pd.isna(std) else f"{mean:.4f}"
 
 
+def _percent(value) -> str:
+    return NO_VALUE if pd.isna(value) else f"{100 * value:.1f} %"
+
+
 def _p(value) -> str:
     return NO_VALUE if pd.isna(value) else "< 0.001" if value < 1e-3 else f"{value:.3f}"
 
@@ -86,8 +90,10 @@ def comparison_tables(summary: pd.DataFrame, welch: pd.DataFrame | None = None,
               "calls_mean", "fires_mean", "cpu_seconds_mean"}
     if not needed <= set(summary.columns):  # a table from elsewhere: shown as it is, still formatted
         return [("Summary", _table(summary))]
+    cuts = "heldout_cut_mean" in summary.columns  # branch fair's burned-area cut (latentga.cut)
     rows = [{"method": r.method, "kind": r.kind, "runs": int(r.runs),
              "held-out fitness (mean ± std)": _pm(r.heldout_mean, r.heldout_std),
+             **({"held-out cut": _percent(r.heldout_cut_mean)} if cuts else {}),
              "chosen run's held-out": _number(r.best_heldout),
              "search fitness (mean ± std)": _pm(r.search_mean, r.search_std),
              "layouts simulated": f"{r.calls_mean:,.0f}", "fires simulated": f"{r.fires_mean:,.0f}",
@@ -147,10 +153,12 @@ def plot_layout_over_burn_probability(layout, burn_probability, title: str):
 
 
 def write_run_report(out_dir: str | os.PathLike, config: dict, logbook: pd.DataFrame,
-                     burn_probability=None, best_layout=None, context=None) -> Path:
+                     burn_probability=None, best_layout=None, summary: dict | None = None,
+                     context=None) -> Path:
     """Write ``report.html`` beside a run's results: the answer on fresh fires (``context``, a
-    :class:`~latentga.context.PlanContext`) first, then config, convergence, best layout (over
-    its burn probability when given), the logbook table.
+    :class:`~latentga.context.PlanContext`) first, the ``summary`` figures when given (best
+    fitness, fitness without firebreaks, burned-area cut, on the search fires), then config,
+    convergence, best layout (over its burn probability when given), the logbook table.
 
     Reads ``convergence.png`` and ``best_layout.png`` from ``out_dir`` (those present).
     """
@@ -164,6 +172,8 @@ def write_run_report(out_dir: str | os.PathLike, config: dict, logbook: pd.DataF
         fig = plot_layout_over_burn_probability(best_layout, burn_probability, "best layout over its burn probability")
         figures.append(_figure(fig, "burn probability of each cell with the best layout in place"))
     sections = [("Answer", context.html())] if context is not None else []
+    if summary:
+        sections.append(("Summary (on the search fires)", _table(pd.DataFrame([summary]))))
     sections += [("Figures", "".join(figures) or "<p>no figure</p>"),
                  ("Logbook (one row per generation)", _table(logbook)),
                  ("Config", _config_block(config))]

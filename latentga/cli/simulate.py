@@ -45,6 +45,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="where fires start: 'file' = the --ignition-radius block around the landscape's "
                    "Ignitions.csv cell (Cell2Fire's --ignitions), 'anywhere' = any cell, as Cell2Fire without "
                    "--ignitions (default %(default)s)")
+    p.add_argument("--fuel-model", choices=("fbp", "kitral", "scott_burgan"), default=None,
+                   help="fuel model (default: the one whose lookup table the landscape folder has)")
     p.add_argument("--curing", choices=("cell2fire", "raster"), default=None,
                    help="a curing raster (cur.asc) beside grass: 'cell2fire' = as the binary (0 %% curing where the "
                    "raster has a value), 'raster' = each cell's own value (FBP); default cell2fire")
@@ -109,8 +111,11 @@ def main(args) -> int:
     from latentga.dataset import score_layouts
     from latentga.io import save_csv_atomic, save_figure_atomic
     from latentga.simulator import FireSimulator, load_landscape
+    from latentga.validation import check_seed, checked_workers
 
-    sim = FireSimulator(load_landscape(args.landscape), n_fires=args.fires, seed=args.seed,
+    check_seed(args.seed, "--seed")
+    args.workers = checked_workers(args.workers)
+    sim = FireSimulator(load_landscape(args.landscape, fuel_model=args.fuel_model), n_fires=args.fires, seed=args.seed,
                         ignition_radius=args.ignition_radius, n_weathers=args.weathers, ros_cv=args.ros_cv,
                         ignition_mode=args.ignition_mode, ignitions=args.ignitions, curing=args.curing)
     layouts = _load_layouts(args.layouts, sim.landscape)

@@ -19,7 +19,7 @@ import numpy as np
 from latentga.errors import LandscapeError
 
 __all__ = ["Georeference", "Raster", "RASTER_SUFFIXES", "read_raster", "write_raster", "asc_text",
-           "require_rasterio", "parse_asc"]
+           "require_rasterio", "parse_asc", "asc_georeference"]
 
 RASTER_SUFFIXES = (".asc", ".tif", ".tiff")
 _ASC_HEADER_KEYS = {"ncols", "nrows", "xllcorner", "yllcorner", "xllcenter", "yllcenter", "cellsize",
@@ -121,7 +121,8 @@ def _read_text(path, error) -> str:
 
 def parse_asc(path, error=LandscapeError) -> tuple[np.ndarray, dict]:
     """An ESRI ASCII grid's values (float ``[H, W]``) and its header (lower-case keys, strings)."""
-    lines = _read_text(path, error).splitlines()
+    text = _read_text(path, error)
+    lines = text.splitlines()
     header: dict[str, str] = {}
     i = 0
     while i < len(lines):
@@ -137,9 +138,12 @@ def parse_asc(path, error=LandscapeError) -> tuple[np.ndarray, dict]:
             break
     try:
         ncols, nrows = int(float(header["ncols"])), int(float(header["nrows"]))
-    except (KeyError, ValueError):
+    except (KeyError, ValueError, OverflowError):
         raise error(f"{path}: missing or bad 'ncols'/'nrows' header; an ESRI ASCII grid "
                     "starts with ncols, nrows, xllcorner, yllcorner, cellsize, NODATA_value") from None
+    if ncols < 1 or nrows < 1 or nrows * ncols > (len(text) + 1) // 2:  # a value takes 2 characters at least
+        raise error(f"{path}: the header says {nrows} rows x {ncols} columns, which this file cannot hold; "
+                    "fix 'nrows'/'ncols' or the data")
     values = []
     for j in range(i, len(lines)):
         for tok in lines[j].split():
@@ -167,8 +171,26 @@ def _header_float(header: dict, key: str, path, error, default=None):
     return value
 
 
-def _read_asc_raster(path: Path, error) -> Raster:
-    values, header = parse_asc(path, error)
+def _asc_header(path: Path, error) -> dict:
+    """The header lines of an ESRI ASCII grid only (lower-case keys), without reading its values."""
+    header: dict[str, str] = {}
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                parts = line.split()
+                if not parts:
+                    continue
+                if parts[0].lower() not in _ASC_HEADER_KEYS or len(parts) < 2:
+                    break
+                header[parts[0].lower()] = parts[1]
+    except UnicodeDecodeError:
+        raise error(f"{path} is not UTF-8 text; an ESRI ASCII grid is plain text: save it as UTF-8 or ASCII") from None
+    except OSError as exc:
+        raise error(f"cannot read raster {path}: {exc.strerror}; check the file") from None
+    return header
+
+
+def _georeference(path: Path, header: dict, shape, error) -> Georeference:
     cellsize = _header_float(header, "cellsize", path, error, 100.0)
     x = _header_float(header, "xllcorner", path, error)
     y = _header_float(header, "yllcorner", path, error)
@@ -178,8 +200,20 @@ def _read_asc_raster(path: Path, error) -> Raster:
         y = _header_float(header, "yllcenter", path, error, cellsize / 2) - cellsize / 2
     prj_path = path.with_suffix(".prj")
     prj = (_read_text(prj_path, error).strip() or None) if prj_path.is_file() else None
+    return Georeference(int(shape[0]), int(shape[1]), x, y, cellsize, prj, "asc")
+
+
+def asc_georeference(path, shape, error=LandscapeError) -> Georeference:
+    """Where an ``.asc`` of ``shape`` (already read and checked) lies: its header's corner and
+    cell size, and the ``.prj`` beside it."""
+    path = Path(path)
+    return _georeference(path, _asc_header(path, error), shape, error)
+
+
+def _read_asc_raster(path: Path, error) -> Raster:
+    values, header = parse_asc(path, error)
     nodata = _header_float(header, "nodata_value", path, error)
-    return Raster(values, Georeference(values.shape[0], values.shape[1], x, y, cellsize, prj, "asc"), nodata)
+    return Raster(values, _georeference(path, header, values.shape, error), nodata)
 
 
 def _read_tif_raster(path: Path, error) -> Raster:
