@@ -62,9 +62,11 @@ def test_default_config_has_the_report_variants_and_all_baselines():
     ({"seeds": []}, "seeds"),
     ({"seeds": [0, 0]}, "seeds"),
     ({"baselines": {"simulated_annealing": True}}, "unknown baseline 'simulated_annealing'"),
-    ({"heldout": {"seed": 123}}, "different fire sets"),
-    ({"validation": {"seed": 123}}, "different fire sets"),
-    ({"validation": {"seed": 2024}}, "different fire sets"),
+    ({"heldout": {"seed": 123}}, "must be disjoint"),
+    ({"validation": {"seed": 123}}, "must be disjoint"),
+    ({"validation": {"seed": 2024}}, "must be disjoint"),
+    ({"validation": {"seed": 7}}, "validation fire 123 .seed 7. is search fire 7 .seed 123.*validation.seed = "),
+    ({"variants": {"vae": {"simulator": {"seed": 5}}}}, "variants.vae sets simulator.seed"),
     ({"budget": {"fires": 0}}, "budget.fires"),
     ({"validation": {"candidates": 0}}, "validation.candidates"),
     ({"run": {"firebreaks": 30}}, "no straight line of 30 cells.*best_line: false"),
@@ -120,6 +122,17 @@ def test_quick_run_writes_every_output(quick):
     assert set(welch["method"]) == set(VARIANTS) - {"vanilla"} and welch["p_equal_fires"].between(0, 1).all()
     layouts = np.load(out / "best_layouts.npz")
     assert all(int(layouts[m].sum()) == 20 for m in layouts.files)
+    from latentga.plans import read_plans
+    from latentga.simulator import load_landscape
+
+    top = summary.iloc[0]
+    plan = read_plans(out / "plan.csv", load_landscape(None))[0]
+    assert (plan == layouts[top["method"]]).all() and (read_plans(out / "plan.asc", load_landscape(None))[0] == plan).all()
+    burn = np.loadtxt(out / "burn_probability.asc", skiprows=6)
+    assert 1 - burn.mean() == pytest.approx(top["best_heldout"], abs=1e-6)  # the same held-out fires
+    assert (out / "burn_probability_untreated.asc").is_file()
+    page = (out / "report.html").read_text()
+    assert "fresh fires" in page and "with no firebreaks" in page and "cuts the burned area" in page
 
 
 def test_returned_layout_is_the_validation_choice(quick):
@@ -133,26 +146,6 @@ def test_returned_layout_is_the_validation_choice(quick):
     held = heldout_simulator(task.run, config["heldout"]).evaluate(res.layout[None])[0]
     assert res.validation == pytest.approx(val) and res.heldout == pytest.approx(held)
     assert res.trace["validation"].iloc[-1] == pytest.approx(val)
-
-
-def test_search_validation_and_heldout_fires_are_different_draws(quick):
-    """Three independent fire streams: (weather, ignition cell) pairs coincide only by chance (the
-    scenario space is finite: 275 weathers x 81 cells here), never fire for fire."""
-    from latentga.comparison.config import shared_run_config
-    from latentga.comparison.tasks import heldout_simulator, validation_simulator
-    from latentga.pipeline import make_simulator
-
-    config, _ = quick
-    run = shared_run_config(load_compare_config(CONFIG))
-    sets = [make_simulator(run).scenarios, validation_simulator(run, {"n_fires": 500, "seed": 7}).scenarios,
-            heldout_simulator(run, {"n_fires": 1000, "seed": 2024}).scenarios]
-    pairs = [set(zip(s.weather.tolist(), s.candidate.tolist())) for s in sets]
-    for a in range(3):
-        for b in range(a + 1, 3):
-            assert len(pairs[a] & pairs[b]) < 0.1 * min(len(pairs[a]), len(pairs[b]))
-            n = min(len(sets[a].weather), len(sets[b].weather))
-            same = (sets[a].weather[:n] == sets[b].weather[:n]) & (sets[a].candidate[:n] == sets[b].candidate[:n])
-            assert same.mean() < 0.01
 
 
 def test_every_variant_starts_from_the_same_population():
@@ -240,3 +233,49 @@ def test_a_plugin_baseline_runs_beside_the_builtins(quick):
     assert 0 < rows.loc["test_compare:first_cells", "heldout_mean"] < 1
     with pytest.raises(ConfigError, match="no baseline 'nope'"):
         load_compare_config(CONFIG, overrides={"baselines": {"test_compare:nope": True}})
+
+
+def test_interrupted_comparison_resumes_with_the_same_numbers(quick, tmp_path):
+    """Ctrl-C after some tasks keeps them; --resume runs only the rest; the numbers are the
+    uninterrupted run's (the quick fixture's)."""
+    from latentga.comparison.store import TaskStore
+
+    config, out = quick
+    store = TaskStore(tmp_path)
+
+    def interrupted_map(func, tasks):
+        for i, task in enumerate(tasks):
+            if i == 3:
+                raise KeyboardInterrupt
+            yield func(task)
+
+    with pytest.raises(KeyboardInterrupt):
+        run_comparison(config, map_fn=interrupted_map, progress=False, store=store)
+    assert len(list((tmp_path / "tasks").glob("*.npz"))) == 3
+    ran = []
+
+    def counting_map(func, tasks):
+        tasks = list(tasks)
+        ran.append(len(tasks))
+        return map(func, tasks)
+
+    comp = run_comparison(config, map_fn=counting_map, progress=False, store=store, resume=True)
+    assert ran == [len(build_tasks(config)) - 3]
+    want = pd.read_csv(out / "tidy.csv").drop(columns="cpu_seconds")
+    got = comp.tidy.drop(columns="cpu_seconds").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    # a changed config does not reuse the stored tasks
+    other = {**config, "heldout": {**config["heldout"], "seed": config["heldout"]["seed"] + 1}}
+    assert all(store.load(t) is None for t in build_tasks(other))
+
+
+def test_compare_is_an_installed_command(tmp_path):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "latentga", "compare", "--help"], capture_output=True, text=True,
+                         cwd=ROOT, timeout=120)
+    assert out.returncode == 0 and "--resume" in out.stdout
+    bad = subprocess.run([sys.executable, "-m", "latentga", "compare", str(CONFIG), "--resume", "--out",
+                          str(tmp_path / "none")], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert bad.returncode == 2 and "nothing to resume" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1

@@ -140,18 +140,14 @@ def test_a_significance_bar_only_takes_moves_that_clear_it(sim):
 
 
 def test_compare_only_keeps_the_named_methods_and_names_an_unknown_one():
-    import importlib.util
     from pathlib import Path
 
+    from latentga.cli.compare import only_methods
     from latentga.comparison import load_compare_config
 
-    root = Path(__file__).resolve().parents[1]
-    spec = importlib.util.spec_from_file_location("compare_script", root / "benchmarks" / "compare.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
-    config = load_compare_config(root / "configs" / "compare.yaml")
-    kept = script.only_methods(config, ["vanilla", "dpv_greedy"])
+    config = load_compare_config(Path(__file__).resolve().parents[1] / "configs" / "compare.yaml")
+    kept = only_methods(config, ["vanilla", "dpv_greedy"])
     assert list(kept["variants"]) == ["vanilla"]
     assert [k for k, on in kept["baselines"].items() if on] == ["dpv_greedy"]
     with pytest.raises(ConfigError, match="--only: nope is not a method"):
-        script.only_methods(config, ["vanilla", "nope"])
+        only_methods(config, ["vanilla", "nope"])

@@ -28,13 +28,23 @@ def initial_individuals(config: dict, problem, n: int, rng: np.random.Generator,
 def _seed_individuals(path: str, problem) -> np.ndarray:
     """The individuals a ``ga.init_layouts`` file holds, as bool ``[B, *shape]``; one ConfigError
     naming the file and the fix when they cannot start this run (never unpickles)."""
-    fix = "give a .npy (np.save) of [H, W] or [B, H, W] 0/1 layouts the run's problem accepts"
-    try:
-        arr = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise ConfigError(f"ga.init_layouts: {path} does not exist; {fix}, or remove the key") from None
-    except (OSError, ValueError, EOFError) as exc:
-        raise ConfigError(f"ga.init_layouts: cannot read {path} ({exc}); {fix}") from None
+    fix = ("give a .npy (np.save) of [H, W] or [B, H, W] 0/1 layouts the run's problem accepts (or a plan "
+           ".csv/.asc/.tif of this landscape)")
+    reader = getattr(problem, "read_plans", None)  # a problem that knows other plan formats
+    if reader is not None and not str(path).lower().endswith(".npy"):
+        from latentga.errors import LatentGAError
+
+        try:
+            arr = reader(path)
+        except LatentGAError as exc:
+            raise ConfigError(f"ga.init_layouts: {exc}") from None
+    else:
+        try:
+            arr = np.load(path, allow_pickle=False)
+        except FileNotFoundError:
+            raise ConfigError(f"ga.init_layouts: {path} does not exist; {fix}, or remove the key") from None
+        except (OSError, ValueError, EOFError) as exc:
+            raise ConfigError(f"ga.init_layouts: cannot read {path} ({exc}); {fix}") from None
     shape = tuple(problem.shape)
     if not isinstance(arr, np.ndarray) or arr.shape[-len(shape):] != shape or arr.ndim not in (len(shape),
                                                                                               len(shape) + 1):
@@ -48,7 +58,7 @@ def _seed_individuals(path: str, problem) -> np.ndarray:
     for i, x in enumerate(arr):
         if not problem.is_feasible(x):
             raise ConfigError(f"ga.init_layouts: individual {i} of {path} is infeasible for this problem "
-                              f"({problem.describe()}; e.g. another firebreak budget); {fix}")
+                              f"({problem.describe()}): {problem.infeasibility(x)}; {fix}")
     return arr
 
 
@@ -67,7 +77,8 @@ def _initial_by_init(config: dict, problem, n: int, rng: np.random.Generator, da
     else:
         idx = rng.choice(len(pool), size=n, replace=n > len(pool))
     chosen = pool[idx]
-    if not all(problem.is_feasible(x) for x in chosen):
-        raise ConfigError(f"ga.init = {init}: some dataset individuals are infeasible for this problem "
-                          "(another budget?); rebuild the dataset with the run's settings")
+    bad = next((x for x in chosen if not problem.is_feasible(x)), None)
+    if bad is not None:
+        raise ConfigError(f"ga.init = {init}: a dataset individual is infeasible for this problem "
+                          f"({problem.infeasibility(bad)}); rebuild the dataset with the run's settings")
     return chosen
