@@ -27,7 +27,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from latentga.errors import CheckpointError, ConfigError
-from latentga.ga.callbacks import Callback
 from latentga.layouts import layout_key
 from latentga.simulator.delta import DeltaEvaluator, FireRecord
 
@@ -154,8 +153,11 @@ def improve(records: list[FireRecord], evaluator: DeltaEvaluator, rng: np.random
 _RECORD_FIELDS = ("layout", "bits", "hubs", "times", "ignition", "counts", "fitness")
 
 
-class MemeticStep(Callback):
+class MemeticStep:
     """``ga.memetic`` in the engine: a callback that improves the population's best in place.
+
+    (A callback by its methods, ``after_evaluation``, ``state`` and ``restore``: this package
+    plugs into :mod:`latentga.ga` and imports nothing from it.)
 
     After each generation is evaluated (generation 0 included) it climbs the ``individuals``
     best distinct members with :func:`improve`; an improved member is replaced by a new
@@ -196,17 +198,17 @@ class MemeticStep(Callback):
             self._setup(algorithm)
         max_cost = algorithm.config["ga"].get("max_cost")
         budget = None if max_cost is None else max(0, int(max_cost) - int(algorithm.cost))
-        new, spent = self.step(algorithm.population, algorithm.cache, algorithm.rng, algorithm.tracker, budget)
+        new, spent = self.step(algorithm.population, algorithm.cache, algorithm.rng, algorithm.toolbox.clone,
+                               algorithm.tracker, budget)
         algorithm.evaluations += new
         algorithm.cost += spent
         algorithm.hof.update(algorithm.population)
 
-    def step(self, population: list, cache: dict, rng: np.random.Generator, tracker=None,
+    def step(self, population: list, cache: dict, rng: np.random.Generator, clone, tracker=None,
              budget: int | None = None) -> tuple[int, int]:
-        """Improve the ``individuals`` best distinct members of ``population`` in place; returns
+        """Improve the ``individuals`` best distinct members of ``population`` in place (an improved
+        one is a ``clone`` of the original holding the new layout and fitness); returns
         ``(layouts scored, fires simulated)``."""
-        from latentga.ga.individual import make_individual
-
         order = sorted(range(len(population)), key=lambda i: -population[i].fitness.values[0])
         targets, keys, seen = [], [], set()
         for i in order:
@@ -232,7 +234,10 @@ class MemeticStep(Callback):
             key = layout_key(rec.layout)
             kept[key] = rec
             if rec is not old:
-                population[i] = make_individual(rec.layout, rec.fitness)
+                ind = clone(population[i])
+                ind[...] = rec.layout
+                ind.fitness.values = (float(rec.fitness),)
+                population[i] = ind
                 cache[key] = float(rec.fitness)
                 store[key] = rec
         if tracker is None:
