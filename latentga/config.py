@@ -242,7 +242,7 @@ def _check_operators(config: dict) -> None:
                 takes = sorted(names - set(_INJECTED) - {"individual", "individuals", "ind1", "ind2"})
                 raise ConfigError(f"{key}.params.{param}: operator {section['name']} has no parameter "
                                   f"{param!r}; it accepts: {', '.join(takes) or 'none'}")
-        from latentga.validation import check_operator_params
+        from latentga.operators.base import check_operator_params
 
         check_operator_params(func, section["params"], key)  # types and declared ranges, at load
 
