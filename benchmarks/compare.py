@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, not installed
 
-from latentga.parallel import setup_process  # noqa: E402
+from latentga.parallel import record_origin_status, setup_process  # noqa: E402
 
 setup_process()  # SCOOP workers: one thread each, before torch or numba load
 
@@ -48,5 +48,6 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     code = main()
+    record_origin_status(code)  # under `python -m latentga.scoop_run`: the launcher exits with it
     if code:  # no SystemExit on success: SCOOP's root process would print it as a traceback
         sys.exit(code)

@@ -22,12 +22,13 @@ from deap import tools
 
 from latentga.cut import burned_area_cut, no_firebreak_fitness
 from latentga.ga.individual import fitness_array, individual_arrays
+from latentga.ga.engine import CHECKPOINT_NAME
 from latentga.errors import OutputError
 from latentga.io import ensure_folder, save_csv_atomic, save_figure_atomic, save_npy_atomic, save_yaml_atomic
-from latentga.io import write_text_atomic
+from latentga.io import temporaries_of, write_text_atomic
 
 __all__ = ["logbook_frame", "write_results", "plot_convergence", "plot_layout", "MANIFEST_NAME",
-           "read_manifest", "write_manifest", "verify_results", "grid_coordinates"]
+           "read_manifest", "write_manifest", "verify_results", "leftovers", "checkpoint_hash", "verify_for_resume"]
 
 MANIFEST_NAME = "run.json"
 MANIFEST_FORMAT = "latentga-run-1"
@@ -95,22 +96,12 @@ def plot_layout(layout: np.ndarray, fitness: float, title: str, burnable: np.nda
         handles.append(ax.plot(c, r, marker="*", color="#1f77b4", markeredgecolor="white", markersize=14,
                                ls="none", label="ignition cell")[0])
     ax.set_title(f"{title}\nfitness {fitness:.4f}, {int(layout.sum())} firebreaks")
+    from latentga.report import grid_coordinates
+
     grid_coordinates(ax)
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=len(handles), fontsize=8,
               frameon=False)
     return fig
-
-
-def grid_coordinates(ax) -> None:
-    """Label a map's axes with the cells' column and row (row 0 = north), as plan.csv and the
-    moves table name them."""
-    from matplotlib.ticker import MaxNLocator
-
-    for axis in (ax.xaxis, ax.yaxis):
-        axis.set_major_locator(MaxNLocator(nbins=6, integer=True))
-    ax.tick_params(labelsize=7)
-    ax.set_xlabel("column", fontsize=8)
-    ax.set_ylabel("row (0 = north)", fontsize=8)
 
 
 def _ignition_area(ignition_cell, simulator, shape) -> np.ndarray | None:
@@ -161,7 +152,61 @@ def verify_results(out_dir: str | os.PathLike) -> dict:
         if not (out / name).is_file() or _sha256(out / name) != digest:
             raise OutputError(f"{out / name} is not the file the run wrote (missing or changed since); "
                               f"resume the run (`run --resume --out {out}`) to write its results again")
+    left = leftovers(out)
+    if left:
+        raise OutputError(f"{out} holds {len(left)} leftover(s) of a killed write ({left[0].name}); the next "
+                          f"`run --resume --out {out}` removes them, or delete them")
     return manifest
+
+
+def checkpoint_hash(out_dir: str | os.PathLike) -> dict[str, str]:
+    """``{checkpoint name: SHA-256}`` of the folder's checkpoint (empty when it has none), for the
+    manifest: a resumed run then starts only from the checkpoint its run wrote."""
+    path = Path(out_dir) / CHECKPOINT_NAME
+    return {CHECKPOINT_NAME: _sha256(path)} if path.is_file() else {}
+
+
+def _checkpoint_generation(path: Path) -> int | None:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return int(json.loads(str(data["meta"][()]))["generation"])
+    except Exception:  # unreadable: the checkpoint's own loader names the problem
+        return None
+
+
+def verify_for_resume(out_dir: str | os.PathLike) -> None:
+    """Before a resume: every file ``run.json`` lists, the checkpoint included, is the one the run
+    wrote, or one OutputError naming the first that is not. A folder without a manifest (written
+    before manifests existed) passes; so does a checkpoint one generation past a ``running``
+    manifest (a kill between writing the checkpoint and the manifest)."""
+    out = Path(out_dir)
+    manifest = read_manifest(out)
+    if manifest is None or not isinstance(manifest.get("files"), dict):
+        return
+    for name, digest in manifest["files"].items():
+        name = str(name)
+        path = out / name
+        if Path(name).name != name:  # only plain names in this folder are the run's files
+            continue
+        if path.is_file() and _sha256(path) == digest:
+            continue
+        if name == CHECKPOINT_NAME and path.is_file() and manifest.get("status") == "running" and \
+                isinstance(manifest.get("generation"), int) and \
+                _checkpoint_generation(path) == manifest["generation"] + 1:
+            continue  # killed between writing the checkpoint and the manifest
+        raise OutputError(f"{path} is not the file this run wrote (missing or changed since; see {out / MANIFEST_NAME}); "
+                          "put the original back, or resume with --trust-folder to continue from the folder as it is")
+
+
+def leftovers(out_dir: str | os.PathLike) -> list[Path]:
+    """Temporary files and staging folders a killed write left in a results folder."""
+    from latentga.runs.folder import RUN_FILES
+
+    out = Path(out_dir)
+    found = sorted(out.glob(".staging-*"))
+    for name in ("checkpoint.npz",) + RUN_FILES:
+        found += temporaries_of(out / name)
+    return found
 
 
 def _no_breaks(simulator) -> float | None:
@@ -226,7 +271,9 @@ def write_results(out_dir: str | os.PathLike, config: dict, logbook: tools.Logbo
                                            "burned-area cut": cut}
         staged["report"] = write_run_report(stage, config, frame, burn, best[0], summary, context=context)
         hashes = {p.name: _sha256(p) for p in staged.values()}
-        write_manifest(out, config, "writing", int(logbook[-1]["gen"]) if len(logbook) else None)
+        hashes.update(checkpoint_hash(out))
+        write_manifest(out, config, "writing", int(logbook[-1]["gen"]) if len(logbook) else None,
+                       checkpoint_hash(out))
         paths = {}
         for key, path in staged.items():
             os.replace(path, out / path.name)
