@@ -242,6 +242,9 @@ def _check_operators(config: dict) -> None:
                 takes = sorted(names - set(_INJECTED) - {"individual", "individuals", "ind1", "ind2"})
                 raise ConfigError(f"{key}.params.{param}: operator {section['name']} has no parameter "
                                   f"{param!r}; it accepts: {', '.join(takes) or 'none'}")
+        from latentga.operators.base import check_operator_params
+
+        check_operator_params(func, section["params"], key)  # types and declared ranges, at load
 
 
 def _check_model(config: dict) -> None:
