@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from latentga.errors import LayoutError
+from latentga.validation import check_zero_one
 
 __all__ = [
     "as_layout_batch",
@@ -26,7 +27,7 @@ __all__ = [
 def as_layout_batch(layouts, shape: tuple[int, int] | None = None, name: str = "layout") -> np.ndarray:
     """Return ``layouts`` as a boolean array ``[B, H, W]`` (a single ``[H, W]`` becomes B=1).
 
-    Nonzero entries are firebreaks. Raises :class:`LayoutError` naming the expected shape
+    Ones (or True) are firebreaks; any value but 0 and 1 is refused. Raises :class:`LayoutError` naming the expected shape
     when the grid does not match ``shape`` (the landscape's ``(rows, cols)``).
     """
     try:
@@ -48,6 +49,7 @@ def as_layout_batch(layouts, shape: tuple[int, int] | None = None, name: str = "
             f"{shape[0]}x{shape[1]}: build layouts of shape [{shape[0]}, {shape[1]}] "
             "(rows, cols) for this landscape"
         )
+    check_zero_one(arr, name, LayoutError)
     return arr != 0
 
 

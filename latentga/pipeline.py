@@ -9,12 +9,15 @@ lock file beside it, so two runs sharing a cache build it once: the other waits 
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
 from latentga.config import config_hash
 
 __all__ = ["make_simulator", "ensure_dataset", "ensure_model", "model_path", "cache_dir"]
+
+LOGGER = logging.getLogger("latentga.pipeline")
 
 
 def cache_dir(config: dict) -> Path:
@@ -47,8 +50,10 @@ def make_simulator(config: dict, n_fires: int | None = None, seed: int | None = 
             raise ConfigError("simulator.ignitions: anywhere is not wired to the Cell2Fire binary backend; "
                               "use backend: builtin (identical fires) or ignitions: file")
         landscape = config["landscape"] if config["landscape"] else load_landscape(None)
+        if sim.get("fuel_model") not in (None, "fbp"):
+            raise ConfigError("simulator.fuel_model: the Cell2Fire binary backend runs FBP only; use backend: builtin")
         return Cell2FireBinarySimulator(binary=sim["cell2fire_binary"], landscape=landscape, **kwargs)
-    return FireSimulator(load_landscape(config["landscape"]), **kwargs)
+    return FireSimulator(load_landscape(config["landscape"], fuel_model=sim.get("fuel_model")), **kwargs)
 
 
 def ensure_dataset(config: dict, progress: bool = True, workers: int | None = None):
@@ -60,7 +65,7 @@ def ensure_dataset(config: dict, progress: bool = True, workers: int | None = No
     key = config_hash(ds, config["firebreaks"], simulator.settings)
     path = cache_dir(config) / f"dataset-{key}.npz"
     if progress and not path.exists():
-        print(f"building dataset: {ds['n']} layouts x {ds['n_fires']} fires -> {path}", flush=True)
+        LOGGER.info("building dataset: %d layouts x %d fires -> %s", ds["n"], ds["n_fires"], path)
     return load_or_build_dataset(path, simulator, n=ds["n"], k=config["firebreaks"], seed=ds["seed"],
                                  workers=workers, progress=progress)
 
@@ -86,6 +91,8 @@ def ensure_model(config: dict, dataset=None, progress: bool = True, threads: int
     from latentga.models.runtime import resolve_device
 
     device = resolve_device(config["model"].get("device"))  # first: a wrong device fails before any work
+    if config["model"].get("path"):  # a model file written by `train --out`: used as it is
+        return _given_model(config, dataset, device)
     if dataset is None:
         dataset = ensure_dataset(config, progress=progress)
     from latentga.io import build_lock
@@ -95,8 +102,8 @@ def ensure_model(config: dict, dataset=None, progress: bool = True, threads: int
         with build_lock(path, "model"):  # two runs sharing the cache: one trains, the other waits
             if not path.exists():
                 if progress:
-                    print(f"training {config['model']['kind']} on {len(dataset)} layouts ({device.type}) -> {path}",
-                          flush=True)
+                    LOGGER.info("training %s on %d layouts (%s) -> %s", config["model"]["kind"], len(dataset),
+                                device.type, path)
                 result = train_model(dataset.layouts, dataset.fitness, config["model"],
                                      seed=config["dataset"]["seed"], progress=progress,
                                      out_dir=path.with_suffix(""), threads=threads, device=device)
@@ -106,6 +113,26 @@ def ensure_model(config: dict, dataset=None, progress: bool = True, threads: int
         from latentga.models.summary import training_summary
 
         cfg = validate_model_config(config["model"])
-        for line in training_summary(path.with_suffix(""), cfg["epochs"], cfg["patience"]):
-            print(f"model {path.name}: {line}", flush=True)
+        chance = config["firebreaks"] / (dataset.shape[0] * dataset.shape[1])
+        for line in training_summary(path.with_suffix(""), cfg["epochs"], cfg["patience"], chance=chance):
+            (LOGGER.warning if line.startswith("warning:") else LOGGER.info)("model %s: %s", path.name, line)
     return load_model(path, device=device, kind=config["model"]["kind"])
+
+
+def _given_model(config: dict, dataset, device):
+    """The model file ``model.path`` names, checked against the run's grid (one ModelFileError)."""
+    from latentga.errors import ModelFileError
+    from latentga.models import load_model
+
+    path = Path(config["model"]["path"])
+    model = load_model(path, device=device, kind=config["model"]["kind"])
+    kind = config["model"]["kind"]
+    if kind in ("vae", "ccvae") and bool(getattr(model, "is_conditional", False)) != (kind == "ccvae"):
+        found = "ccvae" if getattr(model, "is_conditional", False) else "vae"
+        raise ModelFileError(f"model.path {path} holds a {found} but model.kind is {kind}; set model.kind: {found} "
+                             "or give a model file of that kind")
+    if dataset is not None and tuple(model.grid_shape) != tuple(dataset.shape):
+        raise ModelFileError(f"model.path {path} was trained on {model.grid_shape[0]}x{model.grid_shape[1]} grids "
+                             f"but this run's landscape is {dataset.shape[0]}x{dataset.shape[1]}; train a model "
+                             "for this landscape (python -m latentga train CONFIG --out FILE)")
+    return model

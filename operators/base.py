@@ -12,7 +12,7 @@ import functools
 import inspect
 from typing import Callable
 
-__all__ = ["batch_operator", "is_batch_capable", "needs_conditional", "accepted_keywords", "unwrap"]
+__all__ = ["batch_operator", "is_batch_capable", "needs_conditional", "accepted_keywords", "unwrap", "param_ranges", "declared_ranges"]
 
 
 def batch_operator(func: Callable | None = None, *, conditional: bool = False) -> Callable:
@@ -57,3 +57,21 @@ def accepted_keywords(func: Callable) -> tuple[set[str], bool]:
              if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
     var_kw = any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values())
     return names, var_kw
+
+
+def param_ranges(**ranges: tuple[float | None, float | None]) -> Callable:
+    """Declare the inclusive range of numeric parameters, ``None`` for an open end:
+    ``@param_ranges(indpb=(0, 1), tournsize=(1, None))``. The config is checked against it when
+    it is loaded (with the type of each parameter's default), so a string or out-of-range value
+    is one line at start-up, not an error in the middle of a run."""
+
+    def mark(f: Callable) -> Callable:
+        f.param_ranges = dict(ranges)
+        return f
+
+    return mark
+
+
+def declared_ranges(func: Callable) -> dict[str, tuple[float | None, float | None]]:
+    """The ranges :func:`param_ranges` declared for ``func`` (or the function a partial wraps)."""
+    return dict(getattr(unwrap(func), "param_ranges", {}) or {})

@@ -25,7 +25,7 @@ from latentga.models.decoding import decode_topk
 from latentga.problems import FirebreakProblem
 from latentga.simulator import FireSimulator
 from latentga.simulator.landscape import NON_FUEL, default_landscape
-from operators.latent import decode_layouts
+from latentga.operators.latent import decode_layouts
 
 ROOT = Path(__file__).resolve().parents[1]
 K = 12
@@ -126,7 +126,7 @@ def test_every_operator_in_a_run_keeps_breaks_on_fuel(sim, model, mate, mutate):
 
 
 def test_an_operator_called_with_the_problems_keywords_stays_on_fuel(sim):
-    from operators.vanilla import cx_two_point, cx_uniform, mut_flip
+    from latentga.operators.vanilla import cx_two_point, cx_uniform, mut_flip
 
     problem = FirebreakProblem(sim, K)
     kw = {**problem.operator_keywords(), "rng": np.random.default_rng(0)}
@@ -173,7 +173,7 @@ def test_every_builtin_baseline_returns_breaks_on_fuel(sim, name):
 @pytest.mark.skipif(SHARED is None, reason="team folder shared/ with reference/Sub40x40 is absent")
 def test_sub40x40_every_producer_on_fuel():
     from latentga.simulator.landscape import load_landscape
-    from operators.vanilla import cx_uniform, mut_flip
+    from latentga.operators.vanilla import cx_uniform, mut_flip
 
     simulator = FireSimulator(load_landscape(SHARED / "reference" / "Sub40x40"), n_fires=3, seed=123)
     mask = burnable_cells(simulator)

@@ -31,6 +31,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true",
                    help="replace the run in --out by this one (the old run is kept in --out/.previous "
                    "until the new run finishes, and put back if it fails)")
+    p.add_argument("--trust-folder", action="store_true",
+                   help="with --resume: accept the results folder as it is: the plug-ins and programs its "
+                   "config.yaml names (without this flag, only those you pass with --set run) and files that "
+                   "differ from its run.json")
     p.add_argument("--restore-previous", action="store_true",
                    help="with --out DIR: put back the run an --overwrite of DIR was replacing (kept in "
                    "DIR/.previous), dropping the unfinished replacement, and exit")
@@ -46,6 +50,19 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
+def _folder_config(args) -> dict:
+    """The config saved in the results folder, read as data: it runs no plug-in or program the
+    user did not name (:mod:`latentga.trust`)."""
+    from latentga.config import merge, parse_overrides, read_yaml_mapping, validate_config
+    from latentga.trust import check_folder_config
+
+    source = args.out / "config.yaml"
+    user = parse_overrides(args.overrides)
+    data = merge(read_yaml_mapping(source, what="results folder config"), user)
+    check_folder_config(data, user, str(source), trusted=args.trust_folder)
+    return validate_config(data)
+
+
 def _note(message: str) -> None:
     print(f"note: {message}", file=sys.stderr, flush=True)
 
@@ -55,7 +72,7 @@ def main(args) -> int:
     from latentga.config import load_config
     from latentga.errors import ConfigError
     from latentga.ga import CHECKPOINT_NAME, operators_need_model, run_ga
-    from latentga.runs.results import write_manifest, write_results
+    from latentga.runs.results import checkpoint_hash, verify_for_resume, write_manifest, write_results
     from latentga.runs.folder import check_output_folder, claim_run_folder, restore_previous
     from latentga.io import save_yaml_atomic
     from latentga.pipeline import ensure_dataset, ensure_model, make_simulator
@@ -68,10 +85,10 @@ def main(args) -> int:
     if args.resume and args.out is not None and not (args.out / CHECKPOINT_NAME).is_file():
         raise ConfigError(f"no checkpoint {args.out / CHECKPOINT_NAME} to resume; run without --resume to "
                           "start the run (or point --out at the folder of the run to continue)")
-    source = args.config
-    if source is None and args.resume and args.out is not None and (args.out / "config.yaml").is_file():
-        source = args.out / "config.yaml"  # continue a run from its own folder: --resume --out DIR
-    config = load_config(source, overrides=args.overrides)
+    if args.resume and args.config is None and args.out is not None and (args.out / "config.yaml").is_file():
+        config = _folder_config(args)  # continue a run from its own folder: --resume --out DIR
+    else:
+        config = load_config(args.config, overrides=args.overrides)
     check_seeds(config)
     if args.threads < 0:
         raise ConfigError(f"--threads must be 0 (torch's default) or more, got {args.threads}")
@@ -85,6 +102,8 @@ def main(args) -> int:
     # the folder is ours (locked, checked) before any work; see latentga.runs.folder
     with claim_run_folder(out_dir, resume=args.resume, overwrite=args.overwrite, checkpoint_name=CHECKPOINT_NAME,
                           notify=_note):
+        if args.resume and not args.trust_folder:
+            verify_for_resume(out_dir)  # before any work: the checkpoint and results are the run's own
         simulator = make_simulator(config)
         need_model = operators_need_model(config)
         dataset = model = None
@@ -104,14 +123,20 @@ def main(args) -> int:
         from latentga.problems import firebreak_problem
 
         def running(gen, population, hof, logbook) -> None:  # run.json: this folder's run is under way
-            write_manifest(out_dir, config, "running", gen)
+            write_manifest(out_dir, config, "running", gen, checkpoint_hash(out_dir))
 
         _, logbook, hof = run_ga(config, firebreak_problem(config, simulator), model, out_dir, resume=args.resume,
                                  progress=progress, dataset=dataset, on_generation=running)
-        paths = write_results(out_dir, config, logbook, hof, getattr(simulator, "landscape", None), simulator=simulator)
+        from latentga.context import plan_context
+
+        context = plan_context(simulator, hof[0])  # the answer on fresh fires, beside no firebreaks
+        paths = write_results(out_dir, config, logbook, hof, getattr(simulator, "landscape", None), simulator=simulator,
+                              context=context)
     if progress:
-        print(f"best fitness {hof[0].fitness.values[0]:.4f} after {logbook[-1]['gen']} generations, "
-              f"{logbook[-1]['evaluations']} layouts simulated ({logbook[-1]['cost']} fires), "
-              f"{time.perf_counter() - t0:.1f}s; "
+        print(f"best fitness {hof[0].fitness.values[0]:.4f} on the {simulator.n_fires} search fires after "
+              f"{logbook[-1]['gen']} generations, {logbook[-1]['evaluations']} layouts simulated "
+              f"({logbook[-1]['cost']} fires), {time.perf_counter() - t0:.1f}s; "
               f"results in {paths['logbook'].parent}", flush=True)
+        for line in context.lines() if context is not None else []:
+            print(line, flush=True)
     return 0

@@ -18,7 +18,8 @@ import torch
 
 from latentga.errors import LatentGAError, ModelFileError
 from latentga.io import write_bytes_atomic
-from latentga.models.networks import LayoutVAE, build_model
+from latentga.models.base import LayoutModel
+from latentga.models.factory import build_model
 from latentga.models.runtime import resolve_device
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "save_model", "load_model"]
@@ -34,7 +35,7 @@ def _first_line(exc: Exception) -> str:
     return re.split(r"(?i)\s*\(?\s*(re-?running|retry|if you trust)", text)[0].strip()
 
 
-def save_model(model: LayoutVAE, path: str | os.PathLike) -> Path:
+def save_model(model: LayoutModel, path: str | os.PathLike) -> Path:
     """Write ``model`` (weights, config, grid shape, label normalisation) atomically."""
     payload = {
         "format": FORMAT,
@@ -50,7 +51,7 @@ def save_model(model: LayoutVAE, path: str | os.PathLike) -> Path:
     return write_bytes_atomic(path, buffer.getvalue())
 
 
-def load_model(path: str | os.PathLike, device: str | torch.device = "cpu", kind: str | None = None) -> LayoutVAE:
+def load_model(path: str | os.PathLike, device: str | torch.device = "cpu", kind: str | None = None) -> LayoutModel:
     """Read a model file into an eval-mode, frozen (``requires_grad=False``) model on ``device``.
 
     ``device`` takes what ``model.device`` takes (``auto``, ``cpu``, ``cuda``, ``cuda:N``; see
@@ -93,6 +94,12 @@ def load_model(path: str | os.PathLike, device: str | torch.device = "cpu", kind
         raise ModelFileError(f"model file {path} is of the plug-in class {stored!r}, which this run's config does "
                              f"not name; latentga imports only classes your config names (model.kind: {stored}); "
                              f"{_FIX}")
+    state = payload.get("state_dict")
+    bad = [name for name, t in (state.items() if isinstance(state, dict) else ())
+           if isinstance(t, torch.Tensor) and t.is_floating_point() and not bool(torch.isfinite(t).all())]
+    if bad:
+        raise ModelFileError(f"model file {path} holds NaN or infinite weights ({bad[0]}); a model that diverged "
+                             f"or a damaged file is not used; {_FIX}")
     try:
         model = build_model(payload["config"], tuple(payload["grid_shape"]))
         model.load_state_dict(payload["state_dict"], strict=True)

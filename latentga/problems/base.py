@@ -93,7 +93,7 @@ class KCellsProblem(Problem):
     allowed: np.ndarray | None = None
 
     def repair(self, individual: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        from operators.repair import repair_budget
+        from latentga.operators.repair import repair_budget
 
         if self.infeasibility(individual):
             repair_budget(individual, self.k, rng, self.allowed)

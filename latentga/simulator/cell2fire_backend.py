@@ -196,6 +196,10 @@ class Cell2FireBinarySimulator:
         else:
             self._folder = Path(landscape).resolve()
         self.landscape = load_landscape(landscape)
+        if self.landscape.fuel_model != "fbp":
+            raise LandscapeError(f"landscape {self.landscape.name} burns in the {self.landscape.fuel_model} fuel model; "
+                                 "the Cell2Fire binary backend runs FBP only (--sim C): use backend builtin, which "
+                                 "burns it as C2F-W does")
         n_avail = len(self.landscape.weathers)
         if n_weathers is None:
             n_weathers = n_avail - 2 if n_avail >= 3 else max(n_avail - 1, 1)
@@ -291,8 +295,9 @@ class Cell2FireBinarySimulator:
             ids = np.flatnonzero(layout.ravel()) + 1
             firebreaks = None
             if ids.size:
-                firebreaks = write_text_atomic(tmp / "firebreaks.csv", "Year Number,Cell Numbers\n1,"
-                                               + ",".join(str(i) for i in ids.tolist()) + "\n")
+                from latentga.plans import firebreak_csv_text
+
+                firebreaks = write_text_atomic(tmp / "firebreaks.csv", firebreak_csv_text(layout))
             proc = subprocess.run(self._command(inst, out, firebreaks), stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT, cwd=tmp)
             if proc.returncode != 0:

@@ -26,18 +26,20 @@ _OFFSETS = ((-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1)
 
 class RateTables(NamedTuple):
     rates: np.ndarray  # float32 [n_weathers, n_cells, 8, max_rows]: C2F-W's edge rates, stored as float
+    # (Kitral / S&B landscapes: rates, hros and rates64 are one kernel.FactoredRates)
     hros: np.ndarray  # float32 [n_weathers, n_cells, max_rows]
     nrows: np.ndarray  # int64 [n_weathers]
-    nbr: np.ndarray  # int64 [n_cells, 8] (-1 = off the grid)
+    nbr: np.ndarray  # int32 [n_cells, 8] (-1 = off the grid)
     dist: np.ndarray  # float64 [8] centre distances (m)
     burnable: np.ndarray  # bool [n_cells]
     rates64: np.ndarray  # float64, like ``rates``: the double rates C2F-W scales by its ROS-CV factor
 
 
 def neighbours(shape: tuple[int, int]) -> np.ndarray:
+    """Neighbour ids ``[n, 8]`` (-1 off the grid), int32: half the cache lines of int64 in the kernels."""
     h, w = shape
     rows, cols = np.divmod(np.arange(h * w), w)
-    out = np.full((h * w, 8), -1, dtype=np.int64)
+    out = np.full((h * w, 8), -1, dtype=np.int32)
     for d, (dr, dc) in enumerate(_OFFSETS):
         r, c = rows + dr, cols + dc
         ok = (r >= 0) & (r < h) & (c >= 0) & (c < w)
@@ -112,6 +114,8 @@ def _cell_inputs(landscape: Landscape, types: np.ndarray, fuels: dict):
 
 
 def _build(landscape: Landscape) -> RateTables:
+    if landscape.fuel_model != "fbp":
+        return _build_surface(landscape)
     h, w = landscape.shape
     n = h * w
     types = np.asarray(landscape.fuel_types).ravel()
@@ -153,6 +157,19 @@ def _build(landscape: Landscape) -> RateTables:
     dist = np.array([cs * (np.sqrt(2.0) if d % 2 else 1.0) for d in range(8)])
     return RateTables(rates=rates64.astype(np.float32), hros=np.ascontiguousarray(np.transpose(hros, (0, 2, 1))),
                       nrows=nrows, nbr=neighbours((h, w)), dist=dist, burnable=burnable, rates64=rates64)
+
+
+def _build_surface(landscape: Landscape) -> RateTables:
+    """Kitral / Scott & Burgan: factored tables (:mod:`latentga.simulator.surface_tables`)."""
+    from latentga.simulator.surface_tables import build_surface_tables, c2f_cell_side
+
+    nbr = neighbours(landscape.shape)
+    factored, nrows = build_surface_tables(landscape, nbr)
+    cs = float(c2f_cell_side(landscape.cell_size))
+    dist = np.array([cs * (np.sqrt(2.0) if d % 2 else 1.0) for d in range(8)])
+    burnable = np.asarray(landscape.fuel_types).ravel() != NON_FUEL
+    return RateTables(rates=factored, hros=factored, nrows=nrows, nbr=nbr, dist=dist, burnable=burnable,
+                      rates64=factored)
 
 
 _CACHE: dict[str, RateTables] = {}
