@@ -18,7 +18,7 @@ import numpy as np
 from latentga.errors import ConfigError, LatentGAError
 
 __all__ = ["MAX_CONFIG_NODES", "expanded_size", "check_expanded_size", "npy_header", "load_npy",
-           "check_zero_one", "check_seed", "checked_workers", "SEED_MAX", "check_operator_params"]
+           "check_zero_one", "check_seed", "checked_workers", "SEED_MAX"]
 
 #: Nodes a config may hold once its YAML aliases are expanded (a real config has a few hundred).
 MAX_CONFIG_NODES = 100_000
@@ -85,7 +85,7 @@ def npy_header(path: str | os.PathLike, error: type[LatentGAError], fix: str) ->
             reason = "the file is empty"
         raise error(f"{path} is not a readable .npy file ({reason}); {fix}") from None
     if dtype.hasobject:
-        raise error(f"{path} holds Python objects, which latentga never loads (they could run code); {fix}")
+        raise error(f"{path} holds Python objects, which latentga never loads (allow_pickle=False: they could run code); {fix}")
     need = int(np.prod(shape, dtype=object)) * dtype.itemsize
     if need != size - offset:
         raise error(f"{path} is truncated or damaged: its header says {_human(need)} of data, the file holds "
@@ -144,39 +144,3 @@ def checked_workers(workers: int, what: str = "--workers") -> int:
         return cap
     return int(workers)
 
-
-def check_operator_params(func, params: Mapping, key: str) -> None:
-    """One ConfigError for an operator parameter of the wrong type (that of its default: a string
-    where a probability goes) or outside the range the operator declares
-    (:func:`latentga.operators.base.param_ranges`)."""
-    import inspect
-    import math
-
-    from latentga.operators.base import declared_ranges, unwrap
-
-    ranges = declared_ranges(func)
-    try:
-        defaults = {p.name: p.default for p in inspect.signature(unwrap(func)).parameters.values()
-                    if p.default is not inspect.Parameter.empty}
-    except (TypeError, ValueError):  # a builtin without a signature: nothing to compare with
-        defaults = {}
-    for name, value in params.items():
-        where, default = f"{key}.params.{name}", defaults.get(name)
-        if isinstance(default, bool):
-            ok, need = isinstance(value, bool), "true or false"
-        elif isinstance(default, int):
-            ok, need = isinstance(value, int) and not isinstance(value, bool), "an integer"
-        elif isinstance(default, float) or name in ranges:
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-            need = "a finite number"
-        elif isinstance(default, str):
-            ok, need = isinstance(value, str), "a string"
-        else:
-            continue
-        if not ok:
-            raise ConfigError(f"{where} = {value!r} must be {need} (default {default!r})")
-        low, high = ranges.get(name, (None, None))
-        if (low is not None and value < low) or (high is not None and value > high):
-            span = (f"between {low} and {high}" if low is not None and high is not None
-                    else f">= {low}" if low is not None else f"<= {high}")
-            raise ConfigError(f"{where} = {value!r} is out of range: it must be {span} (default {default!r})")
