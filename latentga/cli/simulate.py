@@ -67,7 +67,7 @@ def _load_layouts(path: Path | None, shape) -> np.ndarray:
     from latentga.validation import load_npy
 
     fix = "give a .npy of 0/1 layouts of shape [H,W] or [B,H,W] (np.save)"
-    batch = as_layout_batch(load_npy(path, LayoutError, fix), shape, name=f"layouts in {path}")
+    batch = as_layout_batch(load_npy(path, LayoutError, fix, what="layouts"), shape, name=f"layouts in {path}")
     if not len(batch):
         raise LayoutError(f"{path} holds no layouts (shape {list(batch.shape)}); {fix}")
     return batch
