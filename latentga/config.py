@@ -226,7 +226,7 @@ def _check_section(config: dict, defaults: dict, prefix: str = "") -> None:
 
 
 def _check_operators(config: dict) -> None:
-    from latentga.operators.base import accepted_keywords, check_params
+    from latentga.operators.base import accepted_keywords
     from latentga.operators.registry import resolve_operator
 
     for role in ("mate", "mutate", "select"):
@@ -242,7 +242,9 @@ def _check_operators(config: dict) -> None:
                 takes = sorted(names - set(_INJECTED) - {"individual", "individuals", "ind1", "ind2"})
                 raise ConfigError(f"{key}.params.{param}: operator {section['name']} has no parameter "
                                   f"{param!r}; it accepts: {', '.join(takes) or 'none'}")
-        check_params(func, section["params"], key)  # types and declared ranges, at load
+        from latentga.operators.base import check_operator_params
+
+        check_operator_params(func, section["params"], key)  # types and declared ranges, at load
 
 
 def _check_model(config: dict) -> None:

@@ -8,8 +8,8 @@ the reading code stay one line each; the messages name the file and the fix.
 
 from __future__ import annotations
 
+import logging
 import os
-import sys
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -19,6 +19,8 @@ from latentga.errors import ConfigError, LatentGAError
 
 __all__ = ["MAX_CONFIG_NODES", "expanded_size", "check_expanded_size", "npy_header", "load_npy",
            "check_zero_one", "check_seed", "checked_workers", "SEED_MAX"]
+
+LOGGER = logging.getLogger("latentga.validation")
 
 #: Nodes a config may hold once its YAML aliases are expanded (a real config has a few hundred).
 MAX_CONFIG_NODES = 100_000
@@ -142,8 +144,6 @@ def checked_workers(workers: int, what: str = "--workers") -> int:
         cores = os.cpu_count() or 1
     cap = 4 * cores
     if workers > cap:
-        print(f"warning: {what} {workers} is more than 4 per core; using {cap} ({cores} cores)",
-              file=sys.stderr, flush=True)
+        LOGGER.warning("warning: %s %s is more than 4 per core; using %d (%d cores)", what, workers, cap, cores)
         return cap
     return int(workers)
-

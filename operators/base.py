@@ -12,7 +12,8 @@ import functools
 import inspect
 from typing import Callable, Mapping
 
-__all__ = ["batch_operator", "is_batch_capable", "needs_conditional", "accepted_keywords", "unwrap", "param_ranges", "declared_ranges", "check_params"]
+__all__ = ["batch_operator", "is_batch_capable", "needs_conditional", "accepted_keywords", "unwrap", "param_ranges", "declared_ranges",
+           "check_operator_params"]
 
 
 def batch_operator(func: Callable | None = None, *, conditional: bool = False) -> Callable:
@@ -77,10 +78,11 @@ def declared_ranges(func: Callable) -> dict[str, tuple[float | None, float | Non
     return dict(getattr(unwrap(func), "param_ranges", {}) or {})
 
 
-def check_params(func: Callable, params: Mapping, key: str) -> None:
+def check_operator_params(func, params: Mapping, key: str) -> None:
     """One ConfigError for an operator parameter of the wrong type (that of its default: a string
     where a probability goes) or outside the range the operator declares
     (:func:`param_ranges`)."""
+    import inspect
     import math
 
     from latentga.errors import ConfigError

@@ -127,10 +127,16 @@ def main(args) -> int:
 
         _, logbook, hof = run_ga(config, firebreak_problem(config, simulator), model, out_dir, resume=args.resume,
                                  progress=progress, dataset=dataset, on_generation=running)
-        paths = write_results(out_dir, config, logbook, hof, getattr(simulator, "landscape", None), simulator=simulator)
+        from latentga.context import plan_context
+
+        context = plan_context(simulator, hof[0])  # the answer on fresh fires, beside no firebreaks
+        paths = write_results(out_dir, config, logbook, hof, getattr(simulator, "landscape", None), simulator=simulator,
+                              context=context)
     if progress:
-        print(f"best fitness {hof[0].fitness.values[0]:.4f} after {logbook[-1]['gen']} generations, "
-              f"{logbook[-1]['evaluations']} layouts simulated ({logbook[-1]['cost']} fires), "
-              f"{time.perf_counter() - t0:.1f}s; "
+        print(f"best fitness {hof[0].fitness.values[0]:.4f} on the {simulator.n_fires} search fires after "
+              f"{logbook[-1]['gen']} generations, {logbook[-1]['evaluations']} layouts simulated "
+              f"({logbook[-1]['cost']} fires), {time.perf_counter() - t0:.1f}s; "
               f"results in {paths['logbook'].parent}", flush=True)
+        for line in context.lines() if context is not None else []:
+            print(line, flush=True)
     return 0

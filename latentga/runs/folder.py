@@ -37,7 +37,9 @@ __all__ = ["RUN_FILES", "LOCK_NAME", "PREVIOUS_NAME", "claim_run_folder", "check
 
 # Files a run writes (besides its checkpoint, whose name the engine owns).
 RUN_FILES = ("run.json", "config.yaml", "logbook.csv", "best_layouts.npy", "best_fitness.npy",
-             "convergence.png", "best_layout.png", "report.html")
+             "convergence.png", "best_layout.png", "report.html", "plan.csv", "plan.asc", "plan.prj", "plan.tif",
+             "burn_probability.asc", "burn_probability.prj", "burn_probability_untreated.asc",
+             "burn_probability_untreated.prj")
 LOCK_NAME = ".lock"
 
 
