@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 from deap import tools
 
-from latentga.config import config_hash
+from latentga.config import DEFAULT_CONFIG, config_hash
 from latentga.errors import CheckpointError
 from latentga.ga.individual import fitness_array, individual_arrays, make_individual
 from latentga.io import atomic_path
@@ -43,9 +43,11 @@ CHECKPOINT_FORMAT = "latentga-ga-checkpoint-2"  # 1 was a pickle: no longer read
 _NOT_IDENTITY = ("name", "output")  # where results go, not what is computed
 _GA_NOT_IDENTITY = ("generations", "max_cost", "delta_evaluation")  # a longer run; the same fitness values
 # keys added later, left out at their old behaviour so that older checkpoints still resume
-_LATER_KEYS = {"ga": {"init_layouts": None}, "simulator": {"fuel_model": None}}
-# the rule checkpoints were written with between simulator.fuel_model's arrival and its entry above
-_LATER_KEYS_BEFORE_FUEL_MODEL = {"ga": {"init_layouts": None}}
+_GA_LATER_KEYS = {"init_layouts": None, "seeding": DEFAULT_CONFIG["ga"]["seeding"],
+                  "memetic": DEFAULT_CONFIG["ga"]["memetic"]}
+_LATER_KEYS = {"ga": _GA_LATER_KEYS, "simulator": {"fuel_model": None}}
+# the rule checkpoints were written with while simulator.fuel_model was hashed at its default
+_LATER_KEYS_BEFORE_FUEL_MODEL = {"ga": _GA_LATER_KEYS}
 _FRESH = "delete it and run without --resume (or with --overwrite) to start over"
 
 
