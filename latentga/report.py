@@ -19,7 +19,7 @@ import pandas as pd
 from latentga.io import write_text_atomic
 
 __all__ = ["REPORT_NAME", "NO_VALUE", "comparison_tables", "png_data_uri", "render_page", "plot_layout_over_burn_probability",
-           "write_run_report", "write_comparison_report", "write_improve_report"]
+           "write_run_report", "write_comparison_report", "write_improve_report", "grid_coordinates"]
 
 REPORT_NAME = "report.html"
 
@@ -137,7 +137,6 @@ def plot_layout_over_burn_probability(layout, burn_probability, title: str):
     import numpy as np
     from matplotlib.figure import Figure
 
-    from latentga.runs.results import grid_coordinates
 
     layout = np.asarray(layout, bool)
     fig = Figure(figsize=(5, 5))
@@ -229,3 +228,15 @@ def write_improve_report(out_dir: str | os.PathLike, result, context, plan_path)
                 ("Figures", "".join(figures))]
     page = render_page(f"latentga improve {Path(plan_path).name}", sections)
     return write_text_atomic(out / REPORT_NAME, page)
+
+
+def grid_coordinates(ax) -> None:
+    """Label a map's axes with the cells' column and row (row 0 = north), as plan.csv and the
+    moves table name them."""
+    from matplotlib.ticker import MaxNLocator
+
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    ax.tick_params(labelsize=7)
+    ax.set_xlabel("column", fontsize=8)
+    ax.set_ylabel("row (0 = north)", fontsize=8)
