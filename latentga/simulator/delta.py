@@ -248,11 +248,6 @@ def _delta_batch(children, parents, p_off, p_cells, p_times, p_hubs, parent_ign,
     # pass 1, fires outer, children inner: one weather file's rates stay in cache across the children
     for f in range(n_fires):
         w = weather[f]
-        room = rr_size + b_count * n  # this fire, re-run for every child, fits (grown here, not per child)
-        if room > rr_cells.shape[0]:
-            rr_cells = _grow(rr_cells, rr_size, room)
-            rr_times = _grow(rr_times, rr_size, room)
-            rr_hubs = _grow(rr_hubs, rr_size, room)
         for b in range(b_count):
             lo, hi = p_off[b, f], p_off[b, f + 1]
             need = force or child_ign[b, f] != parent_ign[b, f]
@@ -284,6 +279,11 @@ def _delta_batch(children, parents, p_off, p_cells, p_times, p_hubs, parent_ign,
                                        key, parent, heads, nxt, node_cell, order)
             counts[b, f] = cnt
             rr_start[b, f] = rr_size
+            room = rr_size + cnt + 1
+            if room > rr_cells.shape[0]:
+                rr_cells = _grow(rr_cells, rr_size, room)
+                rr_times = _grow(rr_times, rr_size, room)
+                rr_hubs = _grow(rr_hubs, rr_size, room)
             for k in range(cnt):  # the hubs: cells that set another alight
                 j = parent[order[k]]
                 if j >= 0:
