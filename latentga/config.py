@@ -85,6 +85,15 @@ DEFAULT_CONFIG: dict[str, Any] = {
         # with backend cell2fire (or a simulator without single-fire runs) it is silently off.
         # Memory: ~0.9 kB per fire per population layout on 20x20 (kept, and in each checkpoint).
         "delta_evaluation": True,
+        # generation 0 from DPV on the search fires, its fires charged to the run (latentga.search.seeding):
+        # dpv none | plain | greedy (that layout first; picks = breaks per greedy round), sampled = layouts drawn
+        # with weight DPV ** power
+        "seeding": {"dpv": "none", "picks": 1, "sampled": 0, "power": 1.0},
+        # after each generation, the `individuals` best are climbed with `moves` single-break moves,
+        # delta-evaluated, fires charged (latentga.search.memetic); individuals 0 = off; z > 0: only moves whose
+        # per-fire gain is that many standard errors above 0
+        "memetic": {"individuals": 0, "moves": 100, "strategy": "first", "proposal": "burned",
+                    "z": 0.0},
     },
     "operators": {
         "mate": {"name": "cx_latent_interpolation", "params": {"alpha_low": 0.0, "alpha_high": 1.0}},
@@ -111,6 +120,9 @@ _CHOICES = {
     "simulator.ignitions": ("file", "anywhere"),
     "simulator.fuel_model": ("fbp", "kitral", "scott_burgan"),
     "ga.init": ("random", "dataset", "dataset_best"),
+    "ga.seeding.dpv": ("none", "plain", "greedy"),
+    "ga.memetic.strategy": ("first", "best"),
+    "ga.memetic.proposal": ("uniform", "burned"),
 }
 # key -> (low, high) inclusive bounds
 _RANGES = {
@@ -132,6 +144,12 @@ _RANGES = {
     "ga.elite": (0, math.inf),
     "ga.hof_size": (1, math.inf),
     "ga.chunk_size": (1, math.inf),
+    "ga.seeding.picks": (1, math.inf),
+    "ga.seeding.sampled": (0, math.inf),
+    "ga.seeding.power": (0, 100),
+    "ga.memetic.individuals": (0, math.inf),
+    "ga.memetic.moves": (1, math.inf),
+    "ga.memetic.z": (0, 10),
     "retraining.every": (0, math.inf),
     "retraining.k": (1e-9, math.inf),
     "retraining.epochs": (1, math.inf),

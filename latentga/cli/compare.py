@@ -13,7 +13,7 @@ import argparse
 import time
 from pathlib import Path
 
-__all__ = ["add_parser", "add_arguments", "main", "default_config"]
+__all__ = ["add_parser", "add_arguments", "main", "default_config", "only_methods"]
 
 _REPO_CONFIG = Path(__file__).resolve().parents[2] / "configs" / "compare.yaml"
 
@@ -36,8 +36,24 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
                    "and run only the missing ones; same numbers as an uninterrupted comparison")
     p.add_argument("--tune-vanilla", action="store_true",
                    help="sweep the vanilla GA's rates on the tuning seeds instead of comparing")
+    p.add_argument("--only", metavar="METHODS", help="run only these comma-separated methods (GA variants and "
+                   "baselines by name), e.g. --only memetic,dpv_greedy")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     return p
+
+
+def only_methods(config: dict, names: list[str]) -> dict:
+    """``config`` with only the named GA variants and baselines (one error naming an unknown one)."""
+    from latentga.errors import ConfigError
+
+    names = [n.strip() for n in names if n.strip()]
+    known = [*config["variants"], *config["baselines"]]
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        raise ConfigError(f"--only: {', '.join(unknown) or 'no method'} is not a method of this comparison; "
+                          f"it has: {', '.join(known)}")
+    return {**config, "variants": {k: v for k, v in config["variants"].items() if k in names},
+            "baselines": {k: (on and k in names) for k, on in config["baselines"].items()}}
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -66,6 +82,8 @@ def main(args) -> int:
         raise ConfigError("compare needs a comparison config: give CONFIG (e.g. configs/compare.yaml of the "
                           "latentga repository)")
     config = load_compare_config(path, quick=args.quick, overrides=args.overrides)
+    if getattr(args, "only", None):
+        config = only_methods(config, args.only.split(","))
     out = args.out if args.out is not None else Path(config["output"]["dir"])
     if args.tune_vanilla:
         from latentga.comparison.tuning import tune_vanilla
