@@ -74,7 +74,7 @@ def main(args) -> int:
         simulator = make_simulator(config)
         need_model = operators_need_model(config)
         dataset = model = None
-        if need_model or config["ga"]["init"] != "random":
+        if need_model or config["ga"]["init"] != "random":  # init, the model, retraining and latent.learn use it
             dataset = ensure_dataset(config, progress=progress, workers=args.workers)
         if need_model:
             model = ensure_model(config, dataset=dataset, progress=progress)
@@ -92,8 +92,17 @@ def main(args) -> int:
         def running(gen, population, hof, logbook) -> None:  # run.json: this folder's run is under way
             write_manifest(out_dir, config, "running", gen)
 
-        _, logbook, hof = run_ga(config, firebreak_problem(config, simulator), model, out_dir, resume=args.resume,
-                                 progress=progress, dataset=dataset, on_generation=running)
+        from latentga.search import search_hooks
+
+        problem = firebreak_problem(config, simulator)
+        # weighted retraining and the latent levers (docs/latent-levers.md); fires latent.learn spent
+        # before the search are charged to ga.max_cost
+        hooks, model, spent = search_hooks(config, model, problem, dataset, progress=progress)
+        ga_config = config
+        if spent and config["ga"]["max_cost"]:
+            ga_config = {**config, "ga": {**config["ga"], "max_cost": max(1, config["ga"]["max_cost"] - spent)}}
+        _, logbook, hof = run_ga(ga_config, problem, model, out_dir, resume=args.resume,
+                                 progress=progress, dataset=dataset, on_generation=running, hooks=hooks)
         paths = write_results(out_dir, config, logbook, hof, getattr(simulator, "landscape", None), simulator=simulator)
     if progress:
         print(f"best fitness {hof[0].fitness.values[0]:.4f} after {logbook[-1]['gen']} generations, "

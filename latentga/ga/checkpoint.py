@@ -54,11 +54,19 @@ def config_fingerprint(config: dict) -> str:
     from latentga.models.config import model_identity  # torch-free
 
     subset = {k: v for k, v in config.items() if k not in _NOT_IDENTITY}
+    if subset.get("latent") == _latent_off():  # added later: every lever off leaves old checkpoints valid
+        del subset["latent"]
     subset["ga"] = {k: v for k, v in config["ga"].items()
                     if k not in _GA_NOT_IDENTITY and not (k in _GA_LATER_KEYS and v == _GA_LATER_KEYS[k])}
     if isinstance(subset.get("model"), dict):  # not where the model runs (model.device)
         subset["model"] = model_identity(subset["model"])
     return config_hash(subset)
+
+
+def _latent_off() -> dict:
+    from latentga.config import DEFAULT_CONFIG
+
+    return DEFAULT_CONFIG["latent"]
 
 
 def _json_default(obj):

@@ -121,7 +121,9 @@ def run_ga(config: dict, problem, model=None, out_dir: str | os.PathLike | None 
     ``ga.generations`` generations, or earlier once ``ga.max_cost`` (in the problem's cost
     unit) has been spent. ``hooks`` are objects called as ``hook(gen, population, hof)`` after
     each generation's evaluation (before its checkpoint), e.g. weighted retraining of the model;
-    each has ``state() -> {name: array}`` and ``restore(state)`` so a resumed run is exact.
+    each has ``state() -> {name: array}`` and ``restore(state)`` so a resumed run is exact. A
+    hook with ``revise(offspring, toolbox=, problem=, cache=, hof=, rng=)`` may change the varied
+    children in place before they are evaluated (see :mod:`latentga.search.levers`).
     """
     if out_dir is None and resume:
         raise CheckpointError("resume needs the folder of the run's checkpoint; give out_dir")
@@ -184,6 +186,9 @@ def run_ga(config: dict, problem, model=None, out_dir: str | os.PathLike | None 
         parents = toolbox.select(population, len(population) - elite)
         parent_keys = [problem.key(p) for p in parents] if tracker is not None else None
         offspring, origin = vary(parents, toolbox, problem, ga["cxpb"], ga["mutpb"], rng)
+        for hook in hooks:  # a hook may revise the varied children before they are scored (latent levers)
+            if hasattr(hook, "revise"):
+                hook.revise(offspring, toolbox=toolbox, problem=problem, cache=cache, hof=hof, rng=rng)
         sources = [[parent_keys[j] for j in o] for o in origin] if parent_keys is not None else None
         nevals, new, spent = evaluate(offspring, problem, toolbox, cache, chunk_size=chunk, tracker=tracker,
                                       sources=sources)
