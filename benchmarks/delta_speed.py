@@ -51,7 +51,7 @@ def _swap_children(parents: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def _flip_children(parents: np.ndarray, indpb: float, k: int, rng: np.random.Generator) -> np.ndarray:
     out = parents.copy()
     for child in out:
-        mut_flip(child, indpb=indpb, k=k, rng=rng)
+        mut_flip(child, indpb=indpb, budget=k, rng=rng)
     return out
 
 

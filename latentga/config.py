@@ -169,7 +169,7 @@ _RANGES = {
     "latent.trust.failure": (1, math.inf),
     "latent.trust.top": (2, math.inf),
 }
-_INJECTED = ("k", "rng", "model")
+_INJECTED = ("budget", "k", "rng", "model")
 
 
 def _type_name(t: type) -> str:

@@ -1,4 +1,4 @@
-"""Weighted retraining (Tripp, Daxberger & Hernández-Lobato, 2020) as a GA generation hook.
+"""Weighted retraining (Tripp, Daxberger & Hernández-Lobato, 2020) as a GA callback.
 
 Why: a VAE/CCVAE trained once on random layouts knows nothing of the region the search reaches
 (random layouts hold 0.70-0.77 on Sub20x20, a converged search 0.9+), so its decoder and its
@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from latentga.ga.callbacks import Callback
+
 __all__ = ["WeightedRetraining", "weighted_retraining"]
 
 
-class WeightedRetraining:
-    """A ``run_ga`` hook: archive each generation's population, fine-tune every ``every`` gens.
+class WeightedRetraining(Callback):
+    """A GA callback: archive each generation's population, fine-tune every ``every`` gens
+    (``on_generation``; also callable as the older ``hook(gen, population, hof)``).
 
     Args:
         model: the (frozen) model the operators use; fine-tuned in place.
@@ -45,6 +48,9 @@ class WeightedRetraining:
         self.layouts: list[np.ndarray] = []
         self.fitness: list[float] = []
         self.retrained = 0
+
+    def on_generation(self, algorithm) -> None:
+        self(algorithm.gen, algorithm.population, algorithm.hof)
 
     def __call__(self, gen: int, population, hof) -> None:
         for ind in population:

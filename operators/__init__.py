@@ -6,9 +6,10 @@
 - :mod:`operators.selection`: selection with a passed-in random generator.
 - :mod:`operators.registry`: the names configs use; ``package.module:function`` plugs in your own.
 
-Conventions: a plain function, individuals first, keyword parameters after; ``k`` (budget),
-``rng`` (``np.random.Generator``) and ``model`` are filled in by the engine when the function
-declares them. Mark a function that can vary a whole generation at once with
+Conventions: a plain function, individuals first, keyword parameters after; ``budget`` (the
+problem's, e.g. firebreaks), ``rng`` (``np.random.Generator``) and ``model`` are filled in by the
+engine when the function declares them (``k``, the older name of ``budget``, still is for
+mate/mutate plug-ins; selectors' ``k`` is DEAP's "how many"). Mark a function that can vary a whole generation at once with
 :func:`operators.base.batch_operator`. The latent operators import torch, so they are not
 imported here; use ``operators.latent`` or the registry.
 """

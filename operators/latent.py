@@ -1,7 +1,7 @@
 """Operators that vary layouts in the latent space of a frozen VAE/CCVAE.
 
 Each operator encodes its parents, moves their codes, and decodes every child to exactly
-``k`` firebreaks with ``latentga.models.decode_topk`` (so children are feasible without
+``budget`` firebreaks with ``latentga.models.decode_topk`` (so children are feasible without
 repair). All are batch-capable: called with one individual they behave like DEAP operators
 (``mutate(ind) -> (ind,)``); called with many (``mutate(*inds)``, ``mate(a1, b1, a2, b2, ...)``)
 they do the whole batch in one forward pass and return every individual, in order.
@@ -137,13 +137,13 @@ def gradient_ascent_latents(model, z: torch.Tensor, steps: int = 2, step_size: f
 
 @batch_operator
 def cx_latent_interpolation(*individuals: np.ndarray, alpha_low: float = 0.0, alpha_high: float = 1.0,
-                            k: int, model, rng: np.random.Generator) -> tuple:
+                            budget: int, model, rng: np.random.Generator) -> tuple:
     """Children at a*z1 + (1-a)*z2 and the mirrored point (1-a)*z1 + a*z2 of their parents' codes.
 
     Args:
         individuals: parents in pairs (a1, b1, a2, b2, ...), replaced in place by the children.
         alpha_low, alpha_high: ``a`` is drawn uniformly in this range, once per mating.
-        k: firebreak budget; model: frozen VAE/CCVAE (both filled in by the engine).
+        budget: firebreak budget; model: frozen VAE/CCVAE (both filled in by the engine).
         rng: source of the ``a`` draws.
     Codes are the posterior means.
     """
@@ -157,28 +157,28 @@ def cx_latent_interpolation(*individuals: np.ndarray, alpha_low: float = 0.0, al
     kids = torch.empty_like(mu)
     kids[0::2] = a * z1 + (1 - a) * z2
     kids[1::2] = (1 - a) * z1 + a * z2
-    return _write(individuals, decode_layouts(model, kids, k))
+    return _write(individuals, decode_layouts(model, kids, budget))
 
 
 @batch_operator
-def mut_latent_resample(*individuals: np.ndarray, temperature: float = 1.0, k: int, model,
+def mut_latent_resample(*individuals: np.ndarray, temperature: float = 1.0, budget: int, model,
                         rng: np.random.Generator) -> tuple:
     """Replace each layout by a decoded sample z ~ q(z|x) of its own posterior.
 
     Args:
         individuals: layouts, replaced in place.
         temperature: scale of the posterior standard deviation (0 = decode the mean).
-        k: firebreak budget; model: frozen VAE/CCVAE (filled in by the engine).
+        budget: firebreak budget; model: frozen VAE/CCVAE (filled in by the engine).
         rng: source of the posterior noise.
     """
     mu, logvar = encode_layouts(model, individuals)
     z = mu + temperature * torch.exp(0.5 * logvar) * _normal(rng, tuple(mu.shape), model)
-    return _write(individuals, decode_layouts(model, z, k))
+    return _write(individuals, decode_layouts(model, z, budget))
 
 
 @batch_operator(conditional=True)
 def mut_ccvae_conditional(*individuals: np.ndarray, threshold: float | None = None, tries: int = 64,
-                          keep_rest: bool = True, k: int, model, rng: np.random.Generator) -> tuple:
+                          keep_rest: bool = True, budget: int, model, rng: np.random.Generator) -> tuple:
     """Conditional generation: replace each layout by a decoded prior sample the head rates above
     ``threshold`` (the report's CCVAE-CG mutation; see :func:`sample_conditional_latents`).
 
@@ -189,7 +189,7 @@ def mut_ccvae_conditional(*individuals: np.ndarray, threshold: float | None = No
         tries: candidates drawn per individual (the cap of the rejection loop). Fallback when
             none is accepted: the candidate with the best predicted fitness.
         keep_rest: keep the parent's z_rest (posterior mean) and sample only z_c.
-        k: firebreak budget; model: frozen CCVAE (filled in by the engine).
+        budget: firebreak budget; model: frozen CCVAE (filled in by the engine).
         rng: source of the prior samples.
     """
     _require_conditional(model, "mut_ccvae_conditional")
@@ -197,12 +197,12 @@ def mut_ccvae_conditional(*individuals: np.ndarray, threshold: float | None = No
     thr = predict_fitness(model, mu) if threshold is None else float(threshold)
     z_rest = mu[:, :-int(model.char_dim)] if keep_rest else None
     z, _, _ = sample_conditional_latents(model, len(individuals), thr, rng, tries=tries, z_rest=z_rest)
-    return _write(individuals, decode_layouts(model, z, k))
+    return _write(individuals, decode_layouts(model, z, budget))
 
 
 @batch_operator(conditional=True)
 def mut_ccvae_gradient(*individuals: np.ndarray, steps: int = 2, step_size: float = 0.1,
-                       optimizer: str = "adam", sample: bool = True, temperature: float = 1.0, k: int,
+                       optimizer: str = "adam", sample: bool = True, temperature: float = 1.0, budget: int,
                        model, rng: np.random.Generator) -> tuple:
     """Gradient ascent on z_c against the frozen fitness head (the report's CCVAE-GD mutation).
 
@@ -212,11 +212,11 @@ def mut_ccvae_gradient(*individuals: np.ndarray, steps: int = 2, step_size: floa
         sample: start from a posterior sample z ~ q(z|x) (True) or from its mean (False).
         temperature: scale of the posterior standard deviation of that sample (more = more
             exploration before the ascent).
-        k: firebreak budget; model: frozen CCVAE (filled in by the engine).
+        budget: firebreak budget; model: frozen CCVAE (filled in by the engine).
         rng: source of the posterior sample.
     """
     _require_conditional(model, "mut_ccvae_gradient")
     mu, logvar = encode_layouts(model, individuals)
     z = mu + temperature * torch.exp(0.5 * logvar) * _normal(rng, tuple(mu.shape), model) if sample else mu
     z = gradient_ascent_latents(model, z, steps=steps, step_size=step_size, optimizer=optimizer)
-    return _write(individuals, decode_layouts(model, z, k))
+    return _write(individuals, decode_layouts(model, z, budget))

@@ -13,48 +13,48 @@ from operators.repair import repair_budget
 __all__ = ["mut_flip", "cx_uniform", "cx_two_point"]
 
 
-def mut_flip(individual: np.ndarray, *, indpb: float = 0.05, k: int,
+def mut_flip(individual: np.ndarray, *, indpb: float = 0.05, budget: int,
              rng: np.random.Generator) -> tuple[np.ndarray]:
-    """Flip each cell with probability ``indpb``, then repair to exactly ``k`` firebreaks.
+    """Flip each cell with probability ``indpb``, then repair to exactly ``budget`` firebreaks.
 
     Args:
         individual: boolean grid, changed in place.
         indpb: probability that a cell flips.
-        k: firebreak budget (filled in by the engine).
+        budget: firebreak budget (filled in by the engine).
         rng: source of the flips and of the repair's choices.
     """
     flips = rng.random(individual.shape) < indpb
     individual[...] = np.logical_xor(np.asarray(individual, bool), flips)
-    repair_budget(individual, k, rng)
+    repair_budget(individual, budget, rng)
     return (individual,)
 
 
-def cx_uniform(ind1: np.ndarray, ind2: np.ndarray, *, indpb: float = 0.5, k: int,
+def cx_uniform(ind1: np.ndarray, ind2: np.ndarray, *, indpb: float = 0.5, budget: int,
                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Swap each cell between the parents with probability ``indpb``, then repair both.
 
     Args:
         ind1, ind2: boolean grids, changed in place into the two children.
         indpb: probability that a cell is swapped.
-        k: firebreak budget (filled in by the engine).
+        budget: firebreak budget (filled in by the engine).
         rng: source of the swaps and of the repair's choices.
     """
     swap = rng.random(ind1.shape) < indpb
     a, b = np.array(ind1, bool), np.array(ind2, bool)  # copies: the writes below must not alias
     ind1[...] = np.where(swap, b, a)
     ind2[...] = np.where(swap, a, b)
-    repair_budget(ind1, k, rng)
-    repair_budget(ind2, k, rng)
+    repair_budget(ind1, budget, rng)
+    repair_budget(ind2, budget, rng)
     return ind1, ind2
 
 
-def cx_two_point(ind1: np.ndarray, ind2: np.ndarray, *, k: int,
+def cx_two_point(ind1: np.ndarray, ind2: np.ndarray, *, budget: int,
                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """DEAP's two-point crossover on the row-major cell sequence, with copies, then repair.
 
     Args:
         ind1, ind2: boolean grids, changed in place into the two children.
-        k: firebreak budget (filled in by the engine).
+        budget: firebreak budget (filled in by the engine).
         rng: source of the cut points and of the repair's choices.
     """
     n = ind1.size
@@ -63,6 +63,6 @@ def cx_two_point(ind1: np.ndarray, ind2: np.ndarray, *, k: int,
     a[lo:hi], b[lo:hi] = b[lo:hi].copy(), a[lo:hi].copy()
     ind1[...] = a.reshape(ind1.shape)
     ind2[...] = b.reshape(ind2.shape)
-    repair_budget(ind1, k, rng)
-    repair_budget(ind2, k, rng)
+    repair_budget(ind1, budget, rng)
+    repair_budget(ind2, budget, rng)
     return ind1, ind2

@@ -188,8 +188,10 @@ def test_toolbox_evaluation_pickles_for_scoop_and_matches_the_simulator(sim):
     problem = firebreak_problem(config(), sim)
     tb = build_toolbox(config(), problem, rng=np.random.default_rng(0))
     pop = [make_individual(x) for x in problem.random_individuals(4, np.random.default_rng(0))]
-    again = pickle.loads(pickle.dumps(tb.evaluate))
+    again = pickle.loads(pickle.dumps(tb.evaluate_batch))
     assert np.array_equal(again(np.stack(pop)), sim.evaluate(np.stack(pop)))
+    one = pickle.loads(pickle.dumps(tb.evaluate))  # DEAP's evaluate: one individual, a 1-tuple
+    assert [one(ind) for ind in pop] == [(float(f),) for f in sim.evaluate(np.stack(pop))]
     clone = pickle.loads(pickle.dumps(pop[0]))  # individuals unpickle with their DEAP class
     assert type(clone).__name__ == "Layout" and np.array_equal(clone, pop[0])
     assert clone.fitness.weights == (1.0,)

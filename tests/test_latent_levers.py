@@ -54,10 +54,10 @@ def cfg(*extra):
 
 def run(config, sim, model, dataset, **kwargs):
     problem = firebreak_problem(config, sim)
-    hooks, own, spent = search_hooks(config, model, problem, dataset)
+    hooks, own, variation, spent = search_hooks(config, model, problem, dataset)
     if spent:
         config = {**config, "ga": {**config["ga"], "max_cost": max(1, config["ga"]["max_cost"] - spent)}}
-    pop, log, hof = run_ga(config, problem, own, progress=False, hooks=hooks, **kwargs)
+    pop, log, hof = run_ga(config, problem, own, progress=False, hooks=hooks, variation=variation, **kwargs)
     return pop, log, hof, hooks, spent
 
 
@@ -73,8 +73,8 @@ def test_stalled_latent_variant_spends_its_budget_with_fresh(sim, ccvae, dataset
 
 
 def test_levers_off_build_no_hook_and_keep_the_numbers(sim, ccvae, dataset):
-    hooks, model, spent = search_hooks(cfg(), ccvae, firebreak_problem(cfg(), sim), dataset)
-    assert hooks == [] and model is ccvae and spent == 0
+    hooks, model, variation, spent = search_hooks(cfg(), ccvae, firebreak_problem(cfg(), sim), dataset)
+    assert hooks == [] and model is ccvae and variation is None and spent == 0
     plain = run_ga(cfg(), firebreak_problem(cfg(), sim), ccvae, progress=False)[1]
     again = run(cfg(), sim, ccvae, dataset)[1]
     assert [e["max"] for e in plain] == [e["max"] for e in again]

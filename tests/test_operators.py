@@ -53,7 +53,7 @@ def test_mut_flip_keeps_budget_changes_layout_and_is_seeded():
     results = []
     for _ in range(2):
         ind = a.copy()
-        out = mut_flip(ind, indpb=0.2, k=K, rng=np.random.default_rng(7))
+        out = mut_flip(ind, indpb=0.2, budget=K, rng=np.random.default_rng(7))
         assert isinstance(out, tuple) and len(out) == 1 and out[0] is ind
         assert ind.sum() == K
         results.append(ind)
@@ -65,7 +65,7 @@ def test_mut_flip_keeps_budget_changes_layout_and_is_seeded():
 def test_crossovers_keep_budget_mix_parents_and_never_alias(cx):
     a, b = _pair(3)
     c1, c2 = a.copy(), b.copy()
-    out = cx(c1, c2, k=K, rng=np.random.default_rng(4))
+    out = cx(c1, c2, budget=K, rng=np.random.default_rng(4))
     assert out[0] is c1 and out[1] is c2
     assert c1.sum() == K and c2.sum() == K
     assert not np.shares_memory(c1, c2)

@@ -47,12 +47,12 @@ OPS = [
 @pytest.mark.parametrize("op,params", OPS)
 def test_latent_operators_keep_the_budget_in_batch_and_alone(op, params, ccvae, data):
     parents = [l.copy() for l in data[0][:6]]
-    out = op(*parents, k=K, model=ccvae, rng=np.random.default_rng(1), **params)
+    out = op(*parents, budget=K, model=ccvae, rng=np.random.default_rng(1), **params)
     assert len(out) == 6 and all(o is p for o, p in zip(out, parents))
     assert all(o.dtype == bool and o.shape == SHAPE and o.sum() == K for o in out)
     if op is not latent.cx_latent_interpolation:
         single = data[0][0].copy()
-        res = op(single, k=K, model=ccvae, rng=np.random.default_rng(1), **params)
+        res = op(single, budget=K, model=ccvae, rng=np.random.default_rng(1), **params)
         assert isinstance(res, tuple) and len(res) == 1 and res[0] is single and single.sum() == K
 
 
@@ -61,7 +61,7 @@ def test_latent_operators_are_reproducible_from_the_rng(op, params, ccvae, data)
     runs = []
     for _ in range(2):
         parents = [l.copy() for l in data[0][10:14]]
-        runs.append(np.stack(op(*parents, k=K, model=ccvae, rng=np.random.default_rng(9), **params)))
+        runs.append(np.stack(op(*parents, budget=K, model=ccvae, rng=np.random.default_rng(9), **params)))
     assert np.array_equal(*runs)
 
 
@@ -69,10 +69,10 @@ def test_batched_crossover_equals_pairwise_calls(ccvae, data):
     """One forward pass for the generation gives the children pairwise calls would."""
     parents = [l.copy() for l in data[0][20:28]]
     batch = np.stack(latent.cx_latent_interpolation(*[p.copy() for p in parents], alpha_low=0.3,
-                                                     alpha_high=0.3, k=K, model=ccvae,
+                                                     alpha_high=0.3, budget=K, model=ccvae,
                                                      rng=np.random.default_rng(0)))
     pairwise = np.concatenate([np.stack(latent.cx_latent_interpolation(
-        parents[i].copy(), parents[i + 1].copy(), alpha_low=0.3, alpha_high=0.3, k=K, model=ccvae,
+        parents[i].copy(), parents[i + 1].copy(), alpha_low=0.3, alpha_high=0.3, budget=K, model=ccvae,
         rng=np.random.default_rng(0))) for i in range(0, 8, 2)])
     assert np.array_equal(batch, pairwise)
 
@@ -81,14 +81,14 @@ def test_interpolation_at_alpha_one_gives_the_parents_reconstructions(ccvae, dat
     parents = [l.copy() for l in data[0][:4]]
     mu, _ = latent.encode_layouts(ccvae, parents)
     recon = latent.decode_layouts(ccvae, mu, K)
-    kids = latent.cx_latent_interpolation(*parents, alpha_low=1.0, alpha_high=1.0, k=K, model=ccvae,
+    kids = latent.cx_latent_interpolation(*parents, alpha_low=1.0, alpha_high=1.0, budget=K, model=ccvae,
                                           rng=np.random.default_rng(0))
     assert np.array_equal(np.stack(kids), recon)
 
 
 def test_odd_number_of_parents_is_refused(ccvae, data):
     with pytest.raises(ValueError, match="pairs"):
-        latent.cx_latent_interpolation(*[l.copy() for l in data[0][:3]], k=K, model=ccvae,
+        latent.cx_latent_interpolation(*[l.copy() for l in data[0][:3]], budget=K, model=ccvae,
                                        rng=np.random.default_rng(0))
 
 
@@ -110,7 +110,7 @@ def test_gradient_mutation_moves_children_towards_what_the_head_likes(ccvae, dat
     parents = [l.copy() for l in data[0][:64]]
     left = lambda ls: np.mean([l[:, : SHAPE[1] // 2].sum() for l in ls])  # noqa: E731
     before = left(parents)
-    kids = latent.mut_ccvae_gradient(*parents, steps=10, step_size=0.3, sample=False, k=K, model=ccvae,
+    kids = latent.mut_ccvae_gradient(*parents, steps=10, step_size=0.3, sample=False, budget=K, model=ccvae,
                                      rng=np.random.default_rng(0))
     assert left(kids) > before + 1.0
 
@@ -140,7 +140,7 @@ def test_conditional_mutation_raises_predicted_fitness_over_the_parents(ccvae, d
     parents = [l.copy() for l in data[0][:32]]
     mu, _ = latent.encode_layouts(ccvae, parents)
     before = latent.predict_fitness(ccvae, mu)
-    kids = latent.mut_ccvae_conditional(*parents, threshold=None, tries=64, k=K, model=ccvae,
+    kids = latent.mut_ccvae_conditional(*parents, threshold=None, tries=64, budget=K, model=ccvae,
                                         rng=np.random.default_rng(0))
     after = latent.predict_fitness(ccvae, latent.encode_layouts(ccvae, kids)[0])
     assert after.mean() > before.mean()
@@ -148,6 +148,6 @@ def test_conditional_mutation_raises_predicted_fitness_over_the_parents(ccvae, d
 
 def test_ccvae_operators_refuse_a_vae(vae, data):
     assert vae.is_conditional is False
-    latent.mut_latent_resample(data[0][0].copy(), k=K, model=vae, rng=np.random.default_rng(0))
+    latent.mut_latent_resample(data[0][0].copy(), budget=K, model=vae, rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match="CCVAE"):
-        latent.mut_ccvae_gradient(data[0][0].copy(), k=K, model=vae, rng=np.random.default_rng(0))
+        latent.mut_ccvae_gradient(data[0][0].copy(), budget=K, model=vae, rng=np.random.default_rng(0))

@@ -117,3 +117,47 @@ def test_two_processes_with_one_out_the_second_refuses_and_the_killed_one_resume
                               "--set", "ga.generations=3"], env=env, capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
     assert verify_results(out)["generation"] >= 3
+
+
+def _killed_overwrite(out: Path, env: dict) -> None:
+    """An ``--overwrite`` of ``out`` killed with SIGKILL once its first checkpoint is written."""
+    cmd = [sys.executable, "-m", "latentga", "run", "--out", str(out), *TINY, "--overwrite",
+           "--set", "ga.generations=400", "--set", "seed=5"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 120
+        while not ((out / ".previous").is_dir() and (out / "checkpoint.npz").exists()) and time.time() < deadline:
+            assert proc.poll() is None, proc.stderr.read()
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+
+
+def test_a_killed_overwrite_then_a_failed_retry_keeps_the_finished_run(tmp_path, capsys):
+    out = tmp_path / "res"
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    assert _run(out) == 0
+    before = _snapshot(out)
+    _killed_overwrite(out, env)
+    assert _snapshot(out) != before and (out / ".previous" / "run.json").is_file()
+    capsys.readouterr()
+    assert _run(out) == 2  # the folder says where the finished run is and how to get it back
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{out / '.previous'}" in err and "--restore-previous" in err
+    assert main(["run", "--restore-previous", "--out", str(out)]) == 0
+    assert _snapshot(out) == before and not (out / ".previous").exists()
+    _killed_overwrite(out, env)
+    assert _run(out, "--overwrite", "--set", "firebreaks=500") == 2  # a retry that fails after the claim
+    assert _snapshot(out) == before and verify_results(out)
+    assert not any(p.name.startswith(".previous") for p in out.iterdir())
+
+
+def test_a_resumed_replacement_drops_the_run_it_replaced_when_it_finishes(tmp_path):
+    out = tmp_path / "res"
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    assert _run(out) == 0
+    _killed_overwrite(out, env)
+    assert main(["run", "--resume", "--out", str(out), "--quiet", "--set", "ga.generations=2"]) == 0
+    assert verify_results(out)["generation"] >= 2 and "seed: 5" in (out / "config.yaml").read_text()
+    assert not any(p.name.startswith(".previous") for p in out.iterdir())

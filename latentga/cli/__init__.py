@@ -15,6 +15,7 @@ import sys
 import threading
 
 from latentga.errors import LatentGAError
+from latentga.logs import configure as configure_logging, level_for
 
 __all__ = ["main", "build_parser", "COMMANDS", "check_seeds"]
 
@@ -64,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     from latentga import __version__
 
     parser.add_argument("--version", action="version", version=f"latentga {__version__}")
+    noise = parser.add_mutually_exclusive_group()
+    noise.add_argument("-q", "--quiet", action="store_true", dest="log_quiet",
+                       help="show results and warnings only, no progress (as a command's own --quiet)")
+    noise.add_argument("-v", "--verbose", action="store_true", dest="log_verbose", help="show debug messages too")
     sub = parser.add_subparsers(dest="command", metavar="<command>")
     sub.required = True
     for module in _command_modules():
@@ -95,6 +100,7 @@ def _sigterm_as_exception():
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    configure_logging(level_for(args.log_quiet or getattr(args, "quiet", False), args.log_verbose))
     try:
         with _sigterm_as_exception():
             return int(args.func(args) or 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -28,8 +29,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="results folder of this run (default: output.dir/name); it belongs to one run: "
                    "a folder holding another run is refused unless --resume or --overwrite is given")
     p.add_argument("--overwrite", action="store_true",
-                   help="replace the run in --out by this one (the old files are kept until the new "
-                   "run finishes, and put back if it fails)")
+                   help="replace the run in --out by this one (the old run is kept in --out/.previous "
+                   "until the new run finishes, and put back if it fails)")
+    p.add_argument("--restore-previous", action="store_true",
+                   help="with --out DIR: put back the run an --overwrite of DIR was replacing (kept in "
+                   "DIR/.previous), dropping the unfinished replacement, and exit")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value, e.g. --set ga.generations=5 (repeatable)")
     p.add_argument("--workers", type=int, default=None,
@@ -42,16 +46,25 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
+def _note(message: str) -> None:
+    print(f"note: {message}", file=sys.stderr, flush=True)
+
+
 def main(args) -> int:
     from latentga.cli import check_seeds
     from latentga.config import load_config
     from latentga.errors import ConfigError
     from latentga.ga import CHECKPOINT_NAME, operators_need_model, run_ga
     from latentga.runs.results import write_manifest, write_results
-    from latentga.runs.folder import check_output_folder, claim_run_folder
+    from latentga.runs.folder import check_output_folder, claim_run_folder, restore_previous
     from latentga.io import save_yaml_atomic
     from latentga.pipeline import ensure_dataset, ensure_model, make_simulator
 
+    if args.restore_previous:
+        if args.out is None or args.resume or args.overwrite or args.config is not None:
+            raise ConfigError("--restore-previous takes only --out DIR (the results folder to restore)")
+        print(f"restored {restore_previous(args.out, checkpoint_name=CHECKPOINT_NAME)} in {args.out}")
+        return 0
     if args.resume and args.out is not None and not (args.out / CHECKPOINT_NAME).is_file():
         raise ConfigError(f"no checkpoint {args.out / CHECKPOINT_NAME} to resume; run without --resume to "
                           "start the run (or point --out at the folder of the run to continue)")
@@ -70,7 +83,8 @@ def main(args) -> int:
     check_output_folder(out_dir)
     progress = not args.quiet
     # the folder is ours (locked, checked) before any work; see latentga.runs.folder
-    with claim_run_folder(out_dir, resume=args.resume, overwrite=args.overwrite, checkpoint_name=CHECKPOINT_NAME):
+    with claim_run_folder(out_dir, resume=args.resume, overwrite=args.overwrite, checkpoint_name=CHECKPOINT_NAME,
+                          notify=_note):
         simulator = make_simulator(config)
         need_model = operators_need_model(config)
         dataset = model = None
@@ -97,12 +111,13 @@ def main(args) -> int:
         problem = firebreak_problem(config, simulator)
         # weighted retraining and the latent levers (docs/latent-levers.md); fires latent.learn spent
         # before the search are charged to ga.max_cost
-        hooks, model, spent = search_hooks(config, model, problem, dataset, progress=progress)
+        hooks, model, variation, spent = search_hooks(config, model, problem, dataset, progress=progress)
         ga_config = config
         if spent and config["ga"]["max_cost"]:
             ga_config = {**config, "ga": {**config["ga"], "max_cost": max(1, config["ga"]["max_cost"] - spent)}}
         _, logbook, hof = run_ga(ga_config, problem, model, out_dir, resume=args.resume,
-                                 progress=progress, dataset=dataset, on_generation=running, hooks=hooks)
+                                 progress=progress, dataset=dataset, on_generation=running, hooks=hooks,
+                                 variation=variation)
         paths = write_results(out_dir, config, logbook, hof, getattr(simulator, "landscape", None), simulator=simulator)
     if progress:
         print(f"best fitness {hof[0].fitness.values[0]:.4f} after {logbook[-1]['gen']} generations, "

@@ -169,7 +169,7 @@ def _run_ga(task: Task, cpu0: float) -> TaskResult:
     problem = firebreak_problem(run, make_simulator(run))
     # weighted retraining and the latent levers, on the task's own model copy; fires spent before
     # the search (learning from good layouts) are charged: the GA gets the rest of the budget
-    hooks, model, spent = search_hooks(run, model, problem, dataset)
+    hooks, model, variation, spent = search_hooks(run, model, problem, dataset)
     if spent:
         run = copy.deepcopy(run)
         run["ga"]["max_cost"] = max(1, int(run["ga"]["max_cost"] or 0) - spent) if run["ga"]["max_cost"] else None
@@ -184,7 +184,8 @@ def _run_ga(task: Task, cpu0: float) -> TaskResult:
             points.append(_point(hof, entry, cpu0, spent))
 
     _, logbook, hof = run_ga(run, problem, model, out_dir=None, progress=False,
-                             dataset=dataset, map=map, on_generation=snapshot, hooks=hooks)
+                             dataset=dataset, map=map, on_generation=snapshot, hooks=hooks,
+                             variation=variation)
     if not points or points[-1].fires != logbook[-1]["cost"] + spent:
         points.append(_point(hof, logbook[-1], cpu0, spent))
     trace, layout, _ = _score_points(points, task)

@@ -49,7 +49,7 @@ def evaluate(individuals: list, problem, toolbox, cache: dict, *, chunk_size: in
              sources: Sequence[Sequence[bytes]] | None = None) -> tuple[int, int, int]:
     """Give every invalid individual its fitness; returns ``(nevals, new evaluations, cost)``.
 
-    Unknown individuals are deduplicated and evaluated through ``toolbox.map(toolbox.evaluate,
+    Unknown individuals are deduplicated and evaluated through ``toolbox.map(toolbox.evaluate_batch,
     chunks)`` in chunks of ``chunk_size``. With a ``tracker`` (the problem's delta evaluation),
     ``sources[i]`` are the cache keys of ``individuals[i]``'s parents and the tracker scores each
     new individual from them (or fully, without one).
@@ -71,7 +71,7 @@ def evaluate(individuals: list, problem, toolbox, cache: dict, *, chunk_size: in
         batch = np.stack(list(todo.values()))
         chunks = [batch[i:i + chunk_size] for i in range(0, len(batch), chunk_size)]
         values = np.concatenate([np.asarray(s, np.float64).reshape(-1)
-                                 for s in toolbox.map(toolbox.evaluate, chunks)])
+                                 for s in toolbox.map(toolbox.evaluate_batch, chunks)])
         cache.update(zip(todo.keys(), values.tolist()))
         cost = len(todo) * int(problem.cost_per_evaluation)
     for key, i in zip(keys, invalid):

@@ -1,14 +1,18 @@
 """A DEAP toolbox wired from a run config and a :class:`~latentga.problems.base.Problem`.
 
-The toolbox holds what DEAP's own algorithms expect: ``evaluate`` (the problem's batch
-evaluation), ``mate``, ``mutate``, ``select``, ``clone`` and ``map`` (the builtin ``map``, or
-``scoop.futures.map`` when the run was started under SCOOP, or any map the caller passes). An
-operator gets ``rng``, ``model`` and the problem's :meth:`~latentga.problems.base.Problem.operator_keywords`
-(e.g. the budget ``k``) filled in only when it declares them as keyword parameters.
+The toolbox holds what DEAP's own algorithms (``eaSimple``, ``eaMuPlusLambda``, ``varAnd``)
+expect: ``evaluate(individual) -> (fitness,)``, ``mate``, ``mutate``, ``select``, ``clone`` and
+``map`` (the builtin ``map``, or SCOOP's when the run was started under SCOOP, or any map the
+caller passes); and ``evaluate_batch(chunk) -> fitness[B]``, the problem's batch evaluation, which
+latentga's own engine maps over chunks. An operator gets ``rng``, ``model`` and the problem's
+:meth:`~latentga.problems.base.Problem.operator_keywords` (e.g. the ``budget``) filled in only
+when it declares them as keyword parameters (a mate/mutate plug-in declaring ``k``, the budget's
+older name, gets the budget as ``k``).
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Callable
 
 import numpy as np
@@ -19,7 +23,7 @@ from latentga.parallel import parallel_map  # SCOOP's map without re-sent future
 from operators.base import accepted_keywords, needs_conditional
 from operators.registry import resolve_operator
 
-__all__ = ["build_toolbox", "parallel_map", "operators_need_model", "resolve_operators"]
+__all__ = ["build_toolbox", "parallel_map", "operators_need_model", "resolve_operators", "evaluate_one"]
 
 
 def resolve_operators(config: dict) -> dict:
@@ -34,10 +38,16 @@ def operators_need_model(config: dict) -> bool:
     return any("model" in accepted_keywords(f)[0] for f in resolve_operators(config).values())
 
 
+def evaluate_one(problem, individual) -> tuple[float]:
+    """DEAP's ``evaluate``: the fitness of one individual as a 1-tuple (a batch of one)."""
+    return (float(np.asarray(problem.evaluate(np.asarray(individual)[None]), np.float64).reshape(-1)[0]),)
+
+
 def _injected(func, role: str, name: str, *, context: dict, model) -> dict:
     names, _ = accepted_keywords(func)
-    out = {key: value for key, value in context.items()
-           if key in names and not (role == "select" and key == "k")}  # DEAP selectors' k = how many
+    if "budget" in context and role != "select":  # DEAP selectors' k = how many
+        context = {**context, "k": context["budget"]}
+    out = {key: value for key, value in context.items() if key in names}
     if "model" in names:
         if model is None:
             raise ConfigError(f"operators.{role}.name = {name} needs a trained model, but none was "
@@ -52,14 +62,15 @@ def _injected(func, role: str, name: str, *, context: dict, model) -> dict:
 
 def build_toolbox(config: dict, problem, model=None, *, rng: np.random.Generator,
                   map: Callable | None = None) -> base.Toolbox:
-    """A toolbox for ``config`` and ``problem``: ``evaluate(chunk)``, ``mate``, ``mutate``,
-    ``select``, ``clone``, ``map`` (default :func:`parallel_map`).
+    """A toolbox for ``config`` and ``problem``: ``evaluate(individual)``, ``evaluate_batch(chunk)``,
+    ``mate``, ``mutate``, ``select``, ``clone``, ``map`` (default :func:`parallel_map`).
 
     Builds nothing random itself: operators draw from ``rng`` later, so a checkpointed generator
     state resumes exactly.
     """
     tb = base.Toolbox()
-    tb.register("evaluate", problem.evaluate)
+    tb.register("evaluate", partial(evaluate_one, problem))
+    tb.register("evaluate_batch", problem.evaluate)
     tb.register("map", map or parallel_map())
     context = {**problem.operator_keywords(), "rng": rng}
     for role, func in resolve_operators(config).items():

@@ -70,7 +70,7 @@ class Problem(ABC):
         return None
 
     def operator_keywords(self) -> dict[str, Any]:
-        """Values an operator may declare as keyword parameters (e.g. the budget ``k``)."""
+        """Values an operator may declare as keyword parameters (e.g. the ``budget``)."""
         return {}
 
     def describe(self) -> str:
@@ -80,8 +80,8 @@ class Problem(ABC):
 
 class KCellsProblem(Problem):
     """A problem whose individuals are boolean arrays with exactly ``self.k`` cells set (the
-    firebreak budget, a k-subset): the repair, the feasibility test and the budget operators ask
-    for (``k``) are shared."""
+    firebreak budget, a k-subset): the repair, the feasibility test and the ``budget`` operators ask
+    for are shared."""
 
     k: int
 
@@ -96,4 +96,4 @@ class KCellsProblem(Problem):
         return int(np.count_nonzero(individual)) == self.k
 
     def operator_keywords(self) -> dict[str, Any]:
-        return {"k": self.k}
+        return {"budget": self.k}

@@ -7,6 +7,8 @@ the vanilla operators, checkpoints and SCOOP work on a problem that knows nothin
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from latentga.problems.base import KCellsProblem
@@ -48,6 +50,10 @@ class KSubsetProblem(KCellsProblem):
         return out.reshape((n, *self.shape))
 
     def evaluate(self, individuals: np.ndarray) -> np.ndarray:
+        # exactly rounded sums (math.fsum), not a matrix product: BLAS and SIMD reductions round
+        # a row differently by batch size and memory alignment, and an individual's fitness must
+        # not depend on its batch mates or on the process (SCOOP worker) that scores it
         chosen = np.asarray(individuals, bool).reshape(len(individuals), -1)
-        return chosen @ self.weights.reshape(-1) / self.best_weight
+        flat = self.weights.reshape(-1)
+        return np.array([math.fsum(flat[row].tolist()) for row in chosen], np.float64) / self.best_weight
 

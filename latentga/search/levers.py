@@ -1,8 +1,9 @@
 """The latent levers as one ``run_ga`` hook, built from the run config's ``latent`` section.
 
-``run_ga`` calls :meth:`LatentLevers.revise` on each generation's varied children before they
-are evaluated (trust-region draws, surrogate pre-screening, then no stalls, in that order), and
-the hook itself after evaluation (archive of everything simulated, trust-region bookkeeping,
+:meth:`LatentLevers.variation` is the GA's variation (``GeneticAlgorithm(variation=...)``): the
+default varAnd, then :meth:`LatentLevers.revise` on the varied children before they are
+evaluated (trust-region draws, surrogate pre-screening, then no stalls, in that order). The
+object is also a generation hook (archive of everything simulated, trust-region bookkeeping,
 head refits). :func:`search_hooks` is what a run or a comparison task calls: it also performs
 the "learn from good layouts" step up front and returns the fires it cost, which the caller
 charges to the run. Every lever off (the default) builds no hook: old numbers are unchanged.
@@ -11,12 +12,13 @@ charges to the run. Every lever off (the default) builds no hook: old numbers ar
 from __future__ import annotations
 
 import copy
+from typing import Callable, NamedTuple
 
 import numpy as np
 
 from latentga.errors import ConfigError
 
-__all__ = ["LatentLevers", "levers_on", "lever_hooks", "search_hooks"]
+__all__ = ["LatentLevers", "levers_on", "lever_hooks", "search_hooks", "SearchSetup"]
 
 
 def levers_on(config: dict) -> dict[str, bool]:
@@ -63,6 +65,15 @@ class LatentLevers:
                 self.fitness.append(float(f))
 
     # -- before evaluation ---------------------------------------------------------------------
+    def variation(self, algorithm, parents: list) -> tuple[list, list]:
+        """The default varAnd, then :meth:`revise` (the engine's ``variation`` extension point)."""
+        from latentga.ga.algorithm import default_variation
+
+        offspring, origin = default_variation(algorithm, parents)
+        self.revise(offspring, toolbox=algorithm.toolbox, problem=algorithm.problem, cache=algorithm.cache,
+                    hof=algorithm.hof, rng=algorithm.rng)
+        return offspring, origin
+
     def revise(self, offspring: list, *, toolbox, problem, cache: dict, hof, rng: np.random.Generator) -> None:
         """Replace varied children in place: trust-region draws, screening, then no stalls."""
         varied = [i for i, ind in enumerate(offspring) if not ind.fitness.valid]
@@ -205,13 +216,23 @@ def lever_hooks(config: dict, model, problem, dataset=None, *, progress: bool = 
     return [hook], int(spent)
 
 
-def search_hooks(config: dict, model, problem, dataset=None, *, progress: bool = False) -> tuple[list, object, int]:
+class SearchSetup(NamedTuple):
+    """What a run hands ``run_ga``: ``hooks``, the ``model`` the operators use (the run's own copy
+    when a hook changes it), ``variation`` (None: the default) and the fires ``spent`` before the
+    search (charge them to the run)."""
+
+    hooks: list
+    model: object
+    variation: Callable | None
+    spent: int
+
+
+def search_hooks(config: dict, model, problem, dataset=None, *, progress: bool = False) -> SearchSetup:
     """Every hook a run's config asks for (weighted retraining, the latent levers) on ONE private
-    copy of ``model``; returns ``(hooks, model the operators must use, fires spent up front)``."""
+    copy of ``model`` (which both fine-tune), as a :class:`SearchSetup`."""
     wants_wr = model is not None and config["retraining"]["every"] > 0
-    on = levers_on(config)
-    if not wants_wr and not (on["learn"] or on["screen"] or on["trust"]) and not on["fresh"]:
-        return [], model, 0
+    if not wants_wr and not any(levers_on(config).values()):
+        return SearchSetup([], model, None, 0)
     own = copy.deepcopy(model) if model is not None else None
     hooks = []
     if wants_wr:
@@ -221,4 +242,4 @@ def search_hooks(config: dict, model, problem, dataset=None, *, progress: bool =
             raise ConfigError("retraining.every > 0 needs the run's dataset (the model's training data)")
         hooks.append(weighted_retraining(config, own, dataset))
     levers, spent = lever_hooks(config, own, problem, dataset, progress=progress)
-    return hooks + levers, own, spent
+    return SearchSetup(hooks + levers, own, levers[0].variation if levers else None, spent)

@@ -1,0 +1,73 @@
+"""Generation 0's individuals: known layouts (``ga.init_layouts``), then ``ga.init``'s way
+(the problem's random ones, or drawn from a dataset of evaluated individuals)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from latentga.errors import ConfigError
+
+__all__ = ["initial_individuals"]
+
+
+def initial_individuals(config: dict, problem, n: int, rng: np.random.Generator, dataset=None) -> np.ndarray:
+    """Generation 0: the individuals of ``ga.init_layouts`` first (a known plan, a heuristic's
+    layout), then as ``ga.init`` says: ``random`` (the problem's own), or drawn from a pool of
+    known individuals (``dataset.layouts`` with ``dataset.fitness``): ``dataset`` at random,
+    ``dataset_best`` its best first."""
+    path = config["ga"]["init_layouts"]
+    if not path:
+        return _initial_by_init(config, problem, n, rng, dataset)
+    seeds = _seed_individuals(path, problem)[:n]
+    if len(seeds) == n:
+        return seeds
+    rest = _initial_by_init(config, problem, n - len(seeds), rng, dataset)
+    return np.concatenate([seeds, rest.astype(bool, copy=False)])
+
+
+def _seed_individuals(path: str, problem) -> np.ndarray:
+    """The individuals a ``ga.init_layouts`` file holds, as bool ``[B, *shape]``; one ConfigError
+    naming the file and the fix when they cannot start this run (never unpickles)."""
+    fix = "give a .npy (np.save) of [H, W] or [B, H, W] 0/1 layouts the run's problem accepts"
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise ConfigError(f"ga.init_layouts: {path} does not exist; {fix}, or remove the key") from None
+    except (OSError, ValueError, EOFError) as exc:
+        raise ConfigError(f"ga.init_layouts: cannot read {path} ({exc}); {fix}") from None
+    shape = tuple(problem.shape)
+    if not isinstance(arr, np.ndarray) or arr.shape[-len(shape):] != shape or arr.ndim not in (len(shape),
+                                                                                              len(shape) + 1):
+        got = getattr(arr, "shape", type(arr).__name__)
+        raise ConfigError(f"ga.init_layouts: {path} holds {got}, but this problem's individuals are {shape}; {fix}")
+    arr = arr.reshape(-1, *shape)
+    if arr.dtype != bool:
+        if not np.issubdtype(arr.dtype, np.number) or not np.isin(arr, (0, 1)).all():
+            raise ConfigError(f"ga.init_layouts: {path} holds values other than 0 and 1; {fix}")
+        arr = arr.astype(bool)
+    for i, x in enumerate(arr):
+        if not problem.is_feasible(x):
+            raise ConfigError(f"ga.init_layouts: individual {i} of {path} is infeasible for this problem "
+                              f"({problem.describe()}; e.g. another firebreak budget); {fix}")
+    return arr
+
+
+def _initial_by_init(config: dict, problem, n: int, rng: np.random.Generator, dataset=None) -> np.ndarray:
+    init = config["ga"]["init"]
+    if init == "random":
+        return problem.random_individuals(n, rng)
+    if dataset is None:
+        raise ConfigError(f"ga.init = {init} needs the run's dataset; pass it, or set ga.init: random")
+    pool = np.asarray(dataset.layouts)
+    if tuple(pool.shape[1:]) != tuple(problem.shape):
+        raise ConfigError(f"ga.init = {init}: the dataset's individuals are {pool.shape[1:]} but the problem's "
+                          f"are {tuple(problem.shape)}; rebuild the dataset for this landscape")
+    if init == "dataset_best":
+        idx = np.resize(np.argsort(-np.asarray(dataset.fitness), kind="stable"), n)
+    else:
+        idx = rng.choice(len(pool), size=n, replace=n > len(pool))
+    chosen = pool[idx]
+    if not all(problem.is_feasible(x) for x in chosen):
+        raise ConfigError(f"ga.init = {init}: some dataset individuals are infeasible for this problem "
+                          "(another budget?); rebuild the dataset with the run's settings")
+    return chosen
