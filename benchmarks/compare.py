@@ -44,6 +44,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from latentga.logs import configure
+
+    configure()  # the library's progress lines (logging) on stdout
     args = parse_args(argv)
     from latentga.comparison import load_compare_config, run_comparison, write_outputs
     from latentga.comparison.runner import print_summary

@@ -64,6 +64,9 @@ def train_default(overrides: list[str], threads: int, progress: bool = False) ->
 
 
 def main(argv: list[str] | None = None) -> None:
+    from latentga.logs import configure
+
+    configure()  # the library's progress lines (logging) on stdout
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kind", choices=("ccvae", "vae"), default="ccvae")
     parser.add_argument("--threads", type=int, default=1,

@@ -35,7 +35,7 @@ from latentga.io import save_csv_atomic  # noqa: E402
 from latentga.layouts import random_layouts  # noqa: E402
 from latentga.simulator import FireSimulator  # noqa: E402
 from latentga.simulator.delta import DeltaEvaluator  # noqa: E402
-from operators.vanilla import mut_flip  # noqa: E402
+from latentga.operators.vanilla import mut_flip  # noqa: E402
 
 __all__ = ["generation_table", "local_search_table", "quality_table", "main"]
 

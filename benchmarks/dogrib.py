@@ -132,6 +132,9 @@ def search_fires_table(rows: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from latentga.logs import configure
+
+    configure()  # the library's progress lines (logging) on stdout
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--stages", nargs="+", default=list(STAGES), choices=STAGES)
     p.add_argument("--cache", type=Path, default=None, help="cache folder (default: OUT/cache, fresh)")

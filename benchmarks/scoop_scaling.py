@@ -162,6 +162,9 @@ def _table(runs: list[dict]) -> list[dict]:
 
 
 def main(argv=None) -> int:
+    from latentga.logs import configure
+
+    configure()  # the library's progress lines (logging) on stdout
     args = parse_args(argv)
     if args.work:
         from latentga.io import write_text_atomic

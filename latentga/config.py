@@ -65,6 +65,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
         "ros_cv": 0.0,
         "ignition_mode": "cell2fire",  # cell2fire | redraw
         "ignitions": "file",     # file (around Ignitions.csv's cell) | anywhere (any burnable cell)
+        "fuel_model": None,      # null = the landscape folder's lookup table decides | fbp | kitral | scott_burgan
     },
     "dataset": {"n": 40000, "n_fires": 50, "seed": 0},  # random layouts the model learns from
     "model": _model_defaults(),
@@ -117,6 +118,7 @@ _NULLABLE = {
     "landscape": (str,),
     "simulator.cell2fire_binary": (str,),
     "simulator.n_weathers": (int,),
+    "simulator.fuel_model": (str,),
     "ga.max_cost": (int,),
     "ga.init_layouts": (str,),
 }
@@ -124,6 +126,7 @@ _CHOICES = {
     "simulator.backend": ("builtin", "cell2fire"),
     "simulator.ignition_mode": ("cell2fire", "redraw"),
     "simulator.ignitions": ("file", "anywhere"),
+    "simulator.fuel_model": ("fbp", "kitral", "scott_burgan"),
     "ga.init": ("random", "dataset", "dataset_best"),
 }
 # key -> (low, high) inclusive bounds
@@ -258,8 +261,8 @@ def _check_section(config: dict, defaults: dict, prefix: str = "") -> None:
 
 
 def _check_operators(config: dict) -> None:
-    from operators.base import accepted_keywords
-    from operators.registry import resolve_operator
+    from latentga.operators.base import accepted_keywords
+    from latentga.operators.registry import resolve_operator
 
     for role in ("mate", "mutate", "select"):
         section = config["operators"][role]
@@ -280,6 +283,11 @@ def _check_model(config: dict) -> None:
     from latentga.models.config import validate_model_config
 
     config["model"] = validate_model_config(config["model"])
+    kind = config["model"]["kind"]
+    if isinstance(kind, str) and ":" in kind:  # a plug-in class: found now, not after a dataset build
+        from latentga.plugins import resolve_dotted
+
+        resolve_dotted(kind, key="model.kind", what="model class", callable_only=True)
 
 
 def validate_config(config: Mapping) -> dict:
@@ -346,6 +354,9 @@ def read_yaml_mapping(path: Path, what: str = "config file",
         raise ConfigError(f"cannot read {what} {path}: {exc}") from None
     if data is None:
         return {}
+    from latentga.validation import check_expanded_size
+
+    check_expanded_size(data, f"{what} {path}")
     if not isinstance(data, dict):
         raise ConfigError(f"{what} {path} must hold a mapping of sections (name:, ...), "
                           f"got a {type(data).__name__}")

@@ -18,7 +18,7 @@ import numpy as np
 
 from latentga.errors import DatasetError
 from latentga.io import atomic_path, build_lock
-from latentga.layouts import pack_layouts, random_layouts, unpack_layouts
+from latentga.layouts import burnable_cells, off_fuel, pack_layouts, random_layouts, unpack_layouts
 from latentga.workers import worker_pool
 
 __all__ = ["Dataset", "build_dataset", "load_or_build_dataset", "score_layouts"]
@@ -138,9 +138,15 @@ def score_layouts(simulator, layouts: np.ndarray, workers: int | None = None, ch
 
 def build_dataset(simulator, n: int, k: int, seed: int, workers: int | None = None,
                   progress: bool = True, allowed: np.ndarray | None = None) -> Dataset:
-    """Draw ``n`` random layouts with exactly ``k`` firebreaks (from ``seed``) and score them."""
+    """Draw ``n`` random layouts with exactly ``k`` firebreaks (from ``seed``) and score them.
+
+    Breaks go on ``allowed`` cells only (default: the landscape's burnable ones, as every search
+    method places them), so the model learns the layouts a search can actually produce.
+    """
     if n < 1:
         raise DatasetError(f"a dataset needs at least 1 layout, got n={n}")
+    if allowed is None:
+        allowed = burnable_cells(simulator)
     rng = np.random.default_rng(seed)
     layouts = random_layouts(n, simulator.shape, k, rng, allowed=allowed)
     fitness = score_layouts(simulator, layouts, workers=workers, progress=progress, desc="dataset")
@@ -163,10 +169,21 @@ def load_or_build_dataset(path: str | os.PathLike, simulator, n: int, k: int, se
                 return dataset
     dataset = Dataset.load(path)
     if dataset.settings == wanted:
+        _check_on_fuel(dataset, simulator, path)
         return dataset
     raise DatasetError(
         f"dataset file {path} was built with other settings ({_diff(dataset.settings, wanted)}); "
         "choose another output path or delete the file to rebuild it")
+
+
+def _check_on_fuel(dataset: Dataset, simulator, path) -> None:
+    """Refuse a cached dataset whose layouts put breaks on non-fuel cells (built before breaks
+    were restricted to burnable cells): training on it would teach the model wasted breaks."""
+    bad = np.flatnonzero(off_fuel(dataset.layouts, burnable_cells(simulator)))
+    if bad.size:
+        raise DatasetError(f"dataset file {path}: {bad.size} of its {len(dataset.layouts)} layouts put firebreaks "
+                           "on non-fuel cells (it was built before breaks were kept to burnable cells); "
+                           "delete the file to rebuild it")
 
 
 def _jsonable(obj):

@@ -14,9 +14,9 @@ same destination removes the temporaries nobody holds (the leftovers of killed w
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -41,6 +41,8 @@ __all__ = [
     "save_figure_atomic",
     "save_yaml_atomic",
 ]
+
+LOGGER = logging.getLogger("latentga.io")
 
 # A temporary nobody locks is stale once this old (seconds): the grace covers the instant between
 # creating a temporary and locking it. Without flock, a day.
@@ -158,7 +160,7 @@ def build_lock(path: str | os.PathLike, what: str = "file") -> Iterator[None]:
     try:
         lock.acquire(timeout=0)
     except Timeout:
-        print(f"waiting for another process building {what} {path} ...", file=sys.stderr, flush=True)
+        LOGGER.warning("waiting for another process building %s %s ...", what, path)
         lock.acquire()
     try:
         yield

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from latentga.errors import LayoutError
+from latentga.validation import check_zero_one
 
 __all__ = [
     "as_layout_batch",
@@ -18,13 +19,15 @@ __all__ = [
     "pack_layouts",
     "unpack_layouts",
     "layout_key",
+    "burnable_cells",
+    "off_fuel",
 ]
 
 
 def as_layout_batch(layouts, shape: tuple[int, int] | None = None, name: str = "layout") -> np.ndarray:
     """Return ``layouts`` as a boolean array ``[B, H, W]`` (a single ``[H, W]`` becomes B=1).
 
-    Nonzero entries are firebreaks. Raises :class:`LayoutError` naming the expected shape
+    Ones (or True) are firebreaks; any value but 0 and 1 is refused. Raises :class:`LayoutError` naming the expected shape
     when the grid does not match ``shape`` (the landscape's ``(rows, cols)``).
     """
     try:
@@ -46,6 +49,7 @@ def as_layout_batch(layouts, shape: tuple[int, int] | None = None, name: str = "
             f"{shape[0]}x{shape[1]}: build layouts of shape [{shape[0]}, {shape[1]}] "
             "(rows, cols) for this landscape"
         )
+    check_zero_one(arr, name, LayoutError)
     return arr != 0
 
 
@@ -103,3 +107,24 @@ def layout_key(layout: np.ndarray) -> bytes:
     shape = layout.shape
     head = bytes(shape) if max(shape, default=0) < 255 else b"\xff" + np.asarray(shape, "<u4").tobytes()
     return head + np.packbits(layout.ravel()).tobytes()
+
+
+def burnable_cells(simulator) -> np.ndarray:
+    """Where a firebreak may stand on ``simulator``'s landscape: bool ``[H, W]``, True = burnable.
+
+    Why: a break on a non-fuel cell (water, rock, a road) changes no fire, so it wastes budget;
+    every producer of layouts draws only from these cells. A simulator without a landscape
+    (a test double) allows every cell.
+    """
+    land = getattr(simulator, "landscape", None)
+    shape = tuple(simulator.shape)
+    mask = getattr(land, "burnable", None) if land is not None else None
+    return np.ones(shape, bool) if mask is None else np.asarray(mask, bool).reshape(shape)
+
+
+def off_fuel(layouts: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
+    """How many firebreaks of each layout in ``[B, H, W]`` stand outside ``allowed`` (int ``[B]``)."""
+    layouts = np.asarray(layouts, bool)
+    if allowed is None:
+        return np.zeros(len(layouts), int)
+    return (layouts & ~np.asarray(allowed, bool)).reshape(len(layouts), -1).sum(axis=1)

@@ -9,12 +9,15 @@ lock file beside it, so two runs sharing a cache build it once: the other waits 
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
 from latentga.config import config_hash
 
 __all__ = ["make_simulator", "ensure_dataset", "ensure_model", "model_path", "cache_dir"]
+
+LOGGER = logging.getLogger("latentga.pipeline")
 
 
 def cache_dir(config: dict) -> Path:
@@ -47,8 +50,10 @@ def make_simulator(config: dict, n_fires: int | None = None, seed: int | None = 
             raise ConfigError("simulator.ignitions: anywhere is not wired to the Cell2Fire binary backend; "
                               "use backend: builtin (identical fires) or ignitions: file")
         landscape = config["landscape"] if config["landscape"] else load_landscape(None)
+        if sim.get("fuel_model") not in (None, "fbp"):
+            raise ConfigError("simulator.fuel_model: the Cell2Fire binary backend runs FBP only; use backend: builtin")
         return Cell2FireBinarySimulator(binary=sim["cell2fire_binary"], landscape=landscape, **kwargs)
-    return FireSimulator(load_landscape(config["landscape"]), **kwargs)
+    return FireSimulator(load_landscape(config["landscape"], fuel_model=sim.get("fuel_model")), **kwargs)
 
 
 def ensure_dataset(config: dict, progress: bool = True, workers: int | None = None):
@@ -60,7 +65,7 @@ def ensure_dataset(config: dict, progress: bool = True, workers: int | None = No
     key = config_hash(ds, config["firebreaks"], simulator.settings)
     path = cache_dir(config) / f"dataset-{key}.npz"
     if progress and not path.exists():
-        print(f"building dataset: {ds['n']} layouts x {ds['n_fires']} fires -> {path}", flush=True)
+        LOGGER.info("building dataset: %d layouts x %d fires -> %s", ds["n"], ds["n_fires"], path)
     return load_or_build_dataset(path, simulator, n=ds["n"], k=config["firebreaks"], seed=ds["seed"],
                                  workers=workers, progress=progress)
 
@@ -95,8 +100,8 @@ def ensure_model(config: dict, dataset=None, progress: bool = True, threads: int
         with build_lock(path, "model"):  # two runs sharing the cache: one trains, the other waits
             if not path.exists():
                 if progress:
-                    print(f"training {config['model']['kind']} on {len(dataset)} layouts ({device.type}) -> {path}",
-                          flush=True)
+                    LOGGER.info("training %s on %d layouts (%s) -> %s", config["model"]["kind"], len(dataset),
+                                device.type, path)
                 result = train_model(dataset.layouts, dataset.fitness, config["model"],
                                      seed=config["dataset"]["seed"], progress=progress,
                                      out_dir=path.with_suffix(""), threads=threads, device=device)
@@ -107,5 +112,5 @@ def ensure_model(config: dict, dataset=None, progress: bool = True, threads: int
 
         cfg = validate_model_config(config["model"])
         for line in training_summary(path.with_suffix(""), cfg["epochs"], cfg["patience"]):
-            print(f"model {path.name}: {line}", flush=True)
+            LOGGER.info("model %s: %s", path.name, line)
     return load_model(path, device=device, kind=config["model"]["kind"])

@@ -90,9 +90,10 @@ def plot_layout_over_burn_probability(layout, burn_probability, title: str):
 
 
 def write_run_report(out_dir: str | os.PathLike, config: dict, logbook: pd.DataFrame,
-                     burn_probability=None, best_layout=None) -> Path:
-    """Write ``report.html`` beside a run's results: config, convergence, best layout (over its
-    burn probability when given), the logbook table.
+                     burn_probability=None, best_layout=None, summary: dict | None = None) -> Path:
+    """Write ``report.html`` beside a run's results: the ``summary`` figures when given (best
+    fitness, fitness without firebreaks, burned-area cut), config, convergence, best layout
+    (over its burn probability when given), the logbook table.
 
     Reads ``convergence.png`` and ``best_layout.png`` from ``out_dir`` (those present).
     """
@@ -105,9 +106,10 @@ def write_run_report(out_dir: str | os.PathLike, config: dict, logbook: pd.DataF
     if burn_probability is not None and best_layout is not None:
         fig = plot_layout_over_burn_probability(best_layout, burn_probability, "best layout over its burn probability")
         figures.append(_figure(fig, "burn probability of each cell with the best layout in place"))
-    sections = [("Figures", "".join(figures) or "<p>no figure</p>"),
-                ("Logbook (one row per generation)", _table(logbook)),
-                ("Config", _config_block(config))]
+    sections = [("Summary (on the search fires)", _table(pd.DataFrame([summary])))] if summary else []
+    sections += [("Figures", "".join(figures) or "<p>no figure</p>"),
+                 ("Logbook (one row per generation)", _table(logbook)),
+                 ("Config", _config_block(config))]
     page = render_page(f"latentga run {config.get('name', '')}", sections)
     return write_text_atomic(out / REPORT_NAME, page)
 

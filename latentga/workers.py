@@ -78,6 +78,9 @@ def worker_pool(workers: int, initializer: Callable | None = None,
     from ``pool.submit`` futures rather than ``pool.map``: an interrupted ``map`` cancels its
     futures, and Python 3.11's pool then dies with a traceback marking them broken.
     """
+    from latentga.validation import checked_workers
+
+    workers = checked_workers(workers, "workers")
     context = multiprocessing.get_context()
     parent = None if context.get_start_method() == "forkserver" else os.getpid()
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,

@@ -1,8 +1,9 @@
 """Operators that vary layouts in the latent space of a frozen VAE/CCVAE.
 
 Each operator encodes its parents, moves their codes, and decodes every child to exactly
-``budget`` firebreaks with ``latentga.models.decode_topk`` (so children are feasible without
-repair). All are batch-capable: called with one individual they behave like DEAP operators
+``budget`` firebreaks with ``latentga.models.decode_topk``, among the ``allowed`` cells the
+engine passes (the landscape's burnable ones), so children are feasible without repair. All are
+batch-capable: called with one individual they behave like DEAP operators
 (``mutate(ind) -> (ind,)``); called with many (``mutate(*inds)``, ``mate(a1, b1, a2, b2, ...)``)
 they do the whole batch in one forward pass and return every individual, in order.
 
@@ -20,7 +21,7 @@ import numpy as np
 import torch
 
 from latentga.models.runtime import eval_mode, model_device
-from operators.base import batch_operator
+from .base import batch_operator
 
 __all__ = [
     "cx_latent_interpolation",
@@ -54,13 +55,14 @@ def encode_layouts(model, layouts: Sequence[np.ndarray]) -> tuple[torch.Tensor, 
     return mu, logvar
 
 
-def decode_layouts(model, z: torch.Tensor, k: int) -> np.ndarray:
-    """Decode codes to ``bool[B, H, W]`` layouts with exactly ``k`` firebreaks each."""
+def decode_layouts(model, z: torch.Tensor, k: int, allowed: np.ndarray | None = None) -> np.ndarray:
+    """Decode codes to ``bool[B, H, W]`` layouts with exactly ``k`` firebreaks each, all inside
+    ``allowed`` (bool ``[H, W]``; None = anywhere)."""
     from latentga.models import decode_topk
 
     with torch.no_grad(), eval_mode(model):
         logits = model.decode(z.detach())
-    return decode_topk(logits, k).cpu().numpy().astype(bool)
+    return decode_topk(logits, k, allowed).cpu().numpy().astype(bool)
 
 
 def predict_fitness(model, z: torch.Tensor) -> np.ndarray:
@@ -137,13 +139,15 @@ def gradient_ascent_latents(model, z: torch.Tensor, steps: int = 2, step_size: f
 
 @batch_operator
 def cx_latent_interpolation(*individuals: np.ndarray, alpha_low: float = 0.0, alpha_high: float = 1.0,
-                            budget: int, model, rng: np.random.Generator) -> tuple:
+                            budget: int, model, rng: np.random.Generator,
+                            allowed: np.ndarray | None = None) -> tuple:
     """Children at a*z1 + (1-a)*z2 and the mirrored point (1-a)*z1 + a*z2 of their parents' codes.
 
     Args:
         individuals: parents in pairs (a1, b1, a2, b2, ...), replaced in place by the children.
         alpha_low, alpha_high: ``a`` is drawn uniformly in this range, once per mating.
-        budget: firebreak budget; model: frozen VAE/CCVAE (both filled in by the engine).
+        budget: firebreak budget; model: frozen VAE/CCVAE; allowed: the cells a break may use (all
+            three filled in by the engine).
         rng: source of the ``a`` draws.
     Codes are the posterior means.
     """
@@ -157,28 +161,30 @@ def cx_latent_interpolation(*individuals: np.ndarray, alpha_low: float = 0.0, al
     kids = torch.empty_like(mu)
     kids[0::2] = a * z1 + (1 - a) * z2
     kids[1::2] = (1 - a) * z1 + a * z2
-    return _write(individuals, decode_layouts(model, kids, budget))
+    return _write(individuals, decode_layouts(model, kids, budget, allowed))
 
 
 @batch_operator
 def mut_latent_resample(*individuals: np.ndarray, temperature: float = 1.0, budget: int, model,
-                        rng: np.random.Generator) -> tuple:
+                        rng: np.random.Generator, allowed: np.ndarray | None = None) -> tuple:
     """Replace each layout by a decoded sample z ~ q(z|x) of its own posterior.
 
     Args:
         individuals: layouts, replaced in place.
         temperature: scale of the posterior standard deviation (0 = decode the mean).
-        budget: firebreak budget; model: frozen VAE/CCVAE (filled in by the engine).
+        budget: firebreak budget; model: frozen VAE/CCVAE; allowed: the cells a break may use (all
+            filled in by the engine).
         rng: source of the posterior noise.
     """
     mu, logvar = encode_layouts(model, individuals)
     z = mu + temperature * torch.exp(0.5 * logvar) * _normal(rng, tuple(mu.shape), model)
-    return _write(individuals, decode_layouts(model, z, budget))
+    return _write(individuals, decode_layouts(model, z, budget, allowed))
 
 
 @batch_operator(conditional=True)
 def mut_ccvae_conditional(*individuals: np.ndarray, threshold: float | None = None, tries: int = 64,
-                          keep_rest: bool = True, budget: int, model, rng: np.random.Generator) -> tuple:
+                          keep_rest: bool = True, budget: int, model, rng: np.random.Generator,
+                          allowed: np.ndarray | None = None) -> tuple:
     """Conditional generation: replace each layout by a decoded prior sample the head rates above
     ``threshold`` (the report's CCVAE-CG mutation; see :func:`sample_conditional_latents`).
 
@@ -189,7 +195,8 @@ def mut_ccvae_conditional(*individuals: np.ndarray, threshold: float | None = No
         tries: candidates drawn per individual (the cap of the rejection loop). Fallback when
             none is accepted: the candidate with the best predicted fitness.
         keep_rest: keep the parent's z_rest (posterior mean) and sample only z_c.
-        budget: firebreak budget; model: frozen CCVAE (filled in by the engine).
+        budget: firebreak budget; model: frozen CCVAE; allowed: the cells a break may use (all
+            filled in by the engine).
         rng: source of the prior samples.
     """
     _require_conditional(model, "mut_ccvae_conditional")
@@ -197,13 +204,13 @@ def mut_ccvae_conditional(*individuals: np.ndarray, threshold: float | None = No
     thr = predict_fitness(model, mu) if threshold is None else float(threshold)
     z_rest = mu[:, :-int(model.char_dim)] if keep_rest else None
     z, _, _ = sample_conditional_latents(model, len(individuals), thr, rng, tries=tries, z_rest=z_rest)
-    return _write(individuals, decode_layouts(model, z, budget))
+    return _write(individuals, decode_layouts(model, z, budget, allowed))
 
 
 @batch_operator(conditional=True)
 def mut_ccvae_gradient(*individuals: np.ndarray, steps: int = 2, step_size: float = 0.1,
                        optimizer: str = "adam", sample: bool = True, temperature: float = 1.0, budget: int,
-                       model, rng: np.random.Generator) -> tuple:
+                       model, rng: np.random.Generator, allowed: np.ndarray | None = None) -> tuple:
     """Gradient ascent on z_c against the frozen fitness head (the report's CCVAE-GD mutation).
 
     Args:
@@ -212,11 +219,12 @@ def mut_ccvae_gradient(*individuals: np.ndarray, steps: int = 2, step_size: floa
         sample: start from a posterior sample z ~ q(z|x) (True) or from its mean (False).
         temperature: scale of the posterior standard deviation of that sample (more = more
             exploration before the ascent).
-        budget: firebreak budget; model: frozen CCVAE (filled in by the engine).
+        budget: firebreak budget; model: frozen CCVAE; allowed: the cells a break may use (all
+            filled in by the engine).
         rng: source of the posterior sample.
     """
     _require_conditional(model, "mut_ccvae_gradient")
     mu, logvar = encode_layouts(model, individuals)
     z = mu + temperature * torch.exp(0.5 * logvar) * _normal(rng, tuple(mu.shape), model) if sample else mu
     z = gradient_ascent_latents(model, z, steps=steps, step_size=step_size, optimizer=optimizer)
-    return _write(individuals, decode_layouts(model, z, budget))
+    return _write(individuals, decode_layouts(model, z, budget, allowed))

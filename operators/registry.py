@@ -17,16 +17,16 @@ __all__ = ["OPERATORS", "ROLES", "resolve_operator", "operator_role"]
 
 # short name -> (role, "module:function")
 OPERATORS: dict[str, tuple[str, str]] = {
-    "mut_flip": ("mutate", "operators.vanilla:mut_flip"),
-    "cx_uniform": ("mate", "operators.vanilla:cx_uniform"),
-    "cx_two_point": ("mate", "operators.vanilla:cx_two_point"),
-    "cx_latent_interpolation": ("mate", "operators.latent:cx_latent_interpolation"),
-    "mut_latent_resample": ("mutate", "operators.latent:mut_latent_resample"),
-    "mut_ccvae_conditional": ("mutate", "operators.latent:mut_ccvae_conditional"),
-    "mut_ccvae_gradient": ("mutate", "operators.latent:mut_ccvae_gradient"),
-    "sel_tournament": ("select", "operators.selection:sel_tournament"),
-    "sel_best": ("select", "operators.selection:sel_best"),
-    "sel_random": ("select", "operators.selection:sel_random"),
+    "mut_flip": ("mutate", "latentga.operators.vanilla:mut_flip"),
+    "cx_uniform": ("mate", "latentga.operators.vanilla:cx_uniform"),
+    "cx_two_point": ("mate", "latentga.operators.vanilla:cx_two_point"),
+    "cx_latent_interpolation": ("mate", "latentga.operators.latent:cx_latent_interpolation"),
+    "mut_latent_resample": ("mutate", "latentga.operators.latent:mut_latent_resample"),
+    "mut_ccvae_conditional": ("mutate", "latentga.operators.latent:mut_ccvae_conditional"),
+    "mut_ccvae_gradient": ("mutate", "latentga.operators.latent:mut_ccvae_gradient"),
+    "sel_tournament": ("select", "latentga.operators.selection:sel_tournament"),
+    "sel_best": ("select", "latentga.operators.selection:sel_best"),
+    "sel_random": ("select", "latentga.operators.selection:sel_random"),
 }
 ROLES = ("mate", "mutate", "select")
 

@@ -13,6 +13,7 @@ from latentga.config import load_config
 from latentga.errors import CheckpointError
 from latentga.ga import checkpoint as ckpt
 from latentga.ga.individual import make_individual
+from latentga.layouts import random_layouts
 
 
 class RunsCode:
@@ -33,9 +34,9 @@ class Rec:  # shaped like the delta tracker's FireRecord
 
 
 def _state(tmp_path, records=None):
-    config = load_config(None, ["ga.hof_size=4"])
+    config = load_config(None, ["ga.hof_size=4", "ga.population=4", "firebreaks=9"])
     rng = np.random.default_rng(7)
-    pop = [make_individual(rng.random((5, 6)) < 0.3, f) for f in (0.5, 0.25, 0.5, 0.75)]
+    pop = [make_individual(x, f) for x, f in zip(random_layouts(4, (5, 6), 9, rng), (0.5, 0.25, 0.5, 0.75))]
     hof = tools.HallOfFame(4, similar=np.array_equal)
     hof.update(pop)  # ties (0.5, 0.5) keep their insertion order
     logbook = tools.Logbook()
@@ -135,11 +136,12 @@ def test_damaged_checkpoints_give_one_clear_error(tmp_path, damage):
 
 def test_another_config_is_named(tmp_path):
     path, config, *_ = _state(tmp_path)
-    other = load_config(None, ["ga.hof_size=4", "ga.population=30"])
+    other = load_config(None, ["ga.hof_size=4", "ga.population=30", "firebreaks=9"])
     with pytest.raises(CheckpointError, match=r"another config.*ga.population"):
         ckpt.load_checkpoint(path, other)
     # more generations is not another config
-    assert ckpt.load_checkpoint(path, load_config(None, ["ga.hof_size=4", "ga.generations=99"]))
+    assert ckpt.load_checkpoint(path, load_config(None, ["ga.hof_size=4", "ga.population=4", "firebreaks=9",
+                                                        "ga.generations=99"]))
 
 
 def test_hall_of_fame_larger_than_its_size_is_refused(tmp_path):

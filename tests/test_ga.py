@@ -11,7 +11,7 @@ from latentga.ga import build_toolbox, checkpoint as ckpt, make_individual, run_
 from latentga.problems.fire_delta import DeltaTracker
 from latentga.layouts import layout_key
 from latentga.simulator import FireSimulator
-from operators.base import batch_operator
+from latentga.operators.base import batch_operator
 from latentga.problems import firebreak_problem
 
 def ga(cfg, simulator, model=None, **kwargs):

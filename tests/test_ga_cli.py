@@ -61,3 +61,13 @@ def test_user_errors_are_one_line_and_exit_2(tmp_path, capsys):
     assert err.startswith("error: ") and "ga.popsize" in err and "Traceback" not in err
     assert main(["run", "--resume", "--out", str(tmp_path / "none")] + SMALL + VANILLA) == 2
     assert "no checkpoint" in capsys.readouterr().err
+
+
+def test_quiet_and_verbose_set_the_log_level_of_the_progress_lines(tmp_path, capsys):
+    args = ["run", "--out", str(tmp_path / "a"), "--set", f"output.cache_dir={tmp_path / 'c'}"] + SMALL + VANILLA
+    assert main(["--quiet"] + args) == 0
+    assert "gen " not in capsys.readouterr().out  # progress is INFO: hidden
+    assert main(["--verbose"] + args[:2] + [str(tmp_path / "b")] + args[3:]) == 0
+    assert "gen   2/2" in capsys.readouterr().out
+    with pytest.raises(SystemExit):  # argparse refuses both
+        main(["--quiet", "--verbose"] + args)

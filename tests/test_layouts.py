@@ -42,9 +42,12 @@ def test_pack_roundtrip_for_odd_sizes():
 
 def test_as_layout_batch_accepts_single_grid_and_rejects_wrong_shape():
     single = np.zeros((20, 20), int)
-    single[3, 4] = 5
+    single[3, 4] = 1
     batch = as_layout_batch(single, (20, 20))
     assert batch.shape == (1, 20, 20) and batch[0, 3, 4] and batch.sum() == 1
+    for bad in (5, 0.5, np.nan, np.inf, -1):  # a cell is a firebreak or not: nothing is read as "nonzero"
+        with pytest.raises(LayoutError, match="0 .no firebreak. or 1"):
+            as_layout_batch(np.where(single == 1, bad, 0.0), (20, 20))
     with pytest.raises(LayoutError, match="20x20"):
         as_layout_batch(np.zeros((2, 20, 19)), (20, 20))
     with pytest.raises(LayoutError, match=r"\[H, W\]"):

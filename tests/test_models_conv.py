@@ -14,7 +14,7 @@ from latentga.models.conv import ConvLayoutCCVAE, ConvLayoutVAE
 from latentga.models.networks import LayoutCCVAE
 from latentga.problems import firebreak_problem
 from latentga.simulator import FireSimulator
-from operators.latent import gradient_ascent_latents, sample_conditional_latents
+from latentga.operators.latent import gradient_ascent_latents, sample_conditional_latents
 
 pytestmark = pytest.mark.slow  # integration tests: processes, training, whole runs
 

@@ -5,7 +5,7 @@ import pytest
 
 from latentga.errors import ConfigError
 from latentga.layouts import random_layouts
-from operators import (OPERATORS, cx_two_point, cx_uniform, is_batch_capable, mut_flip, repair_budget,
+from latentga.operators import (OPERATORS, cx_two_point, cx_uniform, is_batch_capable, mut_flip, repair_budget,
                        resolve_operator, sel_best, sel_tournament)
 
 SHAPE, K = (12, 10), 9

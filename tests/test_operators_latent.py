@@ -6,7 +6,7 @@ import torch
 
 from latentga.layouts import random_layouts
 from latentga.models import train_model
-from operators import latent
+from latentga.operators import latent
 
 pytestmark = pytest.mark.slow  # integration tests: processes, training, whole runs
 

@@ -45,9 +45,8 @@ def test_a_plugin_model_trains_loads_and_runs_a_latent_ga(tmp_path):
 def test_a_bad_plugin_model_is_one_clear_error(kind, match, tmp_path):
     from latentga.models import build_model
 
-    config = load_config(None, [f"model.kind={kind}"])
-    with pytest.raises(ConfigError, match=match):
-        build_model(config["model"], (20, 20))
+    with pytest.raises(ConfigError, match=match):  # a missing class at load, before any dataset is built
+        build_model(load_config(None, [f"model.kind={kind}"])["model"], (20, 20))
 
 
 def test_deaps_own_selection_operator_plugs_in():

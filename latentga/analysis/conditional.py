@@ -23,6 +23,7 @@ from latentga.analysis.latent import (check_model_dataset, dataset_budget, decod
 from latentga.analysis.plots import PREDICTED, SIMULATED, new_figure, save_figure
 from latentga.analysis.tables import save_table
 from latentga.errors import ConfigError
+from latentga.layouts import burnable_cells
 
 __all__ = ["ConditionalResult", "run_conditional", "plot_conditional", "DEFAULT_QUANTILES"]
 
@@ -112,7 +113,7 @@ def run_conditional(model, dataset, simulator, seed: int, k: int | None = None, 
         lambdas = np.asarray(sorted(float(t) for t in thresholds))
     quantiles = np.array([(fitness <= t).mean() for t in lambdas])
 
-    layouts = decode_layouts(model, z, k)
+    layouts = decode_layouts(model, z, k, allowed=burnable_cells(simulator))
     predicted = predict_fitness(model, z)
     simulated = simulate_unique(simulator, layouts)
     reencoded = predict_fitness(model, encode_mean(model, layouts))
@@ -123,7 +124,8 @@ def run_conditional(model, dataset, simulator, seed: int, k: int | None = None, 
     for lam, q in zip(lambdas, quantiles):
         z_acc, tried, accepted = _rejection(model, float(lam), n_accept, max_candidates, rng)
         pred = predict_fitness(model, z_acc)
-        sim = simulate_unique(simulator, decode_layouts(model, z_acc, k)) if len(z_acc) else np.empty(0)
+        lays = decode_layouts(model, z_acc, k, allowed=burnable_cells(simulator))
+        sim = simulate_unique(simulator, lays) if len(z_acc) else np.empty(0)
         frames.append(pd.DataFrame({"threshold": float(lam), "sample": np.arange(len(sim)),
                                     "predicted_fitness": pred, "simulated_fitness": sim}))
         def stat(f) -> float:

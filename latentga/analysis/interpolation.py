@@ -21,6 +21,7 @@ from latentga.analysis.latent import (check_model_dataset, dataset_budget, decod
 from latentga.analysis.plots import PREDICTED, SIMULATED, draw_layout, new_figure, save_figure
 from latentga.analysis.tables import save_table
 from latentga.errors import ConfigError
+from latentga.layouts import burnable_cells
 
 __all__ = ["InterpolationResult", "run_interpolation", "plot_interpolation"]
 
@@ -70,9 +71,10 @@ def run_interpolation(model, dataset, simulator, k: int | None = None, n_points:
     weights = np.linspace(0.0, 1.0, int(n_points))
     mix = torch.as_tensor(weights, dtype=z_ends.dtype, device=z_ends.device)[:, None]
     z = (1 - mix) * z_ends[0] + mix * z_ends[1]
-    layouts = decode_layouts(model, z, k)
+    allowed = burnable_cells(simulator)
+    layouts = decode_layouts(model, z, k, allowed=allowed)
     z_mid = 0.5 * (z_ends[0] + z_ends[1])
-    panel_layouts = np.stack([layouts[0], decode_layouts(model, z_mid[None], k)[0], layouts[-1]])
+    panel_layouts = np.stack([layouts[0], decode_layouts(model, z_mid[None], k, allowed=allowed)[0], layouts[-1]])
     sim = simulate_unique(simulator, np.concatenate([layouts, panel_layouts[1:2]]))
     pred = predict_fitness(model, torch.cat([z, z_mid[None]]))
 

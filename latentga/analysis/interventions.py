@@ -28,6 +28,7 @@ from latentga.analysis.latent import (check_model_dataset, dataset_budget, decod
 from latentga.analysis.plots import PREDICTED, SIMULATED, new_figure, save_figure
 from latentga.analysis.tables import save_table
 from latentga.errors import ConfigError
+from latentga.layouts import burnable_cells
 
 __all__ = ["InterventionResult", "run_interventions", "gradient_path", "direction_path", "gains_stop",
            "plot_interventions"]
@@ -100,7 +101,7 @@ def _trace(model, simulator, path: torch.Tensor, k: int, start: np.ndarray, meth
     """Decode and simulate every step of a path; per-layout and per-step frames."""
     steps, n = path.shape[0], path.shape[1]
     flat = path.reshape(steps * n, -1)
-    layouts = decode_layouts(model, flat, k)
+    layouts = decode_layouts(model, flat, k, allowed=burnable_cells(simulator))
     sim = simulate_unique(simulator, layouts).reshape(steps, n)
     pred = predict_fitness(model, flat).reshape(steps, n)
     moved = (layouts.reshape(steps, n, -1) & ~start.reshape(1, n, -1)).sum(axis=2)
@@ -150,7 +151,7 @@ def run_interventions(model, dataset, simulator, seed: int, k: int | None = None
     n = min(int(n_layouts), len(dataset))
     idx = np.sort(rng.choice(len(dataset), size=n, replace=False))
     z0 = encode_mean(model, dataset.layouts[idx])
-    start = decode_layouts(model, z0, k)
+    start = decode_layouts(model, z0, k, allowed=burnable_cells(simulator))
     frames_l, frames_s = [], []
     for method in methods:
         if method == "gradient":

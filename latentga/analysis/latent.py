@@ -46,15 +46,17 @@ def encode_mean(model, layouts, batch_size: int = _BATCH) -> torch.Tensor:
 
 
 @torch.no_grad()
-def decode_layouts(model, z: torch.Tensor, k: int, batch_size: int = _BATCH) -> np.ndarray:
-    """Layouts ``bool[B, H, W]`` with exactly ``k`` firebreaks: the top-k cells of each decoding."""
+def decode_layouts(model, z: torch.Tensor, k: int, batch_size: int = _BATCH,
+                   allowed: np.ndarray | None = None) -> np.ndarray:
+    """Layouts ``bool[B, H, W]`` with exactly ``k`` firebreaks: the top-k cells of each decoding
+    among ``allowed`` (the landscape's burnable cells; None = any cell)."""
     from latentga.models import decode_topk
 
     z = torch.as_tensor(z).detach()
     out = []
     with eval_mode(model):
         for start in range(0, len(z), batch_size):
-            out.append(decode_topk(model.decode(z[start:start + batch_size]), k).cpu().numpy())
+            out.append(decode_topk(model.decode(z[start:start + batch_size]), k, allowed).cpu().numpy())
     return np.concatenate(out).astype(bool) if out else np.zeros((0, *model.grid_shape), bool)
 
 

@@ -22,6 +22,7 @@ from numba import njit
 
 from latentga.baselines.result import BaselineResult
 from latentga.errors import LayoutError
+from latentga.layouts import burnable_cells
 
 __all__ = ["subtree_sizes", "downstream_protection_value", "dpv_layout"]
 
@@ -184,7 +185,10 @@ def dpv_layout(simulator, k: int, greedy: bool = False) -> BaselineResult:
     if not isinstance(k, (int, np.integer)) or not 1 <= k <= n:
         raise LayoutError(f"firebreak budget k = {k!r} must be an integer between 1 and {n} for a "
                           f"{shape[0]}x{shape[1]} landscape; lower the budget")
-    burnable = np.asarray(getattr(simulator.landscape, "burnable", np.ones(shape, bool)), bool).reshape(-1)
+    burnable = burnable_cells(simulator).reshape(-1)
+    if k > int(burnable.sum()):
+        raise LayoutError(f"firebreak budget k = {k} exceeds the landscape's {int(burnable.sum())} burnable "
+                          "cells (a break on a non-fuel cell protects nothing); lower the budget")
     layout = np.zeros(n, bool)
     calls = 0
     picks_left = k

@@ -7,6 +7,7 @@ import pandas as pd
 
 from latentga.baselines.result import BaselineResult
 from latentga.errors import LayoutError
+from latentga.layouts import burnable_cells
 
 __all__ = ["straight_line_layouts", "best_straight_line", "burn_probability_layout", "top_k_layout"]
 
@@ -36,8 +37,14 @@ def straight_line_layouts(shape: tuple[int, int], k: int) -> tuple[np.ndarray, l
 
 
 def best_straight_line(simulator, k: int) -> BaselineResult:
-    """Score every straight line of ``k`` cells and keep the best (ties: first in row-then-column order)."""
+    """Score every straight line of ``k`` burnable cells and keep the best (ties: first in
+    row-then-column order); a line crossing a non-fuel cell would waste a break, so it is skipped."""
     layouts, names = straight_line_layouts(simulator.shape, k)
+    keep = ~(layouts & ~burnable_cells(simulator)).reshape(len(layouts), -1).any(axis=1)
+    if not keep.any():
+        raise LayoutError(f"every straight line of {k} cells crosses a non-fuel cell of this landscape; "
+                          "lower the budget or drop best_line")
+    layouts, names = layouts[keep], [n for n, ok in zip(names, keep) if ok]
     fitness = simulator.evaluate(layouts)
     best = int(np.argmax(fitness))
     trace = pd.DataFrame({"calls": np.arange(1, len(fitness) + 1), "best": np.maximum.accumulate(fitness)})
@@ -56,10 +63,10 @@ def top_k_layout(score: np.ndarray, k: int, allowed: np.ndarray | None = None) -
 
 
 def burn_probability_layout(simulator, k: int) -> BaselineResult:
-    """Burn probability (BP): firebreaks on the k cells that burn most often without firebreaks."""
+    """Burn probability (BP): firebreaks on the k burnable cells that burn most often without firebreaks."""
     empty = np.zeros((1, *simulator.shape), bool)
     bp = simulator.burn_probability(empty)[0]
-    layout = top_k_layout(bp, k)
+    layout = top_k_layout(bp, k, burnable_cells(simulator))
     fitness = float(simulator.evaluate(layout[None])[0])
     trace = pd.DataFrame({"calls": [2], "best": [fitness]})
     return BaselineResult("burn probability", layout, fitness, 2, trace)

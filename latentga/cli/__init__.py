@@ -2,13 +2,15 @@
 
 Each command lives in its own module of this package and exposes ``add_parser(subparsers)``
 and ``main(args) -> int``. The CLI only parses arguments, calls library functions and
-prints; a :class:`latentga.errors.LatentGAError` becomes one line on stderr and exit code 2.
+prints; a :class:`latentga.errors.LatentGAError` becomes one line on stderr and exit code 2, an
+OSError (a full disk, a read-only folder, no permission) one line and exit code 1.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import importlib
 import signal
 import sys
@@ -17,7 +19,7 @@ import threading
 from latentga.errors import LatentGAError
 from latentga.logs import configure as configure_logging, level_for
 
-__all__ = ["main", "build_parser", "COMMANDS", "check_seeds"]
+__all__ = ["main", "build_parser", "COMMANDS", "check_seeds", "os_error_line"]
 
 # One module per command, in the order `--help` lists them. Add a new command here.
 COMMANDS = ("run", "simulate", "dataset", "train", "analyze")
@@ -43,6 +45,26 @@ def check_seeds(config: dict) -> None:
         if not 0 <= node < 2**32:
             raise LatentGAError(f"config key '{key}' = {node} must be an integer from 0 to {2**32 - 1}; "
                                 f"give e.g. {example}")
+
+
+_OS_FIXES = {
+    errno.ENOSPC: "free space on that disk (or give a path on another disk) and run again",
+    errno.EDQUOT: "free space within your disk quota (or give a path on another disk) and run again",
+    errno.EROFS: "that file system is read-only; give a path you can write to",
+    errno.EACCES: "no permission there; give a path you own, or change its permissions",
+    errno.EPERM: "no permission there; give a path you own, or change its permissions",
+    errno.EMFILE: "too many open files; raise the limit (ulimit -n) or use fewer --workers",
+}
+
+
+def os_error_line(exc: OSError) -> str:
+    """One line for an operating-system error: what failed, on which path, and what to do. Files
+    latentga writes are replaced atomically, so a failed write left the previous file whole; a run
+    stopped this way continues from its last checkpoint with ``--resume``."""
+    where = " -> ".join(str(p) for p in (exc.filename, exc.filename2) if p)
+    what = exc.strerror or str(exc) or type(exc).__name__
+    fix = _OS_FIXES.get(exc.errno, "check that path and run again")
+    return f"{what}{': ' + where if where else ''}; {fix} (a run stopped by this continues with --resume)"
 
 
 def _command_modules():
@@ -107,6 +129,13 @@ def main(argv: list[str] | None = None) -> int:
     except LatentGAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the machine, not the input: a full disk, a read-only folder, no permission
+        print(f"error: {os_error_line(exc)}", file=sys.stderr)
+        return 1
+    except MemoryError:
+        print("error: out of memory; use a smaller population, fewer fires or a smaller dataset, or a machine "
+              "with more memory", file=sys.stderr)
+        return 1
     except Terminated:
         print("terminated", file=sys.stderr)
         return 143

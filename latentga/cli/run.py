@@ -31,6 +31,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true",
                    help="replace the run in --out by this one (the old run is kept in --out/.previous "
                    "until the new run finishes, and put back if it fails)")
+    p.add_argument("--trust-folder", action="store_true",
+                   help="with --resume --out DIR and no CONFIG: allow the plug-ins and programs DIR/config.yaml "
+                   "names (a results folder is data: without this flag, only those you pass with --set run)")
     p.add_argument("--restore-previous", action="store_true",
                    help="with --out DIR: put back the run an --overwrite of DIR was replacing (kept in "
                    "DIR/.previous), dropping the unfinished replacement, and exit")
@@ -44,6 +47,19 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=main)
     return p
+
+
+def _folder_config(args) -> dict:
+    """The config saved in the results folder, read as data: it runs no plug-in or program the
+    user did not name (:mod:`latentga.trust`)."""
+    from latentga.config import merge, parse_overrides, read_yaml_mapping, validate_config
+    from latentga.trust import check_folder_config
+
+    source = args.out / "config.yaml"
+    user = parse_overrides(args.overrides)
+    data = merge(read_yaml_mapping(source, what="results folder config"), user)
+    check_folder_config(data, user, str(source), trusted=args.trust_folder)
+    return validate_config(data)
 
 
 def _note(message: str) -> None:
@@ -68,10 +84,10 @@ def main(args) -> int:
     if args.resume and args.out is not None and not (args.out / CHECKPOINT_NAME).is_file():
         raise ConfigError(f"no checkpoint {args.out / CHECKPOINT_NAME} to resume; run without --resume to "
                           "start the run (or point --out at the folder of the run to continue)")
-    source = args.config
-    if source is None and args.resume and args.out is not None and (args.out / "config.yaml").is_file():
-        source = args.out / "config.yaml"  # continue a run from its own folder: --resume --out DIR
-    config = load_config(source, overrides=args.overrides)
+    if args.resume and args.config is None and args.out is not None and (args.out / "config.yaml").is_file():
+        config = _folder_config(args)  # continue a run from its own folder: --resume --out DIR
+    else:
+        config = load_config(args.config, overrides=args.overrides)
     check_seeds(config)
     if args.threads < 0:
         raise ConfigError(f"--threads must be 0 (torch's default) or more, got {args.threads}")

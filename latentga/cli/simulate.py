@@ -44,6 +44,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="where fires start: 'file' = the --ignition-radius block around the landscape's "
                    "Ignitions.csv cell (Cell2Fire's --ignitions), 'anywhere' = any cell, as Cell2Fire without "
                    "--ignitions (default %(default)s)")
+    p.add_argument("--fuel-model", choices=("fbp", "kitral", "scott_burgan"), default=None,
+                   help="fuel model (default: the one whose lookup table the landscape folder has)")
     p.add_argument("--curing", choices=("cell2fire", "raster"), default=None,
                    help="a curing raster (cur.asc) beside grass: 'cell2fire' = as the binary (0 %% curing where the "
                    "raster has a value), 'raster' = each cell's own value (FBP); default cell2fire")
@@ -62,12 +64,13 @@ def _load_layouts(path: Path | None, shape) -> np.ndarray:
 
     if path is None:
         return np.zeros((1, *shape), dtype=bool)
-    try:
-        arr = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise LayoutError(f"cannot read layouts from {path}: {exc}; give a .npy of shape [H,W] or [B,H,W] "
-                          "(np.save)") from None
-    return as_layout_batch(arr, shape, name=f"layouts in {path}")
+    from latentga.validation import load_npy
+
+    fix = "give a .npy of 0/1 layouts of shape [H,W] or [B,H,W] (np.save)"
+    batch = as_layout_batch(load_npy(path, LayoutError, fix), shape, name=f"layouts in {path}")
+    if not len(batch):
+        raise LayoutError(f"{path} holds no layouts (shape {list(batch.shape)}); {fix}")
+    return batch
 
 
 def plot_burn_map(prob: np.ndarray, layout: np.ndarray, title: str):
@@ -114,8 +117,11 @@ def main(args) -> int:
     from latentga.dataset import score_layouts
     from latentga.io import save_csv_atomic, save_figure_atomic
     from latentga.simulator import FireSimulator, load_landscape
+    from latentga.validation import check_seed, checked_workers
 
-    sim = FireSimulator(load_landscape(args.landscape), n_fires=args.fires, seed=args.seed,
+    check_seed(args.seed, "--seed")
+    args.workers = checked_workers(args.workers)
+    sim = FireSimulator(load_landscape(args.landscape, fuel_model=args.fuel_model), n_fires=args.fires, seed=args.seed,
                         ignition_radius=args.ignition_radius, n_weathers=args.weathers, ros_cv=args.ros_cv,
                         ignition_mode=args.ignition_mode, ignitions=args.ignitions, curing=args.curing)
     layouts = _load_layouts(args.layouts, sim.shape)

@@ -4,17 +4,19 @@ The headline is held-out fitness (the returned layout re-scored on fresh fires),
 search fitness of a layout chosen as the best of thousands on the same fires is biased upward.
 Methods are compared at equal fires (every searching method gets the same fire budget) and at
 equal CPU time (each run's answer at the CPU time all GA variants reached), with Welch's t-test
-against the vanilla GA.
+against the vanilla GA. Given the fitness without firebreaks on the same fires (``no_breaks``),
+every table also shows each method's burned-area cut (:mod:`latentga.cut`) beside its fitness.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from latentga.comparison.tasks import TaskResult
+from latentga.cut import burned_area_cut
 
 __all__ = ["tidy_frame", "summary_frame", "summary_markdown", "welch_frame", "heldout_at_cpu", "TIDY_COLUMNS"]
 
@@ -36,13 +38,15 @@ def _std(values: np.ndarray) -> float:
     return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
 
 
-def summary_frame(results: Sequence[TaskResult]) -> pd.DataFrame:
+def summary_frame(results: Sequence[TaskResult], no_breaks: Mapping[str, float] | None = None) -> pd.DataFrame:
     """One row per method, best held-out mean first.
 
     Columns: method, kind, label, runs, heldout_mean/std (sample std over runs; 0 for one run),
     validation_mean, search_mean/std, calls_mean, fires_mean, cpu_seconds_mean, seconds_mean,
     best_seed, best_validation, best_heldout (the run best on the VALIDATION fires, and its
-    held-out fitness: choosing by held-out fitness would tune on the test fires).
+    held-out fitness: choosing by held-out fitness would tune on the test fires). With
+    ``no_breaks`` (``{"search": f0, "heldout": f0, ...}``, the empty layout's fitness on each
+    role's fires) also heldout_cut_mean/std and search_cut_mean, the burned-area cuts.
     """
     rows = []
     for method in dict.fromkeys(r.method for r in results):
@@ -61,6 +65,10 @@ def summary_frame(results: Sequence[TaskResult]) -> pd.DataFrame:
             "seconds_mean": float(np.mean([r.seconds for r in runs])),
             "best_seed": best.seed, "best_validation": best.validation, "best_heldout": best.heldout,
         })
+        if no_breaks:
+            cut = burned_area_cut(held, no_breaks["heldout"])
+            rows[-1].update(heldout_cut_mean=float(np.mean(cut)), heldout_cut_std=_std(cut),
+                            search_cut_mean=float(np.mean(burned_area_cut(search, no_breaks["search"]))))
     frame = pd.DataFrame(rows)
     if len(frame):
         frame = frame.sort_values("heldout_mean", ascending=False, kind="stable").reset_index(drop=True)
@@ -114,21 +122,35 @@ def _welch_p(test, a: np.ndarray, b: np.ndarray) -> float:
     return float(test(a, b, equal_var=False).pvalue)
 
 
+def _pct(value: float) -> str:
+    return "-" if not np.isfinite(value) else f"{100 * value:.1f} %"
+
+
 def summary_markdown(summary: pd.DataFrame, config: dict, n_fires: int, welch: pd.DataFrame | None = None,
-                     models: pd.DataFrame | None = None) -> str:
-    """The summary (and the Welch tests) as Markdown, for the README and the report."""
+                     models: pd.DataFrame | None = None, no_breaks: Mapping[str, float] | None = None) -> str:
+    """The summary (and the Welch tests) as Markdown, for the README and the report; with
+    ``no_breaks`` (the empty layout's fitness per role) the burned-area cut beside each fitness."""
     held, val = config["heldout"], config["validation"]
+    cuts = bool(no_breaks) and "heldout_cut_mean" in summary
     lines = [f"Held-out fitness: the layout each run returns (its best of {val['candidates']} candidates on "
              f"{val['n_fires']} validation fires, seed {val['seed']}) re-scored on {held['n_fires']} fresh fires "
              f"(seed {held['seed']}); search fitness on the {n_fires} search fires; budget "
-             f"{int(config['budget']['fires']):,} fires per searching run. mean +- sample std over runs.", "",
-             "| method | runs | held-out fitness | search fitness | layouts simulated | fires simulated | "
-             "CPU s per run |",
-             "|---|---|---|---|---|---|---|"]
+             f"{int(config['budget']['fires']):,} fires per searching run. mean +- sample std over runs."]
+    if cuts:
+        lines[0] += (f" No firebreaks: {no_breaks['heldout']:.4f} held-out, {no_breaks['search']:.4f} search; "
+                     "cut = (f - f0) / (1 - f0), the share of the burned area without breaks that a layout saves.")
+    lines += ["", "| method | runs | held-out fitness | " + ("held-out cut | " if cuts else "") + "search fitness | "
+              + ("search cut | " if cuts else "") + "layouts simulated | fires simulated | CPU s per run |",
+              "|---|---|---|---|---|---|---|" + ("---|---|" if cuts else "")]
+    if cuts:
+        lines.append(f"| no firebreaks | - | {no_breaks['heldout']:.4f} | 0 % | {no_breaks['search']:.4f} | 0 % | "
+                     "- | - | - |")
     for row in summary.itertuples():
         lines.append(f"| {row.method} | {row.runs} | {row.heldout_mean:.4f} +- {row.heldout_std:.4f} | "
-                     f"{row.search_mean:.4f} +- {row.search_std:.4f} | {row.calls_mean:,.0f} | "
-                     f"{row.fires_mean:,.0f} | {row.cpu_seconds_mean:.1f} |")
+                     + (f"{_pct(row.heldout_cut_mean)} | " if cuts else "")
+                     + f"{row.search_mean:.4f} +- {row.search_std:.4f} | "
+                     + (f"{_pct(row.search_cut_mean)} | " if cuts else "")
+                     + f"{row.calls_mean:,.0f} | {row.fires_mean:,.0f} | {row.cpu_seconds_mean:.1f} |")
     if welch is not None and len(welch):
         ref = welch["reference"].iloc[0]
         cpu = welch["cpu_seconds"].iloc[0]
@@ -137,9 +159,14 @@ def summary_markdown(summary: pd.DataFrame, config: dict, n_fires: int, welch: p
                   "run's answer at that time).", "",
                   f"| method | held-out | {ref} | p (equal fires) | held-out at {cpu:.1f} CPU s | {ref} at "
                   f"{cpu:.1f} CPU s | p (equal CPU) |", "|---|---|---|---|---|---|---|"]
+        f0 = no_breaks["heldout"] if no_breaks else None
+
+        def cell(value: float) -> str:  # held-out fitness, with its cut when known
+            return f"{value:.4f}" + (f" (cut {_pct(burned_area_cut(value, f0))})" if f0 is not None else "")
+
         for row in welch.itertuples():
-            lines.append(f"| {row.method} | {row.heldout_mean:.4f} | {row.reference_mean:.4f} | "
-                         f"{row.p_equal_fires:.3g} | {row.heldout_at_cpu:.4f} | {row.reference_at_cpu:.4f} | "
+            lines.append(f"| {row.method} | {cell(row.heldout_mean)} | {cell(row.reference_mean)} | "
+                         f"{row.p_equal_fires:.3g} | {cell(row.heldout_at_cpu)} | {cell(row.reference_at_cpu)} | "
                          f"{row.p_equal_cpu:.3g} |")
     if models is not None and len(models):
         lines += ["", "Models (trained once, shared by every seed; not in the CPU seconds above):", "",
@@ -149,5 +176,7 @@ def summary_markdown(summary: pd.DataFrame, config: dict, n_fires: int, welch: p
             lines.append(f"| {row.kind} | {row.variants} | {row.training_seconds:.0f} | {row.epochs} | "
                          f"{row.val_precision:.3f} | {row.val_label_mae:.4f} |")
     if len(summary):
-        lines += ["", f"Best held-out method: {summary.iloc[0]['method']} ({summary.iloc[0]['heldout_mean']:.4f})."]
+        best = summary.iloc[0]
+        lines += ["", f"Best held-out method: {best['method']} ({best['heldout_mean']:.4f}"
+                  + (f", cut {_pct(best['heldout_cut_mean'])}" if cuts else "") + ")."]
     return "\n".join(lines) + "\n"

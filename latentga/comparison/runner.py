@@ -8,9 +8,10 @@ model per kind, shared by every seed), and searching baselines get the GA's budg
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -19,10 +20,12 @@ import pandas as pd
 
 from latentga.comparison.aggregate import summary_frame, summary_markdown, tidy_frame, welch_frame
 from latentga.comparison.config import method_budget, milestones, shared_run_config, variant_config
-from latentga.comparison.tasks import Task, TaskResult, heldout_simulator, run_task
+from latentga.comparison.tasks import Task, TaskResult, heldout_simulator, run_task, validation_simulator
 
 __all__ = ["Comparison", "build_tasks", "prepare_models", "comparison_map", "run_comparison",
-           "write_outputs", "print_summary"]
+           "write_outputs", "print_summary", "no_firebreak_fitness_by_role"]
+
+LOGGER = logging.getLogger("latentga.comparison")
 
 
 @dataclass
@@ -35,6 +38,7 @@ class Comparison:
     welch: pd.DataFrame
     models: pd.DataFrame
     seconds: float
+    no_breaks: dict = field(default_factory=dict)  # role -> fitness without firebreaks on its fires
 
 
 def build_tasks(config: dict) -> list[Task]:
@@ -109,19 +113,33 @@ def run_comparison(config: dict, map_fn: Callable | None = None, progress: bool 
     tasks = build_tasks(config)
     mapper = map_fn or comparison_map()
     if progress:
-        print(f"comparison {config['name']}: {len(tasks)} runs ({len(config['variants'])} GA variants x "
-              f"{len(config['seeds'])} seeds + baselines) via {getattr(mapper, '__module__', '')}."
-              f"{getattr(mapper, '__name__', mapper)}", flush=True)
+        LOGGER.info(f"comparison {config['name']}: {len(tasks)} runs ({len(config['variants'])} GA variants x "
+                    f"{len(config['seeds'])} seeds + baselines) via {getattr(mapper, '__module__', '')}."
+                    f"{getattr(mapper, '__name__', mapper)}")
     results: list[TaskResult] = []
     for res in mapper(run_task, tasks):
         results.append(res)
         if progress:
-            print(f"  {len(results):>3}/{len(tasks)} {res.method:<17} seed {res.seed:>2}  search {res.fitness:.4f}  "
-                  f"validation {res.validation:.4f}  held-out {res.heldout:.4f}  layouts {res.calls:>7}  "
-                  f"fires {res.fires:>9}  cpu {res.cpu_seconds:6.1f}s  wall {res.seconds:6.1f}s", flush=True)
+            LOGGER.info(f"  {len(results):>3}/{len(tasks)} {res.method:<17} seed {res.seed:>2}  "
+                        f"search {res.fitness:.4f}  validation {res.validation:.4f}  held-out {res.heldout:.4f}  "
+                        f"layouts {res.calls:>7}  fires {res.fires:>9}  cpu {res.cpu_seconds:6.1f}s  "
+                        f"wall {res.seconds:6.1f}s")
     tidy = tidy_frame(results)
-    return Comparison(results, tidy, summary_frame(results), welch_frame(tidy), models,
-                      time.perf_counter() - t0)
+    no_breaks = no_firebreak_fitness_by_role(config)
+    return Comparison(results, tidy, summary_frame(results, no_breaks), welch_frame(tidy), models,
+                      time.perf_counter() - t0, no_breaks)
+
+
+def no_firebreak_fitness_by_role(config: dict) -> dict[str, float]:
+    """The empty layout's fitness on the search, validation and held-out fires: the ``f0`` of
+    every burned-area cut in the tables (:mod:`latentga.cut`)."""
+    from latentga.cut import no_firebreak_fitness
+    from latentga.pipeline import make_simulator
+
+    run = shared_run_config(config)
+    sims = {"search": make_simulator(run), "validation": validation_simulator(run, config["validation"]),
+            "heldout": heldout_simulator(run, config["heldout"])}
+    return {role: no_firebreak_fitness(sim) for role, sim in sims.items()}
 
 
 def _best_layouts(comparison: Comparison) -> tuple[dict, dict]:
@@ -151,7 +169,8 @@ def write_outputs(comparison: Comparison, config: dict, out_dir: str | Path) -> 
         "welch": save_csv_atomic(out / "welch.csv", comparison.welch),
         "models": save_csv_atomic(out / "models.csv", comparison.models),
         "summary_md": write_text_atomic(out / "summary.md", summary_markdown(
-            comparison.summary, config, int(run["simulator"]["n_fires"]), comparison.welch, comparison.models)),
+            comparison.summary, config, int(run["simulator"]["n_fires"]), comparison.welch, comparison.models,
+            comparison.no_breaks)),
         "config": save_yaml_atomic(out / "config.yaml", config),
     }
     layouts, titles = _best_layouts(comparison)
@@ -166,7 +185,11 @@ def write_outputs(comparison: Comparison, config: dict, out_dir: str | Path) -> 
         plt.close(fig)
     from latentga.report import write_comparison_report
 
-    paths["report"] = write_comparison_report(out, config, comparison.summary)  # last: it embeds the figures
+    f0 = comparison.no_breaks
+    note = (f"Fitness without firebreaks: {f0['search']:.4f} on the search fires, {f0['validation']:.4f} on the "
+            f"validation fires, {f0['heldout']:.4f} on the held-out fires; a cut is (f - f0) / (1 - f0) on the same "
+            "fires." if f0 else "")
+    paths["report"] = write_comparison_report(out, config, comparison.summary, note)  # last: it embeds the figures
     return paths
 
 
@@ -175,4 +198,4 @@ def print_summary(comparison: Comparison, config: dict, stream=None) -> None:
     stream = stream or sys.stdout
     run = shared_run_config(config)
     print(summary_markdown(comparison.summary, config, int(run["simulator"]["n_fires"]), comparison.welch,
-                           comparison.models), file=stream, flush=True)
+                           comparison.models, comparison.no_breaks), file=stream, flush=True)

@@ -9,6 +9,7 @@ at, so choosing the winner does not tune on the test set.
 from __future__ import annotations
 
 import itertools
+import logging
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -19,6 +20,8 @@ from latentga.comparison.config import variant_config
 from latentga.comparison.tasks import Task, run_task
 
 __all__ = ["VANILLA_GRID", "TUNING_SEEDS", "tune_vanilla", "vanilla_grid"]
+
+LOGGER = logging.getLogger("latentga.comparison")
 
 #: The sweep: crossover operator, ga.mutpb and mut_flip's indpb (cxpb stays at the run's value).
 VANILLA_GRID = {
@@ -64,9 +67,9 @@ def tune_vanilla(config: dict, out_csv: str | Path | None = None, progress: bool
         finals[i].append((res.fitness, res.calls))
         if progress and len(finals[i]) == len(seeds):
             p = points[i]
-            print(f"  {p['operators']['mate']['name']:<13} mutpb {p['ga']['mutpb']:<4} indpb "
-                  f"{p['operators']['mutate']['params']['indpb']:<7} final best "
-                  f"{np.mean([f for f, _ in finals[i]]):.4f}", flush=True)
+            LOGGER.info(f"  {p['operators']['mate']['name']:<13} mutpb {p['ga']['mutpb']:<4} indpb "
+                        f"{p['operators']['mutate']['params']['indpb']:<7} final best "
+                        f"{np.mean([f for f, _ in finals[i]]):.4f}")
     rows = []
     for i, p in enumerate(points):
         fit = np.array([f for f, _ in finals[i]])

@@ -31,6 +31,7 @@ from typing import Callable, Sequence
 import numpy as np
 from deap import tools
 
+from latentga.errors import CheckpointError
 from latentga.ga import checkpoint as ckpt
 from latentga.ga.callbacks import Statistics, is_stateful
 from latentga.ga.individual import make_individual
@@ -108,6 +109,11 @@ class GeneticAlgorithm:
         self.rng.bit_generator.state = state["rng_state"]
         self.population = ckpt.restore_population(state)
         self.hof = ckpt.restore_hall_of_fame(state, int(self.config["ga"]["hof_size"]))
+        for name, members in (("population", self.population), ("hall of fame", self.hof)):
+            if not all(self.problem.is_feasible(np.asarray(x)) for x in members):
+                raise CheckpointError(f"checkpoint's {name} holds individuals this problem cannot accept "
+                                      f"({self.problem.describe()}): it was damaged or tampered with; delete it "
+                                      "and run without --resume (or with --overwrite) to start over")
         self.logbook, self.cache = state["logbook"], dict(state["cache"])
         if self.tracker is not None:  # none stored (delta was off): those parents' children run fully
             self.tracker.restore(state.get("records"))

@@ -251,7 +251,27 @@ def load_checkpoint(path: str | os.PathLike, config: dict) -> dict:
                               + ("; ".join(changes[:5]) or "settings differ")
                               + "); resume with the config it was made with, or run without --resume "
                               "(or with another --out) to start a new run")
+    problem = _contents_problem(state, config)
+    if problem:
+        raise CheckpointError(f"checkpoint {path} is damaged or was tampered with ({problem}); {_FRESH}")
     return state
+
+
+def _contents_problem(state: dict, config: dict) -> str | None:
+    """What is wrong with a well-formed checkpoint's values, or None: the generation its logbook
+    reaches, finite fitness, a population of the config's size (feasibility is the problem's:
+    :meth:`~latentga.ga.algorithm.GeneticAlgorithm.restore` checks it)."""
+    gen, log = state["generation"], state["logbook"]
+    if gen < 0 or not len(log) or log[-1].get("gen") != gen:
+        return f"generation {gen} does not match its logbook"
+    for name in ("fitness", "hof_fitness"):
+        if not np.isfinite(state[name]).all():
+            return f"{'population' if name == 'fitness' else 'hall of fame'} fitness is not finite"
+    if state["cache"] and not np.isfinite(np.fromiter(state["cache"].values(), float)).all():
+        return "fitness cache values are not finite"
+    if len(state["population"]) != config["ga"]["population"]:
+        return f"{len(state['population'])} individuals, but ga.population is {config['ga']['population']}"
+    return None
 
 
 def restore_population(state: dict) -> list:

@@ -48,7 +48,7 @@ def _seed_individuals(path: str, problem) -> np.ndarray:
     for i, x in enumerate(arr):
         if not problem.is_feasible(x):
             raise ConfigError(f"ga.init_layouts: individual {i} of {path} is infeasible for this problem "
-                              f"({problem.describe()}; e.g. another firebreak budget); {fix}")
+                              f"({problem.describe()}): {problem.infeasibility(x)}; {fix}")
     return arr
 
 
@@ -67,7 +67,8 @@ def _initial_by_init(config: dict, problem, n: int, rng: np.random.Generator, da
     else:
         idx = rng.choice(len(pool), size=n, replace=n > len(pool))
     chosen = pool[idx]
-    if not all(problem.is_feasible(x) for x in chosen):
-        raise ConfigError(f"ga.init = {init}: some dataset individuals are infeasible for this problem "
-                          "(another budget?); rebuild the dataset with the run's settings")
+    bad = next((x for x in chosen if not problem.is_feasible(x)), None)
+    if bad is not None:
+        raise ConfigError(f"ga.init = {init}: a dataset individual is infeasible for this problem "
+                          f"({problem.infeasibility(bad)}); rebuild the dataset with the run's settings")
     return chosen

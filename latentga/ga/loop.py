@@ -18,7 +18,7 @@ from typing import Callable, Sequence
 import numpy as np
 from deap import tools
 
-from operators.base import is_batch_capable
+from latentga.operators.base import is_batch_capable
 
 __all__ = ["RUN_FIELDS", "fitness_value", "default_statistics", "new_logbook", "evaluate", "vary", "record"]
 

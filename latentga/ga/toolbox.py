@@ -20,8 +20,8 @@ from deap import base
 
 from latentga.errors import ConfigError
 from latentga.parallel import parallel_map  # SCOOP's map without re-sent futures, bundled to the cores
-from operators.base import accepted_keywords, needs_conditional
-from operators.registry import resolve_operator
+from latentga.operators.base import accepted_keywords, needs_conditional
+from latentga.operators.registry import resolve_operator
 
 __all__ = ["build_toolbox", "parallel_map", "operators_need_model", "resolve_operators", "evaluate_one"]
 

@@ -93,6 +93,12 @@ def load_model(path: str | os.PathLike, device: str | torch.device = "cpu", kind
         raise ModelFileError(f"model file {path} is of the plug-in class {stored!r}, which this run's config does "
                              f"not name; latentga imports only classes your config names (model.kind: {stored}); "
                              f"{_FIX}")
+    state = payload.get("state_dict")
+    bad = [name for name, t in (state.items() if isinstance(state, dict) else ())
+           if isinstance(t, torch.Tensor) and t.is_floating_point() and not bool(torch.isfinite(t).all())]
+    if bad:
+        raise ModelFileError(f"model file {path} holds NaN or infinite weights ({bad[0]}); a model that diverged "
+                             f"or a damaged file is not used; {_FIX}")
     try:
         model = build_model(payload["config"], tuple(payload["grid_shape"]))
         model.load_state_dict(payload["state_dict"], strict=True)

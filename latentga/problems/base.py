@@ -53,8 +53,13 @@ class Problem(ABC):
 
     def is_feasible(self, individual: np.ndarray) -> bool:
         """True when :meth:`repair` would leave ``individual`` unchanged."""
+        return not self.infeasibility(individual)
+
+    def infeasibility(self, individual: np.ndarray) -> str:
+        """Why ``individual`` is infeasible, in a few words ("" when it is feasible)."""
         probe = np.array(individual, copy=True)
-        return bool(np.array_equal(self.repair(probe, np.random.default_rng(0)), individual))
+        same = np.array_equal(self.repair(probe, np.random.default_rng(0)), individual)
+        return "" if same else "the problem's repair would change it"
 
     def key(self, individual: np.ndarray) -> bytes:
         """Key of the engine's fitness cache: equal individuals, equal keys."""
@@ -80,20 +85,31 @@ class Problem(ABC):
 
 class KCellsProblem(Problem):
     """A problem whose individuals are boolean arrays with exactly ``self.k`` cells set (the
-    firebreak budget, a k-subset): the repair, the feasibility test and the ``budget`` operators ask
-    for are shared."""
+    firebreak budget, a k-subset), all inside ``self.allowed`` (bool, same shape; None = every
+    cell): the repair, the feasibility test and the keywords operators ask for (``budget``,
+    ``allowed``) are shared."""
 
     k: int
+    allowed: np.ndarray | None = None
 
     def repair(self, individual: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        from operators.repair import repair_budget
+        from latentga.operators.repair import repair_budget
 
-        if int(np.count_nonzero(individual)) != self.k:
-            repair_budget(individual, self.k, rng)
+        if self.infeasibility(individual):
+            repair_budget(individual, self.k, rng, self.allowed)
         return individual
 
-    def is_feasible(self, individual: np.ndarray) -> bool:
-        return int(np.count_nonzero(individual)) == self.k
+    def infeasibility(self, individual: np.ndarray) -> str:
+        cells = np.asarray(individual) != 0
+        count = int(np.count_nonzero(cells))
+        if count != self.k:
+            return f"it has {count} cells set but the budget is exactly {self.k}"
+        if self.allowed is not None:
+            bad = np.argwhere(cells & ~self.allowed)
+            if len(bad):
+                return (f"{len(bad)} of its {count} firebreaks stand on non-fuel cells (first at "
+                        f"{tuple(int(i) for i in bad[0])}), where a break protects nothing")
+        return ""
 
     def operator_keywords(self) -> dict[str, Any]:
-        return {"budget": self.k}
+        return {"budget": self.k, "allowed": self.allowed}

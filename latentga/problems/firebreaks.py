@@ -1,6 +1,7 @@
 """Firebreak layouts on a Cell2Fire landscape: the first :class:`~latentga.problems.base.Problem`.
 
-An individual is a ``bool[H, W]`` layout with exactly ``k`` firebreaks; its fitness is the mean
+An individual is a ``bool[H, W]`` layout with exactly ``k`` firebreaks, all on burnable cells
+(a break on a non-fuel cell protects nothing, so such a layout is infeasible); its fitness is the mean
 fraction of cells not burned over the simulator's fires; the cost of a full evaluation is the
 simulator's number of fires. With delta evaluation on, children are scored from their parents'
 fire records (same fitness, fewer fires simulated; see :mod:`latentga.problems.fire_delta`).
@@ -10,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from latentga.layouts import layout_key, random_layouts
+from latentga.errors import LayoutError
+from latentga.layouts import burnable_cells, layout_key, random_layouts
 from latentga.problems.base import KCellsProblem
 from latentga.problems.fire_delta import make_tracker
 
@@ -32,12 +34,17 @@ class FirebreakProblem(KCellsProblem):
         self.simulator = simulator
         self.k = int(k)
         self.shape = tuple(simulator.shape)
+        self.allowed = burnable_cells(simulator)
+        room = int(self.allowed.sum())
+        if not 0 <= self.k <= room:
+            raise LayoutError(f"firebreaks = {self.k} does not fit: the landscape has {room} burnable cells "
+                              f"(of {self.allowed.size}); lower the budget")
         self.delta_evaluation = bool(delta_evaluation)
         settings = getattr(simulator, "settings", None) or {}
         self.cost_per_evaluation = int(getattr(simulator, "n_fires", 0) or settings.get("n_fires", 0))
 
     def random_individuals(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        return random_layouts(n, self.shape, self.k, rng)
+        return random_layouts(n, self.shape, self.k, rng, allowed=self.allowed)
 
     def evaluate(self, individuals: np.ndarray) -> np.ndarray:
         return np.asarray(self.simulator.evaluate(np.asarray(individuals, dtype=bool)), dtype=np.float64)
@@ -47,7 +54,6 @@ class FirebreakProblem(KCellsProblem):
 
     def delta_tracker(self):
         return make_tracker(self.simulator, self.delta_evaluation)
-
 
     def describe(self) -> str:
         return (f"{self.k} firebreaks on {self.shape[0]}x{self.shape[1]}, "

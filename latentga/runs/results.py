@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from deap import tools
 
+from latentga.cut import burned_area_cut, no_firebreak_fitness
 from latentga.ga.individual import fitness_array, individual_arrays
 from latentga.errors import OutputError
 from latentga.io import ensure_folder, save_csv_atomic, save_figure_atomic, save_npy_atomic, save_yaml_atomic
@@ -152,13 +153,21 @@ def verify_results(out_dir: str | os.PathLike) -> dict:
     return manifest
 
 
+def _no_breaks(simulator) -> float | None:
+    """The empty layout's fitness on the run's fires (None without a simulator to ask)."""
+    if simulator is None or not hasattr(simulator, "evaluate"):
+        return None
+    return no_firebreak_fitness(simulator)
+
+
 def write_results(out_dir: str | os.PathLike, config: dict, logbook: tools.Logbook, hof,
                   landscape=None, simulator=None) -> dict[str, Path]:
     """Write ``logbook.csv``, ``best_layouts.npy`` (hall of fame, best first), ``best_fitness.npy``,
     ``best_layout.png``, ``convergence.png``, ``config.yaml`` (resolved) and ``report.html``
     (all of it on one page) into ``out_dir``, then the manifest ``run.json`` naming them with
-    their SHA-256. Given the run's ``simulator``, the plot marks the whole ignition area and
-    the report shows the best layout over its burn probability.
+    their SHA-256. Given the run's ``simulator``, the plot marks the whole ignition area, the
+    report shows the best layout over its burn probability, and both give its burned-area cut
+    against no firebreaks on the same fires (:mod:`latentga.cut`).
 
     Everything is rendered into a staging folder first, so a failure while plotting leaves the
     previous results untouched; the files then replace the old ones one rename each.
@@ -175,6 +184,8 @@ def write_results(out_dir: str | os.PathLike, config: dict, logbook: tools.Logbo
             "best_fitness": save_npy_atomic(stage / "best_fitness.npy", fit),
             "config": save_yaml_atomic(stage / "config.yaml", config),
         }
+        f0 = _no_breaks(simulator)
+        cut = burned_area_cut(float(fit[0]), f0) if f0 is not None else None
         title = f"{config['name']}: {config['operators']['mate']['name']} + {config['operators']['mutate']['name']}"
         n_fires = getattr(simulator, "n_fires", None) if simulator is not None else None
         staged["convergence"] = save_figure_atomic(stage / "convergence.png", plot_convergence(frame, title, n_fires))
@@ -184,12 +195,15 @@ def write_results(out_dir: str | os.PathLike, config: dict, logbook: tools.Logbo
         ignition = getattr(landscape, "ignition_cell", None) if landscape is not None else None
         area = _ignition_area(ignition, simulator, best[0].shape)
         staged["best_layout"] = save_figure_atomic(
-            stage / "best_layout.png", plot_layout(best[0], float(fit[0]), f"best layout of {config['name']}",
+            stage / "best_layout.png", plot_layout(best[0], float(fit[0]), f"best layout of {config['name']}"
+                                                   + (f" (cut {100 * cut:.1f} %)" if cut is not None else ""),
                                                    burnable, ignition, area))
         from latentga.report import write_run_report
 
         burn = simulator.burn_probability(best[:1])[0] if hasattr(simulator, "burn_probability") else None
-        staged["report"] = write_run_report(stage, config, frame, burn, best[0])
+        summary = None if f0 is None else {"best fitness": float(fit[0]), "fitness without firebreaks": f0,
+                                           "burned-area cut": cut}
+        staged["report"] = write_run_report(stage, config, frame, burn, best[0], summary)
         hashes = {p.name: _sha256(p) for p in staged.values()}
         write_manifest(out, config, "writing", int(logbook[-1]["gen"]) if len(logbook) else None)
         paths = {}

@@ -37,6 +37,8 @@ __all__ = [
     "boost_unit_normal",
     "boost_unit_exponential",
     "draw_fire_scenarios",
+    "fire_stream_seeds",
+    "ignition_stream_seeds",
     "ignition_candidates",
     "random_ignition_draws",
     "NORMAL_TABLE_X",
@@ -461,12 +463,29 @@ def draw_fire_scenarios(
     z = np.empty(n_fires, dtype=np.float64)
     candidate = np.empty(n_fires, dtype=np.int64)
     stream = Mt19937Stream()
-    for k in range(n_fires):
-        stream.seed(seed * (first + k + 1))
+    for k, value in enumerate(fire_stream_seeds(seed, n_fires, first).tolist()):
+        stream.seed(value)
         weather[k] = boost_uniform_int(stream, 1, n_weathers)
         z[k] = boost_unit_normal(stream)
         candidate[k] = boost_uniform_int(stream, 0, n_candidates - 1)
     return weather, z, candidate
+
+
+def fire_stream_seeds(seed: int, n_fires: int, first: int = 0) -> np.ndarray:
+    """The mt19937 seed of each fire's main stream: ``seed * ep`` wrapped to 32 bits, for fires
+    ``ep = first+1 .. first+n_fires`` (``uint32 [n_fires]``; :func:`draw_fire_scenarios` seeds
+    exactly these, so two fire sets share a fire exactly when they share one of these seeds)."""
+    seed = _as_count(seed, "seed", None)
+    return np.array([(seed * e) & _MASK32 for e in range(first + 1, first + n_fires + 1)], dtype=np.uint32)
+
+
+def ignition_stream_seeds(seed: int, n_fires: int, n_cells: int, first: int = 0) -> np.ndarray:
+    """The mt19937 seed of each fire's ignition stream when fires start anywhere
+    (:func:`random_ignition_draws`): ``seed * ep * n_cells`` wrapped to 32 bits, ``uint32 [n_fires]``."""
+    seed = _as_count(seed, "seed", None)
+    n_cells = _as_count(n_cells, "n_cells", 1)
+    return np.array([(seed * e * n_cells) & _MASK32 for e in range(first + 1, first + n_fires + 1)],
+                    dtype=np.uint32)
 
 
 def _c2f_adjacent(cell: int, rows: int, cols: int) -> list:
@@ -538,6 +557,6 @@ def random_ignition_draws(seed: int, ep: int, n_cells: int, n_draws: int) -> np.
     ep = _as_count(ep, "ep", 1)
     n_cells = _as_count(n_cells, "n_cells", 1)
     n_draws = _as_count(n_draws, "n_draws", 0)
-    stream = Mt19937Stream(seed * ep * n_cells)
+    stream = Mt19937Stream(int(ignition_stream_seeds(seed, 1, n_cells, first=ep - 1)[0]))
     return np.array([boost_uniform_int(stream, 1, n_cells) - 1 for _ in range(n_draws)],
                     dtype=np.int64)

@@ -196,6 +196,10 @@ class Cell2FireBinarySimulator:
         else:
             self._folder = Path(landscape).resolve()
         self.landscape = load_landscape(landscape)
+        if self.landscape.fuel_model != "fbp":
+            raise LandscapeError(f"landscape {self.landscape.name} burns in the {self.landscape.fuel_model} fuel model; "
+                                 "the Cell2Fire binary backend runs FBP only (--sim C): use backend builtin, which "
+                                 "burns it as C2F-W does")
         n_avail = len(self.landscape.weathers)
         if n_weathers is None:
             n_weathers = n_avail - 2 if n_avail >= 3 else max(n_avail - 1, 1)

@@ -94,7 +94,7 @@ def _ignites(w, factor, i, t, d, target, rates, hros, nrows, dist):
     stop = max_p
     r0 = kernel.weather_row(t, nr)
     for r in range(r0, nr):
-        if hros[w, i, r] * factor <= kernel.ROS_THRESHOLD:
+        if kernel.hros_spread(hros, w, i, r) * factor <= kernel.ROS_THRESHOLD:
             first = t if r == r0 else 60 * r + 1
             if first < stop:
                 stop = first
@@ -104,7 +104,7 @@ def _ignites(w, factor, i, t, d, target, rates, hros, nrows, dist):
     p = kernel._arrival(w, i, d, t, stop, factor, rates, nr, dist[d])
     if p >= stop:
         return False
-    while p < stop and not hros[w, target, kernel.weather_row(p, nr)] > kernel.ROS_THRESHOLD:
+    while p < stop and not kernel.hros_ignite(hros, w, target, kernel.weather_row(p, nr)) > kernel.ROS_THRESHOLD:
         p += 1
     return p < stop
 

@@ -1,4 +1,8 @@
-"""Canadian FBP System rates of spread, vectorized, in Cell2Fire's (C2F-W ``--sim C``) form.
+"""The fuel-type table and the DOUBLE-PRECISION REFERENCE of the FBP rates, in Cell2Fire's
+(C2F-W ``--sim C``) form. The simulator's model is :mod:`latentga.simulator.fbp32` (the same
+chain with C2F-W's float roundings, bit for bit); it takes its fuel types from here. This module
+is the readable statement of the equations: ``tests/test_fuels.py`` checks it against
+hand-derived values and ``tests/test_fbp_parity.py`` checks fbp32 against it for every fuel type.
 
 Equation numbers are those of Forestry Canada Fire Danger Group (1992), ST-X-3. Everything
 takes NumPy arrays that broadcast together (cells x weather rows), so a landscape's whole

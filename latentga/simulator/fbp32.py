@@ -1,4 +1,5 @@
-"""C2F-W's fire-behaviour chain, bit for bit: 32-bit floats stored step by step.
+"""The simulator's FBP model: C2F-W's fire-behaviour chain, bit for bit, 32-bit floats stored
+step by step (:mod:`latentga.simulator.tables` builds the rate tables with it).
 
 Why: the C2F-W binary computes the FBP chain in C++ with ``float`` variables and ``double``
 arithmetic in between (a ``float`` times a ``double`` literal is a double, and it is rounded to
@@ -11,8 +12,8 @@ double. Where the binary calls a math function on a float argument, C++ picks th
 
 Inputs are what C2F-W reads: weather WS, FFMC, BUI as float and WD as an integer (``stoi``);
 slope, aspect and curing as float; percent conifer / dead fir as integers; fuel coefficients
-as float. :mod:`latentga.simulator.fbp` keeps the same equations in plain double for reading and
-for textbook checks; :mod:`latentga.simulator.tables` uses this module.
+as float. :mod:`latentga.simulator.fbp` is the named double-precision reference of the same
+equations (fuel types, textbook checks); ``tests/test_fbp_parity.py`` holds the two within 1e-5.
 """
 
 from __future__ import annotations

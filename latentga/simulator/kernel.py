@@ -15,15 +15,24 @@ Two kernels give the same burned cells:
 
 Tables (built by :mod:`latentga.simulator.tables`): ``rates[w, cell, dir, row]`` float32 edge
 rates, ``hros[w, cell, row]`` float32 head rates, ``nrows[w]``, ``nbr[cell, dir]`` neighbour
-ids (-1 off the grid), ``dist[dir]`` centre distances.
+ids (-1 off the grid), ``dist[dir]`` centre distances. Kitral and Scott & Burgan landscapes pass
+a :class:`FactoredRates` as both ``rates`` and ``hros`` instead (rates per distinct weather row
+and fuel class, times a per-edge slope factor): a 400,000-cell landscape with 1,000 weather files
+would need hundreds of GB as dense tables. The kernels read both kinds through
+:func:`edge_increment`, :func:`hros_spread` and :func:`hros_ignite`, compiled per kind.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
+from numba.core import types as nb_types
+from numba.extending import overload
 
-__all__ = ["edge_rate", "spread_periods", "spread_events", "simulate_batch", "kernel_scratch", "weather_row", "ROS_THRESHOLD", "NO_KEY"]
+__all__ = ["edge_rate", "spread_periods", "spread_events", "simulate_batch", "kernel_scratch", "weather_row",
+           "ROS_THRESHOLD", "NO_KEY", "FactoredRates", "edge_increment", "hros_spread", "hros_ignite"]
 
 # m/min: at or below it a cell neither spreads nor ignites (C2F-W's default, a float 0.1)
 ROS_THRESHOLD = float(np.float32(0.1))
@@ -46,6 +55,75 @@ def edge_rate(factor, rate):
     if factor == 1.0:
         return np.float64(np.float32(rate))  # no multiply: the common case, kept cheap
     return np.float64(np.float32(factor * np.float64(rate)))
+
+
+class FactoredRates(NamedTuple):
+    """Edge and head rates of a Kitral / S&B landscape, factored (see the module docstring).
+
+    The edge (cell i, direction d) in weather file w, row r adds, per period,
+    ``float(float(factor x rho[u, k, d]) x se[i, d])`` metres with ``u = wrow[w, r]`` and
+    ``k = cls[i]`` (a NaN rate counts as 1e-4 m/min, as in C2F-W); ``rate32`` holds
+    ``float(rho)`` (NaN replaced) for the common factor 1. ``se`` has 0 rows where the model
+    has no per-edge slope factor (Kitral).
+    """
+
+    wrow: np.ndarray  # int32 [W, R]: distinct weather row of each file's row
+    cls: np.ndarray  # int32 [n]: rate class of each cell (S&B: its fuel code's index; Kitral: the cell)
+    rho: np.ndarray  # float64 [U, K, 8]: C2F-W's double ellipse rate toward each neighbour
+    rate32: np.ndarray  # float32 [U, K, 8]: float(rho), 1e-4 where rho is NaN
+    se: np.ndarray  # float32 [n, 8] (or [0, 8]): per-edge slope factor
+    hros: np.ndarray  # float32 [U, K]: head rate, the "keeps spreading" test
+    hign: np.ndarray  # float32 [U, K]: head rate, the "can ignite" test (Kitral: another slope neighbour)
+
+
+_NAN_RATE = float(np.float32(1e-4))
+
+
+def edge_increment(rates, factor, w, i, d, r):
+    """Metres edge (i, d) adds in one period of row r of weather w (compiled per table kind)."""
+    raise NotImplementedError("edge_increment is called from compiled kernels only")
+
+
+def hros_spread(hros, w, i, r):
+    """Head rate of burning cell i in row r of weather w, for the "keeps spreading" test."""
+    raise NotImplementedError("hros_spread is called from compiled kernels only")
+
+
+def hros_ignite(hros, w, i, r):
+    """Head rate of cell i in row r of weather w, for the "can ignite" test."""
+    raise NotImplementedError("hros_ignite is called from compiled kernels only")
+
+
+@overload(edge_increment, inline="always")
+def _edge_increment(rates, factor, w, i, d, r):
+    if isinstance(rates, nb_types.Array):
+        return lambda rates, factor, w, i, d, r: edge_rate(factor, rates[w, i, d, r])
+
+    def factored(rates, factor, w, i, d, r):
+        if factor == 1.0:
+            v = np.float64(rates.rate32[rates.wrow[w, r], rates.cls[i], d])
+        else:
+            v = np.float64(np.float32(factor * rates.rho[rates.wrow[w, r], rates.cls[i], d]))
+            if v != v:
+                v = _NAN_RATE
+        if rates.se.shape[0] == 0:
+            return v
+        return np.float64(np.float32(v * np.float64(rates.se[i, d])))
+    return factored
+
+
+@overload(hros_spread, inline="always")
+def _hros_spread(hros, w, i, r):
+    if isinstance(hros, nb_types.Array):
+        return lambda hros, w, i, r: hros[w, i, r]
+    return lambda hros, w, i, r: hros.hros[hros.wrow[w, r], hros.cls[i]]
+
+
+@overload(hros_ignite, inline="always")
+def _hros_ignite(hros, w, i, r):
+    if isinstance(hros, nb_types.Array):
+        return lambda hros, w, i, r: hros[w, i, r]
+    return lambda hros, w, i, r: hros.hign[hros.wrow[w, r], hros.cls[i]]
 
 
 @njit(cache=True)
@@ -74,7 +152,7 @@ def spread_periods(w, factor, ign, blocked, rates, hros, nrows, nbr, dist, burne
         n_keep = 0
         for a in range(n_act):
             i = act_list[a]
-            if hros[w, i, r] * factor <= ROS_THRESHOLD:
+            if hros_spread(hros, w, i, r) * factor <= ROS_THRESHOLD:
                 active[i] = False
                 continue
             any_target = False
@@ -83,7 +161,7 @@ def spread_periods(w, factor, ign, blocked, rates, hros, nrows, nbr, dist, burne
                 if j < 0 or blocked[j] or burned_out[j]:
                     continue
                 any_target = True
-                progress[i, d] += edge_rate(factor, rates[w, i, d, r])
+                progress[i, d] += edge_increment(rates, factor, w, i, d, r)
                 if progress[i, d] >= dist[d] and not received[j]:
                     received[j] = True
                     recv_list[n_recv] = j
@@ -98,7 +176,7 @@ def spread_periods(w, factor, ign, blocked, rates, hros, nrows, nbr, dist, burne
         for k in range(n_recv):
             j = recv_list[k]
             received[j] = False
-            if hros[w, j, r] > ROS_THRESHOLD:
+            if hros_ignite(hros, w, j, r) > ROS_THRESHOLD:
                 burned_out[j] = True
                 new_list[n_new] = j
                 n_new += 1
@@ -124,7 +202,7 @@ def _arrival(w, i, d, s, stop, factor, rates, nr, target):
         if seg_end > stop - 1:
             seg_end = stop - 1
         n = seg_end - q + 1
-        x = edge_rate(factor, rates[w, i, d, r])
+        x = edge_increment(rates, factor, w, i, d, r)
         if x > 0.0:
             need = target - total
             if total + n * x >= target:
@@ -154,13 +232,15 @@ def _arrival(w, i, d, s, stop, factor, rates, nr, target):
 def _arrival_sequential(w, i, d, s, stop, factor, rates, nr, target):
     total = 0.0
     for q in range(s, stop):
-        total += edge_rate(factor, rates[w, i, d, weather_row(q, nr)])
+        total += edge_increment(rates, factor, w, i, d, weather_row(q, nr))
         if total >= target:
             return q
     return stop
 
 
-@njit(cache=True)
+# No reference counting in the hot kernel (it allocates nothing): with it, every edge increfs and
+# decrefs each array of a FactoredRates argument (atomic operations), which halves the speed.
+@njit(cache=True, _nrt=False)
 def spread_events(w, factor, ign, blocked, rates, hros, nrows, nbr, dist, key, parent,
                   heads, nxt, node_cell, order):
     """Fast exact kernel. ``key[c]`` gets the period cell c starts spreading (burned iff
@@ -200,7 +280,7 @@ def spread_events(w, factor, ign, blocked, rates, hros, nrows, nbr, dist, key, p
             stop = max_p
             r0 = weather_row(t, nr)
             for r in range(r0, nr):
-                if hros[w, i, r] * factor <= ROS_THRESHOLD:
+                if hros_spread(hros, w, i, r) * factor <= ROS_THRESHOLD:
                     first = t if r == r0 else 60 * r + 1
                     if first < stop:
                         stop = first
@@ -216,7 +296,7 @@ def spread_events(w, factor, ign, blocked, rates, hros, nrows, nbr, dist, key, p
                     continue
                 # the target ignites at the first period (from arrival on, while the source
                 # still spreads) in which its own head rate exceeds the threshold
-                while p < stop and not hros[w, j, weather_row(p, nr)] > ROS_THRESHOLD:
+                while p < stop and not hros_ignite(hros, w, j, weather_row(p, nr)) > ROS_THRESHOLD:
                     p += 1
                 if p >= stop:
                     continue

@@ -1,15 +1,18 @@
 """Landscapes: a Cell2Fire instance folder (or the built-in Sub20x20) as plain arrays.
 
-A :class:`Landscape` holds what the fire model needs and nothing else: per-cell FBP fuel
-types, slope and aspect (elevation is kept for plots and for writing the folder back), and
-the weather scenarios. Reading is strict: every problem a user can fix becomes one
+A :class:`Landscape` holds what the fire model needs and nothing else: its fuel model (FBP,
+Kitral or Scott & Burgan, chosen by the folder's lookup table), per-cell fuel types, slope and
+aspect, elevation (FBP keeps it for plots and for writing the folder back; Kitral and S&B
+spread with it), and the weather scenarios. Reading is strict: every problem a user can fix becomes one
 :class:`~latentga.errors.LandscapeError` that names the file (and line or cell) and the fix.
 """
 
 from __future__ import annotations
 
 import csv
+import math
 import re
+import stat
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from latentga.errors import LandscapeError
+from latentga.simulator.fuel_models import FUEL_MODELS, LOOKUP_TABLES, MODEL_WEATHER_COLUMNS, check_codes, choose_fuel_model
 
 __all__ = [
     "Landscape",
@@ -28,6 +32,7 @@ __all__ = [
     "build_default_npz",
     "DEFAULT_NPZ",
     "CURING_MODES",
+    "FUEL_MODELS",
 ]
 
 #: Fuel-type name of cells that never burn (non-fuel, water, unknown, NODATA).
@@ -45,9 +50,12 @@ _ASC_HEADER_KEYS = {"ncols", "nrows", "xllcorner", "yllcorner", "xllcenter", "yl
 class Landscape:
     """A gridded landscape in Cell2Fire's conventions (row 0 = north, row-major cell ids).
 
-    ``weathers[k]`` is ``Weathers/Weather{k}.csv`` as a float array ``[T, 4]`` with columns
-    WS (km/h), WD (degrees, the bearing the head fire spreads toward in Cell2Fire), FFMC, BUI.
+    ``weathers[k]`` is ``Weathers/Weather{k}.csv`` as a float array ``[T, C]`` whose columns are
+    ``weather_columns``: for FBP WS (km/h), WD (degrees, the bearing the head fire spreads toward
+    in Cell2Fire's FBP mode), FFMC, BUI; for Kitral WS, WD, TMP (C), RH (%); for S&B WS, WD.
     ``ignition_cell`` is a 0-based row-major flat index (Cell2Fire's id minus one) or None.
+    ``fuel_model`` is one of :data:`FUEL_MODELS`. For Kitral and S&B, ``elevation`` holds the
+    raster's values as C2F-W reads them (its NODATA value included: C2F-W spreads with it).
     """
 
     name: str
@@ -62,6 +70,8 @@ class Landscape:
     fuel_lookup: dict = field(default_factory=dict, repr=False)  # grid code -> FBP type
     curing: np.ndarray | None = field(default=None, repr=False)  # float [H, W]: cur.asc, if the folder has one
     curing_mode: str = "cell2fire"  # how cur.asc is used: see CURING_MODES
+    fuel_model: str = "fbp"  # see FUEL_MODELS
+    weather_columns: tuple = WEATHER_COLUMNS
 
     def __post_init__(self):
         h, w = np.shape(self.fuel_grid)
@@ -77,13 +87,21 @@ class Landscape:
                                      f"fuel grid is {(h, w)}; give every raster the same size")
         if not self.weathers:
             raise LandscapeError(f"landscape {self.name} has no weather; add Weather.csv or Weathers/")
+        if self.fuel_model not in FUEL_MODELS:
+            raise LandscapeError(f"landscape {self.name}: fuel model {self.fuel_model!r} is not one of "
+                                 f"{', '.join(FUEL_MODELS)}")
+        if tuple(self.weather_columns) != MODEL_WEATHER_COLUMNS[self.fuel_model]:
+            raise LandscapeError(f"landscape {self.name}: the {self.fuel_model} fuel model reads weather columns "
+                                 f"{', '.join(MODEL_WEATHER_COLUMNS[self.fuel_model])}, not "
+                                 f"{', '.join(self.weather_columns)}")
         if self.ignition_cell is not None and not 0 <= int(self.ignition_cell) < h * w:
             raise LandscapeError(f"landscape {self.name}: ignition cell {self.ignition_cell} (0-based) is off the "
                                  f"{h}x{w} grid; use a cell id between 1 and {h * w} in Ignitions.csv")
 
     def __repr__(self) -> str:
         h, w = self.shape
-        return (f"Landscape({self.name!r}, {h}x{w} cells of {self.cell_size:g} m, "
+        model = "" if self.fuel_model == "fbp" else f", fuel model {self.fuel_model}"
+        return (f"Landscape({self.name!r}, {h}x{w} cells of {self.cell_size:g} m{model}, "
                 f"{int(self.burnable.sum())} burnable, {len(self.weathers)} weather files, "
                 f"ignition_cell={self.ignition_cell})")
 
@@ -131,6 +149,9 @@ class Landscape:
         h.update(repr(self.ignition_cell).encode())
         if self.curing is not None:  # (landscapes without cur.asc keep their fingerprint)
             h.update(np.ascontiguousarray(self.curing_input(), dtype=np.float64).tobytes())
+        if self.fuel_model != "fbp":  # (FBP landscapes keep their fingerprint; the others spread with elevation)
+            h.update(self.fuel_model.encode())
+            h.update(np.ascontiguousarray(self.elevation, dtype=np.float64).tobytes())
         return h.hexdigest()[:16]
 
 
@@ -141,9 +162,23 @@ def _not_text(path, exc: UnicodeDecodeError) -> LandscapeError:
                           "Cell2Fire instance files are plain text: save it as UTF-8 or ASCII")
 
 
+#: Largest landscape text file read (a 5,000 x 5,000 raster at 8 bytes a value is 200 MB).
+MAX_TEXT_BYTES = 1 << 30
+
+
 def _read_text(path) -> str:
+    """The file's text; a device, pipe or file over :data:`MAX_TEXT_BYTES` is refused before
+    reading (a "file" that never ends would otherwise fill the memory)."""
+    path = Path(path)
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise LandscapeError(f"{path} is not a regular file (a device, pipe or socket); give a Cell2Fire "
+                             "instance file")
+    if info.st_size > MAX_TEXT_BYTES:
+        raise LandscapeError(f"{path} is {info.st_size / 2**30:.1f} GiB, more than a landscape file can be "
+                             f"({MAX_TEXT_BYTES / 2**30:.0f} GiB); check that it is the right file")
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise _not_text(path, exc) from None
 
@@ -159,7 +194,8 @@ def _csv_rows(path, what: str) -> list[list[str]]:
 
 #: Weather values a fire model can use: (column, lowest, highest, what to fix).
 _WEATHER_RANGES = {"WS": (0.0, 200.0, "wind speed in km/h, 0-200"), "WD": (-360.0, 720.0, "wind direction in degrees"),
-                   "FFMC": (0.0, 101.0, "FFMC, 0-101"), "BUI": (0.0, 1000.0, "BUI, 0-1000")}
+                   "FFMC": (0.0, 101.0, "FFMC, 0-101"), "BUI": (0.0, 1000.0, "BUI, 0-1000"),
+                   "TMP": (-90.0, 70.0, "temperature in degrees C, -90-70"), "RH": (0.0, 100.0, "relative humidity, 0-100 %")}
 
 
 def read_asc(path: Path) -> tuple[np.ndarray, float, float | None]:
@@ -184,11 +220,20 @@ def read_asc(path: Path) -> tuple[np.ndarray, float, float | None]:
             break
     try:
         ncols, nrows = int(float(header["ncols"])), int(float(header["nrows"]))
-    except (KeyError, ValueError):
-        raise LandscapeError(f"{path}: missing or bad 'ncols'/'nrows' header; an ESRI ASCII grid "
-                             "starts with ncols, nrows, xllcorner, yllcorner, cellsize, NODATA_value") from None
-    cellsize = float(header.get("cellsize", 100.0))
-    nodata = float(header["nodata_value"]) if "nodata_value" in header else None
+        cellsize = float(header.get("cellsize", 100.0))
+        nodata = float(header["nodata_value"]) if "nodata_value" in header else None
+    except (KeyError, ValueError, OverflowError):
+        raise LandscapeError(f"{path}: missing or bad 'ncols'/'nrows'/'cellsize'/'NODATA_value' header; an ESRI "
+                             "ASCII grid starts with ncols, nrows, xllcorner, yllcorner, cellsize, NODATA_value") from None
+    if ncols < 1 or nrows < 1:
+        raise LandscapeError(f"{path}: the header says {nrows} rows x {ncols} columns; a raster needs at least one "
+                             "row and one column: fix 'nrows'/'ncols'")
+    if nrows * ncols > (len(text) + 1) // 2:  # each value takes a digit and a separator at least
+        raise LandscapeError(f"{path}: the header says {nrows}x{ncols} = {nrows * ncols:,} values, more than the "
+                             f"file's {len(text):,} characters can hold; fix the header or the data")
+    if not (math.isfinite(cellsize) and cellsize > 0):
+        raise LandscapeError(f"{path}: cellsize {header.get('cellsize')} must be a positive number of metres; "
+                             "fix the header (Cell2Fire's examples use 100)")
     values = []
     for j in range(i, len(lines)):
         parts = lines[j].split()
@@ -214,7 +259,7 @@ def _normalize_fuel_type(name: str) -> str:
 
 
 def read_lookup_table(path: Path) -> dict[int, str]:
-    """``fbp_lookup_table.csv``: grid code -> FBP fuel type (NON_FUEL for non-fuel codes)."""
+    """A Cell2Fire lookup table (fbp, kitral or spain): grid code -> fuel type (NON_FUEL for non-fuel codes)."""
     rows = _csv_rows(path, "lookup table")
     if not rows:
         raise LandscapeError(f"{path} is empty; it needs a header and 'grid_value,...,fuel_type' rows")
@@ -236,28 +281,29 @@ def read_lookup_table(path: Path) -> dict[int, str]:
     return table
 
 
-def read_weather_csv(path: Path) -> np.ndarray:
-    """A Cell2Fire weather file -> float ``[T, 4]`` (WS, WD, FFMC, BUI), one row per hour."""
+def read_weather_csv(path: Path, columns: tuple = WEATHER_COLUMNS) -> np.ndarray:
+    """A Cell2Fire weather file -> float ``[T, len(columns)]`` (FBP: WS, WD, FFMC, BUI), one row per hour."""
     rows = _csv_rows(path, "weather file")
     if len(rows) < 2:
         raise LandscapeError(f"weather file {path} has no data rows; it needs a header and hourly rows")
     head = [c.strip().upper() for c in rows[0]]
-    missing = [c for c in WEATHER_COLUMNS if c not in head]
+    missing = [c for c in columns if c not in head]
     if missing:
-        raise LandscapeError(f"weather file {path} lacks column(s) {', '.join(missing)}; Cell2Fire's FBP "
-                             "mode needs WS, WD, FFMC and BUI in the header")
-    cols = [head.index(c) for c in WEATHER_COLUMNS]
-    out = np.empty((len(rows) - 1, 4))
+        model = next((m for m, c in MODEL_WEATHER_COLUMNS.items() if tuple(c) == tuple(columns)), "this")
+        raise LandscapeError(f"weather file {path} lacks column(s) {', '.join(missing)}; Cell2Fire's {model} "
+                             f"fuel model needs {', '.join(columns)} in the header")
+    cols = [head.index(c) for c in columns]
+    out = np.empty((len(rows) - 1, len(columns)))
     for n, row in enumerate(rows[1:], start=2):
         for k, c in enumerate(cols):
             try:
                 out[n - 2, k] = float(row[c])
             except (ValueError, IndexError):
-                raise LandscapeError(f"weather file {path}, line {n}: {WEATHER_COLUMNS[k]} is "
+                raise LandscapeError(f"weather file {path}, line {n}: {columns[k]} is "
                                      f"{row[c] if c < len(row) else 'missing'!r}, not a number") from None
-            lo, hi, what = _WEATHER_RANGES[WEATHER_COLUMNS[k]]
+            lo, hi, what = _WEATHER_RANGES[columns[k]]
             if not lo <= out[n - 2, k] <= hi:  # NaN and infinities fail this too
-                raise LandscapeError(f"weather file {path}, line {n}: {WEATHER_COLUMNS[k]} is {row[c].strip()!r}; "
+                raise LandscapeError(f"weather file {path}, line {n}: {columns[k]} is {row[c].strip()!r}; "
                                      f"give a finite {what}")
     return out
 
@@ -268,7 +314,7 @@ def _read_ignition(path: Path, n_cells: int, shape) -> int:
         raise LandscapeError(f"{path}: expected a header 'Year,Ncell' and a row '1,<cell id>'")
     try:
         cell = int(float(rows[1][1]))
-    except ValueError:
+    except (ValueError, OverflowError):
         raise LandscapeError(f"{path}, line 2: cell id {rows[1][1]!r} is not a number") from None
     if not 1 <= cell <= n_cells:
         raise LandscapeError(f"{path}, line 2: ignition cell {cell} is off the {shape[0]}x{shape[1]} grid; "
@@ -276,7 +322,7 @@ def _read_ignition(path: Path, n_cells: int, shape) -> int:
     return cell - 1
 
 
-def _read_weathers(folder: Path) -> list[np.ndarray]:
+def _read_weathers(folder: Path, columns: tuple = WEATHER_COLUMNS) -> list[np.ndarray]:
     main = folder / "Weather.csv"
     wdir = folder / "Weathers"
     files = {}
@@ -288,31 +334,34 @@ def _read_weathers(folder: Path) -> list[np.ndarray]:
     if not files:
         if not main.exists():
             raise LandscapeError(f"{folder} has no weather: add Weather.csv or Weathers/Weather<k>.csv")
-        return [read_weather_csv(main)]
+        return [read_weather_csv(main, columns)]
     weathers = []
     for k in range(max(files) + 1):
         if k in files:
-            weathers.append(read_weather_csv(files[k]))
+            weathers.append(read_weather_csv(files[k], columns))
         elif k == 0 and main.exists():
-            weathers.append(read_weather_csv(main))
+            weathers.append(read_weather_csv(main, columns))
         else:
             raise LandscapeError(f"{wdir} has Weather{max(files)}.csv but no Weather{k}.csv; number the "
                                  "weather files without gaps (Cell2Fire draws Weather1..Weather<n>)")
     return weathers
 
 
-def load_landscape(path=None, curing: str | None = None) -> Landscape:
+def load_landscape(path=None, curing: str | None = None, fuel_model: str | None = None) -> Landscape:
     """``None`` -> the built-in Sub20x20; a folder -> that Cell2Fire instance; a Landscape -> itself.
 
     ``curing`` (a :data:`CURING_MODES` entry) says how a cur.asc in the folder is used; None keeps
     the landscape's own (``cell2fire`` for a folder: what the binary does with the same files).
+    ``fuel_model`` (a :data:`FUEL_MODELS` entry) picks the folder's lookup table; None = the one
+    the folder has.
     """
-    if path is None:
-        land = default_landscape()
-    elif isinstance(path, Landscape):
-        land = path
+    if path is None or isinstance(path, Landscape):
+        land = default_landscape() if path is None else path
+        if fuel_model is not None and fuel_model != land.fuel_model:
+            raise LandscapeError(f"landscape {land.name} is a {land.fuel_model} landscape, not {fuel_model}; "
+                                 "load the instance folder with that fuel model's lookup table instead")
     else:
-        land = _load_folder(str(Path(path).resolve()))
+        land = _load_folder(str(Path(path).resolve()), fuel_model)
     if curing is not None:
         if curing not in CURING_MODES:
             raise LandscapeError(f"curing mode {curing!r} is not one of {', '.join(CURING_MODES)}; use 'cell2fire' "
@@ -333,7 +382,12 @@ def _read_curing(folder: Path, shape) -> np.ndarray | None:
     return arr
 
 
-def _load_folder(folder_str: str) -> Landscape:
+#: Largest elevation (m), slope (%) or aspect (degrees) magnitude taken: past it a value is no
+#: terrain, and the fire model's arithmetic overflows (a slope of 1e308 became inf).
+_MAX_TERRAIN = 1e6
+
+
+def _load_folder(folder_str: str, fuel_model: str | None = None) -> Landscape:
     folder = Path(folder_str)
     if not folder.is_dir():
         raise LandscapeError(f"landscape folder {folder} does not exist; give a Cell2Fire instance folder "
@@ -341,22 +395,30 @@ def _load_folder(folder_str: str) -> Landscape:
     fuel_path = next((folder / n for n in ("fuels.asc", "Forest.asc") if (folder / n).exists()), None)
     if fuel_path is None:
         raise LandscapeError(f"{folder} has no fuel raster; add fuels.asc (or Forest.asc) with FBP grid codes")
+    model = choose_fuel_model(folder, fuel_model)
     fuels, cell_size, nodata = read_asc(fuel_path)
-    lookup_path = folder / "fbp_lookup_table.csv"
-    if not lookup_path.exists():
-        raise LandscapeError(f"{folder} has no fbp_lookup_table.csv; copy Cell2Fire's FBP lookup table there")
+    bad = ~np.isfinite(fuels) & (fuels != nodata if nodata is not None else True)
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        raise LandscapeError(f"{fuel_path}: cell (row {r}, col {c}) is {fuels[r, c]}; every fuel code must be a "
+                             "finite number (mark gaps with the NODATA_value)")
+    lookup_path = folder / LOOKUP_TABLES[model]
     lookup = read_lookup_table(lookup_path)
     shape = fuels.shape
     codes = fuels.astype(np.int64)
-    types = np.full(shape, NON_FUEL, dtype=object)
-    for (r, c), code in np.ndenumerate(codes):
-        if nodata is not None and fuels[r, c] == nodata:
-            continue
-        if int(code) not in lookup:
-            raise LandscapeError(f"{fuel_path}: cell (row {r}, col {c}, id {r * shape[1] + c + 1}) has fuel code "
-                                 f"{int(code)}, which {lookup_path.name} does not list; add it to the table "
-                                 "or fix the raster")
-        types[r, c] = lookup[int(code)]
+    if model == "fbp":
+        types = np.full(shape, NON_FUEL, dtype=object)
+        for (r, c), code in np.ndenumerate(codes):
+            if nodata is not None and fuels[r, c] == nodata:
+                continue
+            if int(code) not in lookup:
+                raise LandscapeError(f"{fuel_path}: cell (row {r}, col {c}, id {r * shape[1] + c + 1}) has fuel code "
+                                     f"{int(code)}, which {lookup_path.name} does not list; add it to the table "
+                                     "or fix the raster")
+            types[r, c] = lookup[int(code)]
+    else:
+        types = _surface_types(fuels, codes, lookup, nodata)
+        check_codes(model, lookup, set(np.unique(codes[types != NON_FUEL]).tolist()), lookup_path.name)
     rasters = {}
     for key, name in (("elevation", "elevation.asc"), ("slope", "slope.asc"), ("aspect", "saz.asc")):
         p = folder / name
@@ -365,24 +427,38 @@ def _load_folder(folder_str: str) -> Landscape:
             if arr.shape != shape:
                 raise LandscapeError(f"{p} is {arr.shape[0]}x{arr.shape[1]} but {fuel_path.name} is "
                                      f"{shape[0]}x{shape[1]}; every raster must have the same size")
-            if nd is not None:
+            if nd is not None and (model == "fbp" or key != "elevation"):  # C2F-W's K/S spread reads NODATA as a value
                 arr = np.where(arr == nd, 0.0, arr)
-            bad = ~np.isfinite(arr)
+            bad = ~(np.abs(arr) <= _MAX_TERRAIN)  # NaN and inf too
             if bad.any():
                 r, c = np.argwhere(bad)[0]
                 raise LandscapeError(f"{p}: cell (row {r}, col {c}) is {arr[r, c]}; every {key} value must be a "
-                                     "finite number (mark gaps with the NODATA_value)")
+                                     f"finite number of magnitude at most {_MAX_TERRAIN:g} (mark gaps with the "
+                                     "NODATA_value)")
             rasters[key] = arr
         else:  # Cell2Fire treats an absent raster as zero
             rasters[key] = np.zeros(shape)
-    weathers = _read_weathers(folder)
+    weathers = _read_weathers(folder, MODEL_WEATHER_COLUMNS[model])
     ign = folder / "Ignitions.csv"
     ignition = _read_ignition(ign, codes.size, shape) if ign.exists() else None
     return Landscape(name=folder.name, fuel_grid=codes, fuel_types=types.astype(str),
                      elevation=rasters["elevation"], slope=rasters["slope"], aspect=rasters["aspect"],
                      cell_size=float(cell_size), weathers=weathers, ignition_cell=ignition,
-                     curing=_read_curing(folder, shape),
-                     fuel_lookup={k: v for k, v in lookup.items() if k in set(codes.ravel().tolist())})
+                     curing=_read_curing(folder, shape) if model == "fbp" else None,
+                     fuel_lookup={k: v for k, v in lookup.items() if k in set(codes.ravel().tolist())},
+                     fuel_model=model, weather_columns=MODEL_WEATHER_COLUMNS[model])
+
+
+def _surface_types(fuels: np.ndarray, codes: np.ndarray, lookup: dict, nodata) -> np.ndarray:
+    """Kitral / S&B fuel types per cell. As in C2F-W, a code the lookup table does not list (and
+    NODATA) is non-fuel: C2F-W's own Kitral data relies on it (Portezuelo has cells of code 34)."""
+    types = np.full(codes.shape, NON_FUEL, dtype=object)
+    listed = np.isin(codes, list(lookup)) & (fuels == codes)
+    if nodata is not None:
+        listed &= fuels != nodata
+    for code in np.unique(codes[listed]).tolist():
+        types[codes == code] = lookup[code]
+    return types
 
 
 # ----------------------------------------------------------------------------- built-in default

@@ -88,12 +88,14 @@ class FireSimulator:
         ignitions: ``"file"`` or ``"anywhere"``, see :data:`IGNITION_SOURCES`.
         curing: None (the landscape's own setting) or a
             :data:`~latentga.simulator.landscape.CURING_MODES` entry for its cur.asc.
+        fuel_model: None (the landscape folder's lookup table decides) or ``fbp``, ``kitral`` or
+            ``scott_burgan`` (Cell2Fire's ``--sim C / K / S``), see :mod:`latentga.simulator.fuel_models`.
     """
 
     def __init__(self, landscape=None, n_fires: int = 100, seed: int = 123, ignition_radius: int = 4,
                  n_weathers: int | None = None, ros_cv: float = 0.0, ignition_mode: str = "cell2fire",
-                 ignitions: str = "file", curing: str | None = None):
-        self.landscape: Landscape = load_landscape(landscape)
+                 ignitions: str = "file", curing: str | None = None, fuel_model: str | None = None):
+        self.landscape: Landscape = load_landscape(landscape, fuel_model=fuel_model)
         if curing is not None:
             if curing not in CURING_MODES:
                 raise ConfigError(f"simulator: curing must be one of {CURING_MODES}, got {curing!r}")
@@ -144,7 +146,8 @@ class FireSimulator:
                 "ignition_radius": self.ignition_radius, "n_weathers": self.n_weathers, "ros_cv": self.ros_cv,
                 "ignition_mode": self.ignition_mode,
                 # only when not the default, so that existing caches keep their keys
-                **({"ignitions": self.ignition_source} if self.ignition_source != "file" else {})}
+                **({"ignitions": self.ignition_source} if self.ignition_source != "file" else {}),
+                **({"fuel_model": self.landscape.fuel_model} if self.landscape.fuel_model != "fbp" else {})}
 
     def __repr__(self) -> str:
         s = self.settings

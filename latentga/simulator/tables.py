@@ -26,6 +26,7 @@ _OFFSETS = ((-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1)
 
 class RateTables(NamedTuple):
     rates: np.ndarray  # float32 [n_weathers, n_cells, 8, max_rows]: C2F-W's edge rates, stored as float
+    # (Kitral / S&B landscapes: rates, hros and rates64 are one kernel.FactoredRates)
     hros: np.ndarray  # float32 [n_weathers, n_cells, max_rows]
     nrows: np.ndarray  # int64 [n_weathers]
     nbr: np.ndarray  # int64 [n_cells, 8] (-1 = off the grid)
@@ -112,6 +113,8 @@ def _cell_inputs(landscape: Landscape, types: np.ndarray, fuels: dict):
 
 
 def _build(landscape: Landscape) -> RateTables:
+    if landscape.fuel_model != "fbp":
+        return _build_surface(landscape)
     h, w = landscape.shape
     n = h * w
     types = np.asarray(landscape.fuel_types).ravel()
@@ -153,6 +156,19 @@ def _build(landscape: Landscape) -> RateTables:
     dist = np.array([cs * (np.sqrt(2.0) if d % 2 else 1.0) for d in range(8)])
     return RateTables(rates=rates64.astype(np.float32), hros=np.ascontiguousarray(np.transpose(hros, (0, 2, 1))),
                       nrows=nrows, nbr=neighbours((h, w)), dist=dist, burnable=burnable, rates64=rates64)
+
+
+def _build_surface(landscape: Landscape) -> RateTables:
+    """Kitral / Scott & Burgan: factored tables (:mod:`latentga.simulator.surface_tables`)."""
+    from latentga.simulator.surface_tables import build_surface_tables, c2f_cell_side
+
+    nbr = neighbours(landscape.shape)
+    factored, nrows = build_surface_tables(landscape, nbr)
+    cs = float(c2f_cell_side(landscape.cell_size))
+    dist = np.array([cs * (np.sqrt(2.0) if d % 2 else 1.0) for d in range(8)])
+    burnable = np.asarray(landscape.fuel_types).ravel() != NON_FUEL
+    return RateTables(rates=factored, hros=factored, nrows=nrows, nbr=nbr, dist=dist, burnable=burnable,
+                      rates64=factored)
 
 
 _CACHE: dict[str, RateTables] = {}
