@@ -141,3 +141,29 @@ def test_bad_lever_settings_are_one_clear_error(sim, ccvae):
     vanilla = load_config(None, STALLED[:-2] + ["operators.mutate.name=mut_flip", "latent.trust.share=0.5"])
     with pytest.raises(ConfigError, match="operators use none"):
         search_hooks(vanilla, None, firebreak_problem(vanilla, sim), None)
+
+
+def test_comparison_charges_learning_to_the_run(tmp_path):
+    """A comparison task with latent.learn spends the same budget in all, so its GA scores fewer layouts."""
+    from pathlib import Path
+
+    from latentga.comparison import load_compare_config
+    from latentga.comparison.config import method_budget, milestones, variant_config
+    from latentga.comparison.runner import prepare_models
+    from latentga.comparison.tasks import Task, run_task
+
+    path = Path(__file__).resolve().parents[1] / "configs" / "compare_latent.yaml"
+    config = load_compare_config(path, quick=True, overrides=[f"run.output.cache_dir={tmp_path}", "budget.fires=1200",
+                                                              "run.dataset.n=120"])
+    config["variants"] = {m: config["variants"][m] for m in ("fresh", "fresh_learn")}
+    prepare_models(config, progress=False)
+    results = {}
+    for method in config["variants"]:
+        task = Task("ga", method, 0, variant_config(config, method, 0), heldout=config["heldout"],
+                    validation=config["validation"], budget=method_budget(config), milestones=milestones(config),
+                    rescore=False)
+        results[method] = run_task(task)
+    budget, step = config["budget"]["fires"], config["run"]["ga"]["population"] * config["run"]["simulator"]["n_fires"]
+    for res in results.values():
+        assert budget <= res.fires <= budget + step  # the whole budget, at most one generation over
+    assert results["fresh_learn"].calls < results["fresh"].calls - 20  # the good layouts' fires were charged

@@ -81,11 +81,13 @@ class LatentLevers:
         if not varied:
             return
         m = int(self.section["screen"]["candidates"])
+        allowed = getattr(problem, "allowed", None)  # breaks on burnable cells only
         if self.region is not None and len(hof):
             n = int(round(self.section["trust"]["share"] * len(varied)))
             slots = sorted(rng.choice(varied, size=n, replace=False).tolist()) if n else []
             if slots:
-                draws = self.region.sample(self.model, np.asarray(hof[0], bool), len(slots) * m, rng, k=self.k)
+                draws = self.region.sample(self.model, np.asarray(hof[0], bool), len(slots) * m, rng, k=self.k,
+                                           allowed=allowed)
                 self._place(offspring, slots, draws.reshape(len(slots), m, *draws.shape[1:]), problem, known, rng)
                 self.stats[2] += len(slots)
             rest = [i for i in varied if i not in set(slots)]
@@ -95,7 +97,8 @@ class LatentLevers:
             from latentga.search.surrogate import posterior_neighbours
 
             kids = np.stack([np.asarray(offspring[i], bool) for i in rest])
-            cand = np.concatenate([kids[:, None], posterior_neighbours(self.model, kids, m - 1, rng, k=self.k)], 1)
+            cand = np.concatenate([kids[:, None], posterior_neighbours(self.model, kids, m - 1, rng, k=self.k,
+                                                                             allowed=allowed)], 1)
             self._place(offspring, rest, cand, problem, known, rng)
             self.stats[1] += len(rest)
         if self.on["fresh"]:

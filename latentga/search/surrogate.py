@@ -76,13 +76,14 @@ def refit_head(model, layouts: np.ndarray, fitness: np.ndarray, *, k: float, epo
 
 
 def posterior_neighbours(model, layouts: np.ndarray, m: int, rng: np.random.Generator, *, k: int,
-                         temperature: float = 1.0) -> np.ndarray:
-    """``m`` decoded posterior samples of each layout, bool ``[B, m, H, W]`` (noise from ``rng``)."""
+                         temperature: float = 1.0, allowed: np.ndarray | None = None) -> np.ndarray:
+    """``m`` decoded posterior samples of each layout, bool ``[B, m, H, W]`` (noise from ``rng``;
+    breaks on ``allowed`` cells only)."""
     mu, logvar = encode_layouts(model, layouts)
     b, d = mu.shape
     eps = torch.as_tensor(rng.standard_normal((b, m, d)), dtype=mu.dtype, device=mu.device)
     z = mu[:, None, :] + temperature * torch.exp(0.5 * logvar)[:, None, :] * eps
-    return decode_layouts(model, z.reshape(b * m, d), k).reshape(b, m, *layouts.shape[1:])
+    return decode_layouts(model, z.reshape(b * m, d), k, allowed).reshape(b, m, *layouts.shape[1:])
 
 
 def pick_candidates(model, candidates: np.ndarray, key, known: set) -> np.ndarray:

@@ -27,11 +27,13 @@ class TrustRegion:
         self.success_tol, self.failure_tol = int(success), int(failure)
         self.length, self.successes, self.failures, self.restarts = self.initial, 0, 0, 0
 
-    def sample(self, model, centre: np.ndarray, n: int, rng: np.random.Generator, *, k: int) -> np.ndarray:
-        """``n`` layouts decoded from ``mu + length * sigma * eps`` around ``centre``'s code."""
+    def sample(self, model, centre: np.ndarray, n: int, rng: np.random.Generator, *, k: int,
+               allowed: np.ndarray | None = None) -> np.ndarray:
+        """``n`` layouts decoded from ``mu + length * sigma * eps`` around ``centre``'s code (breaks
+        on ``allowed`` cells only)."""
         mu, logvar = encode_layouts(model, [centre])
         eps = torch.as_tensor(rng.standard_normal((n, mu.shape[1])), dtype=mu.dtype, device=mu.device)
-        return decode_layouts(model, mu + self.length * torch.exp(0.5 * logvar) * eps, k)
+        return decode_layouts(model, mu + self.length * torch.exp(0.5 * logvar) * eps, k, allowed)
 
     def update(self, improved: bool) -> bool:
         """Count one generation; returns True when the region restarts (the search stalled)."""
