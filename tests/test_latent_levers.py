@@ -167,3 +167,15 @@ def test_comparison_charges_learning_to_the_run(tmp_path):
     for res in results.values():
         assert budget <= res.fires <= budget + step  # the whole budget, at most one generation over
     assert results["fresh_learn"].calls < results["fresh"].calls - 20  # the good layouts' fires were charged
+
+
+def test_fresh_works_for_a_vanilla_ga_and_resumes(sim, tmp_path):
+    """No stalls needs no model: a grid GA with it checkpoints and resumes exactly."""
+    config = load_config(None, STALLED[:-2] + ["operators.mate.name=cx_uniform", "operators.mutate.name=mut_flip",
+                                               "operators.mutate.params.indpb=0.001",
+                                               "latent.fresh=true", "ga.generations=4", "ga.max_cost=100000"])
+    full = run(config, sim, None, None, out_dir=tmp_path / "a")[1]
+    assert all(e["nevals"] == 9 for e in full[1:]) and np.diff([e["evaluations"] for e in full]).tolist() == [9] * 4
+    run({**config, "ga": {**config["ga"], "generations": 2}}, sim, None, None, out_dir=tmp_path / "b")
+    resumed = run(config, sim, None, None, out_dir=tmp_path / "b", resume=True)[1]
+    assert [e["max"] for e in resumed] == [e["max"] for e in full]

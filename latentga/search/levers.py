@@ -164,7 +164,7 @@ class LatentLevers:
     def state(self) -> dict[str, np.ndarray]:
         from latentga.models.retraining import model_state_arrays
 
-        out = {f"model/{n}": v for n, v in model_state_arrays(self.model).items()}
+        out = {f"model/{n}": v for n, v in model_state_arrays(self.model).items()} if self.model is not None else {}
         out["archive_layouts"] = np.stack(self.layouts) if self.layouts else np.zeros((0, 0, 0), bool)
         out["archive_fitness"] = np.array(self.fitness, np.float64)
         out["best"] = np.array(self.best)
@@ -175,7 +175,8 @@ class LatentLevers:
     def restore(self, state: dict[str, np.ndarray]) -> None:
         from latentga.models.retraining import load_model_state_arrays
 
-        load_model_state_arrays(self.model, {k[6:]: v for k, v in state.items() if k.startswith("model/")})
+        if self.model is not None:
+            load_model_state_arrays(self.model, {k[6:]: v for k, v in state.items() if k.startswith("model/")})
         self.keys, self.layouts, self.fitness = {}, [], []
         if len(state["archive_fitness"]):
             self._add(state["archive_layouts"], state["archive_fitness"])
