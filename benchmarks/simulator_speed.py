@@ -48,8 +48,12 @@ def _rate(fn, work: int, min_time: float = 1.0) -> tuple[float, float]:
     return best_wall, best_cpu
 
 
+def _num(x: float) -> str:
+    return f"{x:,.0f}" if x >= 100 else f"{x:.3g}"
+
+
 def _fmt(rates: tuple[float, float], unit: str = "fires/s/core") -> str:
-    return f"{rates[0]:,.0f} {unit} (wall clock), {rates[1]:,.0f} (CPU time)"
+    return f"{_num(rates[0])} {unit} (wall clock), {_num(rates[1])} (CPU time)"
 
 
 def main(argv=None) -> int:

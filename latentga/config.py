@@ -85,6 +85,15 @@ DEFAULT_CONFIG: dict[str, Any] = {
         # with backend cell2fire (or a simulator without single-fire runs) it is silently off.
         # Memory: ~0.9 kB per fire per population layout on 20x20 (kept, and in each checkpoint).
         "delta_evaluation": True,
+        # generation 0 from DPV on the search fires, its fires charged to the run (latentga.search.seeding):
+        # dpv none | plain | greedy (that layout first; picks = breaks per greedy round), sampled = layouts drawn
+        # with weight DPV ** power
+        "seeding": {"dpv": "none", "picks": 1, "sampled": 0, "power": 1.0},
+        # after each generation, the `individuals` best are climbed with `moves` single-break moves,
+        # delta-evaluated, fires charged (latentga.search.memetic); individuals 0 = off; z > 0: only moves whose
+        # per-fire gain is that many standard errors above 0
+        "memetic": {"individuals": 0, "moves": 100, "strategy": "first", "proposal": "burned",
+                    "z": 0.0},
     },
     "operators": {
         "mate": {"name": "cx_latent_interpolation", "params": {"alpha_low": 0.0, "alpha_high": 1.0}},
@@ -128,6 +137,9 @@ _CHOICES = {
     "simulator.ignitions": ("file", "anywhere"),
     "simulator.fuel_model": ("fbp", "kitral", "scott_burgan"),
     "ga.init": ("random", "dataset", "dataset_best"),
+    "ga.seeding.dpv": ("none", "plain", "greedy"),
+    "ga.memetic.strategy": ("first", "best"),
+    "ga.memetic.proposal": ("uniform", "burned"),
 }
 # key -> (low, high) inclusive bounds
 _RANGES = {
@@ -149,6 +161,12 @@ _RANGES = {
     "ga.elite": (0, math.inf),
     "ga.hof_size": (1, math.inf),
     "ga.chunk_size": (1, math.inf),
+    "ga.seeding.picks": (1, math.inf),
+    "ga.seeding.sampled": (0, math.inf),
+    "ga.seeding.power": (0, 100),
+    "ga.memetic.individuals": (0, math.inf),
+    "ga.memetic.moves": (1, math.inf),
+    "ga.memetic.z": (0, 10),
     "retraining.every": (0, math.inf),
     "retraining.k": (1e-9, math.inf),
     "retraining.epochs": (1, math.inf),
@@ -172,7 +190,7 @@ _RANGES = {
     "latent.trust.failure": (1, math.inf),
     "latent.trust.top": (2, math.inf),
 }
-_INJECTED = ("budget", "k", "rng", "model")
+_INJECTED = ("budget", "k", "rng", "model", "allowed")
 
 
 def _type_name(t: type) -> str:
@@ -277,6 +295,9 @@ def _check_operators(config: dict) -> None:
                 takes = sorted(names - set(_INJECTED) - {"individual", "individuals", "ind1", "ind2"})
                 raise ConfigError(f"{key}.params.{param}: operator {section['name']} has no parameter "
                                   f"{param!r}; it accepts: {', '.join(takes) or 'none'}")
+        from latentga.operators.base import check_operator_params
+
+        check_operator_params(func, section["params"], key)  # types and declared ranges, at load
 
 
 def _check_model(config: dict) -> None:

@@ -156,13 +156,14 @@ def build_dataset(simulator, n: int, k: int, seed: int, workers: int | None = No
 
 
 def load_or_build_dataset(path: str | os.PathLike, simulator, n: int, k: int, seed: int,
-                          workers: int | None = None, progress: bool = True) -> Dataset:
-    """Reuse the dataset at ``path`` when it was built with these settings, else build and save it."""
+                          workers: int | None = None, progress: bool = True, user_named: bool = False) -> Dataset:
+    """Reuse the dataset at ``path`` when it was built with these settings, else build and save it.
+    ``user_named``: ``path`` is the user's own file (no lock file is left beside it)."""
     path = Path(path)
     wanted = _jsonable({"n": int(n), "k": int(k), "seed": int(seed), "shape": list(simulator.shape),
                         "simulator": simulator.settings})
     if not path.exists():
-        with build_lock(path, "dataset"):  # two runs sharing a cache: one builds, the other waits
+        with build_lock(path, "dataset", beside=not user_named):  # two runs sharing a cache: one builds, the other waits
             if not path.exists():
                 dataset = build_dataset(simulator, n, k, seed, workers=workers, progress=progress)
                 dataset.save(path)

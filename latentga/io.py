@@ -34,6 +34,7 @@ __all__ = [
     "build_lock",
     "ensure_folder",
     "remove_stale_temporaries",
+    "temporaries_of",
     "write_bytes_atomic",
     "write_text_atomic",
     "save_npy_atomic",
@@ -91,21 +92,28 @@ def _held_by_a_writer(candidate: Path) -> bool:
         os.close(fd)  # closing releases a lock we got
 
 
-def remove_stale_temporaries(path: str | os.PathLike, suffix: str | None = None) -> list[Path]:
-    """Remove temporaries of ``path`` left by killed writers (unlocked, older than a few seconds)."""
+def temporaries_of(path: str | os.PathLike, suffix: str | None = None) -> list[Path]:
+    """The temporary files of writes to ``path`` now beside it (live or left by killed writers)."""
     path = Path(path)
     if suffix is None:
         suffix = "".join(path.suffixes) or ".tmp"
     pattern = _temporary_pattern(path, suffix)
-    removed = []
     try:
-        candidates = [p for p in path.parent.iterdir() if pattern.match(p.name)]
+        return sorted(p for p in path.parent.iterdir() if pattern.match(p.name))
     except OSError:
-        return removed
+        return []
+
+
+def remove_stale_temporaries(path: str | os.PathLike, suffix: str | None = None,
+                             grace: float = STALE_AFTER_S) -> list[Path]:
+    """Remove temporaries of ``path`` left by killed writers (unlocked, older than ``grace``
+    seconds; a caller that knows no writer is alive, such as a run holding its folder's lock,
+    passes 0)."""
+    removed = []
     now = time.time()
-    for candidate in candidates:
+    for candidate in temporaries_of(path, suffix):
         try:
-            if now - candidate.stat().st_mtime < STALE_AFTER_S or _held_by_a_writer(candidate):
+            if now - candidate.stat().st_mtime < grace or _held_by_a_writer(candidate):
                 continue
             candidate.unlink()
             removed.append(candidate)
@@ -148,15 +156,27 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
 
 
 @contextlib.contextmanager
-def build_lock(path: str | os.PathLike, what: str = "file") -> Iterator[None]:
+def build_lock(path: str | os.PathLike, what: str = "file", beside: bool = True) -> Iterator[None]:
     """Hold ``.<name>.lock`` beside ``path`` while building it, so that two processes sharing a
     cache build it once: the second waits (saying so on stderr) and then finds the file built.
+
+    ``beside=False`` (a file the user named, e.g. ``dataset --out``): the lock goes in a private
+    folder of the system's temporary directory instead, named after the path's hash, so nothing
+    but the file itself appears beside it (processes of one machine still build it once).
     """
     from filelock import FileLock, Timeout
 
     path = Path(path)
     ensure_folder(path.parent)
-    lock = FileLock(path.parent / f".{path.name}.lock")
+    if beside:
+        lock_path = path.parent / f".{path.name}.lock"
+    else:
+        import hashlib
+
+        key = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:24]
+        folder = ensure_folder(Path(tempfile.gettempdir()) / f"latentga-locks-{os.getuid() if hasattr(os, 'getuid') else 0}")
+        lock_path = folder / f"{key}.lock"
+    lock = FileLock(lock_path)
     try:
         lock.acquire(timeout=0)
     except Timeout:

@@ -23,6 +23,13 @@ Why this module exists (issue 16, measured with ``benchmarks/scoop_scaling.py``)
   (dealt round-robin) instead of one future per item. Results come back in order and do not
   depend on the bundling. Bundles are static: list long items first so the deal is even.
 
+* ``kill -9`` or Ctrl-C of the ``python -m scoop`` launcher left the origin and the workers
+  running with PPID 1 (the run even finished in the background), and a worker that ignored
+  SIGTERM outlived Ctrl-C. :func:`tie_to_launcher` (called by :func:`setup_process` in every
+  SCOOP process) makes each process die with SCOOP's per-host launcher (``PR_SET_PDEATHSIG``),
+  and kills that launcher, and so every process under it, once the ``python -m scoop`` process
+  above it is gone. A worker killed alone still leaves the run waiting (SCOOP's own limit).
+
 Nothing here imports torch, numpy or numba at module level, so the entry points can call
 :func:`setup_process` first thing.
 """
@@ -30,12 +37,15 @@ Nothing here imports torch, numpy or numba at module level, so the entry points 
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import sys
+import threading
 import time
 from typing import Callable, Iterator
 
-__all__ = ["THREAD_VARIABLES", "under_scoop", "is_scoop_origin", "pin_threads", "setup_process",
+__all__ = ["THREAD_VARIABLES", "under_scoop", "is_scoop_origin", "pin_threads", "setup_process", "tie_to_launcher",
+           "STATUS_VARIABLE", "record_origin_status",
            "usable_cores", "pool_slots", "bundle_indices", "scoop_map", "parallel_map"]
 
 #: Environment variables that size the thread pools of OpenMP, MKL, OpenBLAS, Accelerate,
@@ -88,8 +98,75 @@ def setup_process() -> None:
     starts (``latentga/__main__.py``, ``benchmarks/compare.py``): workers import that script
     before running any task, so the pinning precedes the imports of torch and numba.
     """
-    if under_scoop() and not is_scoop_origin():
-        pin_threads(1)
+    if under_scoop():
+        tie_to_launcher()
+        if not is_scoop_origin():
+            pin_threads(1)
+
+
+def _parent_pid(pid: int) -> int | None:
+    """The parent of ``pid`` (Linux ``/proc``), or None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            data = fh.read()
+        return int(data[data.rindex(b")") + 2:].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _command_line(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read()
+    except OSError:
+        return b""
+
+
+_TIED: list[int] = []
+
+#: Set by ``python -m latentga.scoop_run``: the file where the origin writes its exit code.
+STATUS_VARIABLE = "LATENTGA_SCOOP_STATUS"
+
+
+def record_origin_status(code: int) -> None:
+    """In a SCOOP origin started by ``python -m latentga.scoop_run``: hand the exit code to the
+    launcher (SCOOP itself drops it). Does nothing elsewhere."""
+    path = os.environ.get(STATUS_VARIABLE)
+    if path and is_scoop_origin():
+        try:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(f"{int(code)}\n")
+        except OSError:
+            pass
+
+
+def _watch_launcher(host: int, launcher: int | None) -> None:
+    while True:
+        time.sleep(0.5)
+        if _parent_pid(host) != launcher:  # the launcher is gone (its host launcher re-parented, or gone)
+            try:
+                os.kill(host, signal.SIGKILL)  # every process under it gets its death signal
+            except OSError:
+                pass
+            os._exit(1)
+
+
+def tie_to_launcher() -> None:
+    """In a SCOOP origin or worker: die with SCOOP's per-host launcher (``python -m scoop.launch``,
+    this process's parent), and end that launcher, hence every process of the run on this host,
+    when the ``python -m scoop`` process above it dies. Linux only; idempotent; nothing happens
+    when the parent is not SCOOP's host launcher."""
+    if _TIED or not sys.platform.startswith("linux"):
+        return
+    host = os.getppid()
+    if b"scoop.launch" not in _command_line(host):
+        return
+    from latentga.workers import die_with_parent
+
+    _TIED.append(host)
+    die_with_parent(host)
+    threading.Thread(target=_watch_launcher, args=(host, _parent_pid(host)), daemon=True,
+                     name="die-with-scoop-launcher").start()
 
 
 def _quiet_status_requests() -> None:

@@ -91,6 +91,8 @@ def ensure_model(config: dict, dataset=None, progress: bool = True, threads: int
     from latentga.models.runtime import resolve_device
 
     device = resolve_device(config["model"].get("device"))  # first: a wrong device fails before any work
+    if config["model"].get("path"):  # a model file written by `train --out`: used as it is
+        return _given_model(config, dataset, device)
     if dataset is None:
         dataset = ensure_dataset(config, progress=progress)
     from latentga.io import build_lock
@@ -111,6 +113,26 @@ def ensure_model(config: dict, dataset=None, progress: bool = True, threads: int
         from latentga.models.summary import training_summary
 
         cfg = validate_model_config(config["model"])
-        for line in training_summary(path.with_suffix(""), cfg["epochs"], cfg["patience"]):
-            LOGGER.info("model %s: %s", path.name, line)
+        chance = config["firebreaks"] / (dataset.shape[0] * dataset.shape[1])
+        for line in training_summary(path.with_suffix(""), cfg["epochs"], cfg["patience"], chance=chance):
+            (LOGGER.warning if line.startswith("warning:") else LOGGER.info)("model %s: %s", path.name, line)
     return load_model(path, device=device, kind=config["model"]["kind"])
+
+
+def _given_model(config: dict, dataset, device):
+    """The model file ``model.path`` names, checked against the run's grid (one ModelFileError)."""
+    from latentga.errors import ModelFileError
+    from latentga.models import load_model
+
+    path = Path(config["model"]["path"])
+    model = load_model(path, device=device, kind=config["model"]["kind"])
+    kind = config["model"]["kind"]
+    if kind in ("vae", "ccvae") and bool(getattr(model, "is_conditional", False)) != (kind == "ccvae"):
+        found = "ccvae" if getattr(model, "is_conditional", False) else "vae"
+        raise ModelFileError(f"model.path {path} holds a {found} but model.kind is {kind}; set model.kind: {found} "
+                             "or give a model file of that kind")
+    if dataset is not None and tuple(model.grid_shape) != tuple(dataset.shape):
+        raise ModelFileError(f"model.path {path} was trained on {model.grid_shape[0]}x{model.grid_shape[1]} grids "
+                             f"but this run's landscape is {dataset.shape[0]}x{dataset.shape[1]}; train a model "
+                             "for this landscape (python -m latentga train CONFIG --out FILE)")
+    return model

@@ -8,8 +8,8 @@ the reading code stay one line each; the messages name the file and the fix.
 
 from __future__ import annotations
 
+import logging
 import os
-import sys
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -19,6 +19,8 @@ from latentga.errors import ConfigError, LatentGAError
 
 __all__ = ["MAX_CONFIG_NODES", "expanded_size", "check_expanded_size", "npy_header", "load_npy",
            "check_zero_one", "check_seed", "checked_workers", "SEED_MAX"]
+
+LOGGER = logging.getLogger("latentga.validation")
 
 #: Nodes a config may hold once its YAML aliases are expanded (a real config has a few hundred).
 MAX_CONFIG_NODES = 100_000
@@ -59,11 +61,13 @@ def check_expanded_size(data: Any, source: str, limit: int = MAX_CONFIG_NODES) -
                           "cycle); write the values out plainly")
 
 
-def npy_header(path: str | os.PathLike, error: type[LatentGAError], fix: str) -> tuple[tuple, np.dtype, bool]:
+def npy_header(path: str | os.PathLike, error: type[LatentGAError], fix: str,
+               what: str = "array") -> tuple[tuple, np.dtype, bool]:
     """``(shape, dtype, fortran_order)`` of a ``.npy`` file, after checking that the file holds
     every byte the header claims (so a header claiming TiBs fails before any allocation, and a
-    0-byte or truncated file fails with one line)."""
+    0-byte or truncated file fails with one line). ``what`` names the contents in messages."""
     path = Path(path)
+    head = f"cannot read {what} from {path}"
     size = None
     try:
         size = path.stat().st_size
@@ -76,32 +80,33 @@ def npy_header(path: str | os.PathLike, error: type[LatentGAError], fix: str) ->
             shape, fortran, dtype = reader(fh, max_header_size=10_000)
             offset = fh.tell()
     except FileNotFoundError:
-        raise error(f"{path} does not exist; {fix}") from None
+        raise error(f"{head}: the file does not exist; {fix}") from None
     except IsADirectoryError:
-        raise error(f"{path} is a folder, not a .npy file; {fix}") from None
+        raise error(f"{head}: it is a folder, not a .npy file; {fix}") from None
     except (OSError, ValueError, EOFError, SyntaxError, TypeError) as exc:
         reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
         if size == 0:
             reason = "the file is empty"
-        raise error(f"{path} is not a readable .npy file ({reason}); {fix}") from None
+        raise error(f"{head}: not a readable .npy file ({reason}); {fix}") from None
     if dtype.hasobject:
-        raise error(f"{path} holds Python objects, which latentga never loads (they could run code); {fix}")
+        raise error(f"{head}: it holds Python objects, which latentga never loads (allow_pickle=False: they "
+                    f"could run code); {fix}")
     need = int(np.prod(shape, dtype=object)) * dtype.itemsize
     if need != size - offset:
-        raise error(f"{path} is truncated or damaged: its header says {_human(need)} of data, the file holds "
-                    f"{_human(size - offset)}; {fix}")
+        raise error(f"{head}: the file is truncated or damaged (its header says {_human(need)} of data, the "
+                    f"file holds {_human(size - offset)}); {fix}")
     return tuple(shape), dtype, fortran
 
 
-def load_npy(path: str | os.PathLike, error: type[LatentGAError], fix: str) -> np.ndarray:
+def load_npy(path: str | os.PathLike, error: type[LatentGAError], fix: str, what: str = "array") -> np.ndarray:
     """``np.load`` of a ``.npy`` after :func:`npy_header` (no pickles, no oversized allocations)."""
-    npy_header(path, error, fix)
+    npy_header(path, error, fix, what)
     try:
         return np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError) as exc:
-        raise error(f"cannot read {path} ({str(exc).splitlines()[0][:160]}); {fix}") from None
+        raise error(f"cannot read {what} from {path} ({str(exc).splitlines()[0][:160]}); {fix}") from None
     except MemoryError:
-        raise error(f"{path} is too big to load into this machine's memory; {fix}") from None
+        raise error(f"cannot read {what} from {path}: too big for this machine's memory; {fix}") from None
 
 
 def _human(n: int) -> str:
@@ -139,7 +144,6 @@ def checked_workers(workers: int, what: str = "--workers") -> int:
         cores = os.cpu_count() or 1
     cap = 4 * cores
     if workers > cap:
-        print(f"warning: {what} {workers} is more than 4 per core; using {cap} ({cores} cores)",
-              file=sys.stderr, flush=True)
+        LOGGER.warning("warning: %s %s is more than 4 per core; using %d (%d cores)", what, workers, cap, cores)
         return cap
     return int(workers)

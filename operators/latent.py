@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from latentga.models.runtime import eval_mode, model_device
-from .base import batch_operator
+from .base import batch_operator, param_ranges
 
 __all__ = [
     "cx_latent_interpolation",
@@ -165,6 +165,7 @@ def cx_latent_interpolation(*individuals: np.ndarray, alpha_low: float = 0.0, al
 
 
 @batch_operator
+@param_ranges(temperature=(0, None))
 def mut_latent_resample(*individuals: np.ndarray, temperature: float = 1.0, budget: int, model,
                         rng: np.random.Generator, allowed: np.ndarray | None = None) -> tuple:
     """Replace each layout by a decoded sample z ~ q(z|x) of its own posterior.
@@ -182,6 +183,7 @@ def mut_latent_resample(*individuals: np.ndarray, temperature: float = 1.0, budg
 
 
 @batch_operator(conditional=True)
+@param_ranges(tries=(1, None))
 def mut_ccvae_conditional(*individuals: np.ndarray, threshold: float | None = None, tries: int = 64,
                           keep_rest: bool = True, budget: int, model, rng: np.random.Generator,
                           allowed: np.ndarray | None = None) -> tuple:
@@ -208,6 +210,7 @@ def mut_ccvae_conditional(*individuals: np.ndarray, threshold: float | None = No
 
 
 @batch_operator(conditional=True)
+@param_ranges(steps=(0, None), temperature=(0, None))
 def mut_ccvae_gradient(*individuals: np.ndarray, steps: int = 2, step_size: float = 0.1,
                        optimizer: str = "adam", sample: bool = True, temperature: float = 1.0, budget: int,
                        model, rng: np.random.Generator, allowed: np.ndarray | None = None) -> tuple:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from deap import tools
 
+from .base import param_ranges
+
 __all__ = ["sel_tournament", "sel_best", "sel_random"]
 
 
@@ -12,6 +14,7 @@ def _fitness(individuals) -> np.ndarray:
     return np.array([ind.fitness.wvalues[0] for ind in individuals], dtype=float)
 
 
+@param_ranges(tournsize=(1, None))
 def sel_tournament(individuals: list, k: int, *, tournsize: int = 3,
                    rng: np.random.Generator) -> list:
     """Pick ``k`` individuals, each the fittest of ``tournsize`` drawn with replacement.

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .base import param_ranges
 from .repair import repair_budget
 
 __all__ = ["mut_flip", "cx_uniform", "cx_two_point"]
 
 
+@param_ranges(indpb=(0, 1))
 def mut_flip(individual: np.ndarray, *, indpb: float = 0.05, budget: int,
              rng: np.random.Generator, allowed: np.ndarray | None = None) -> tuple[np.ndarray]:
     """Flip each cell with probability ``indpb``, then repair to exactly ``budget`` firebreaks.
@@ -34,6 +36,7 @@ def mut_flip(individual: np.ndarray, *, indpb: float = 0.05, budget: int,
     return (individual,)
 
 
+@param_ranges(indpb=(0, 1))
 def cx_uniform(ind1: np.ndarray, ind2: np.ndarray, *, indpb: float = 0.5, budget: int,
                rng: np.random.Generator, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Swap each cell between the parents with probability ``indpb``, then repair both.

@@ -94,5 +94,5 @@ def test_simulate_given_a_npy_with_pickled_objects(tmp_path, capsys):
     marker = tmp_path / "ran"
     evil = tmp_path / "evil.npy"
     np.save(evil, np.array([_RunsCode(marker)], dtype=object), allow_pickle=True)
-    one_line_error(capsys, ["simulate", "--layouts", str(evil), "--fires", "2"], "evil.npy", "allow_pickle=False")
+    one_line_error(capsys, ["simulate", "--layouts", str(evil), "--fires", "2"], "evil.npy", "Python objects")
     assert not marker.exists()

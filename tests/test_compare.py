@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow  # integration tests: processes, training, whole r
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "configs" / "compare.yaml"
-VARIANTS = ["vanilla", "vae", "ccvae", "ccvae_cg", "ccvae_gd", "ccvae_gd_ux", "ccvae_gd_wr"]
+VARIANTS = ["vanilla", "vae", "ccvae", "ccvae_cg", "ccvae_gd", "ccvae_gd_ux", "ccvae_gd_wr", "memetic"]
 
 
 def _script():
@@ -44,7 +44,8 @@ def test_default_config_has_the_report_variants_and_all_baselines():
     assert all(config["baselines"][b] for b in BASELINES)
     assert config["seeds"] == list(range(8)) and config["heldout"]["n_fires"] == 1000
     runs = {m: variant_config(config, m, 3) for m in VARIANTS}
-    assert {r["ga"]["population"] for r in runs.values()} == {100}
+    assert {r["ga"]["population"] for m, r in runs.items() if m != "memetic"} == {100}
+    assert runs["memetic"]["ga"]["seeding"]["dpv"] == "greedy" and runs["memetic"]["ga"]["memetic"]["individuals"] > 0
     assert {r["ga"]["max_cost"] for r in runs.values()} == {config["budget"]["fires"]}  # budget-bound runs
     assert {r["simulator"]["n_fires"] for r in runs.values()} == {500}
     assert len({str(r["simulator"]) for r in runs.values()}) == 1  # the same search fires
@@ -121,6 +122,17 @@ def test_quick_run_writes_every_output(quick):
     assert set(welch["method"]) == set(VARIANTS) - {"vanilla"} and welch["p_equal_fires"].between(0, 1).all()
     layouts = np.load(out / "best_layouts.npz")
     assert all(int(layouts[m].sum()) == 20 for m in layouts.files)
+    from latentga.plans import read_plans
+    from latentga.simulator import load_landscape
+
+    top = summary.iloc[0]
+    plan = read_plans(out / "plan.csv", load_landscape(None))[0]
+    assert (plan == layouts[top["method"]]).all() and (read_plans(out / "plan.asc", load_landscape(None))[0] == plan).all()
+    burn = np.loadtxt(out / "burn_probability.asc", skiprows=6)
+    assert 1 - burn.mean() == pytest.approx(top["best_heldout"], abs=1e-6)  # the same held-out fires
+    assert (out / "burn_probability_untreated.asc").is_file()
+    page = (out / "report.html").read_text()
+    assert "fresh fires" in page and "with no firebreaks" in page and "cuts the burned area" in page
 
 
 def test_returned_layout_is_the_validation_choice(quick):
@@ -221,3 +233,49 @@ def test_a_plugin_baseline_runs_beside_the_builtins(quick):
     assert 0 < rows.loc["test_compare:first_cells", "heldout_mean"] < 1
     with pytest.raises(ConfigError, match="no baseline 'nope'"):
         load_compare_config(CONFIG, overrides={"baselines": {"test_compare:nope": True}})
+
+
+def test_interrupted_comparison_resumes_with_the_same_numbers(quick, tmp_path):
+    """Ctrl-C after some tasks keeps them; --resume runs only the rest; the numbers are the
+    uninterrupted run's (the quick fixture's)."""
+    from latentga.comparison.store import TaskStore
+
+    config, out = quick
+    store = TaskStore(tmp_path)
+
+    def interrupted_map(func, tasks):
+        for i, task in enumerate(tasks):
+            if i == 3:
+                raise KeyboardInterrupt
+            yield func(task)
+
+    with pytest.raises(KeyboardInterrupt):
+        run_comparison(config, map_fn=interrupted_map, progress=False, store=store)
+    assert len(list((tmp_path / "tasks").glob("*.npz"))) == 3
+    ran = []
+
+    def counting_map(func, tasks):
+        tasks = list(tasks)
+        ran.append(len(tasks))
+        return map(func, tasks)
+
+    comp = run_comparison(config, map_fn=counting_map, progress=False, store=store, resume=True)
+    assert ran == [len(build_tasks(config)) - 3]
+    want = pd.read_csv(out / "tidy.csv").drop(columns="cpu_seconds")
+    got = comp.tidy.drop(columns="cpu_seconds").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    # a changed config does not reuse the stored tasks
+    other = {**config, "heldout": {**config["heldout"], "seed": config["heldout"]["seed"] + 1}}
+    assert all(store.load(t) is None for t in build_tasks(other))
+
+
+def test_compare_is_an_installed_command(tmp_path):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "latentga", "compare", "--help"], capture_output=True, text=True,
+                         cwd=ROOT, timeout=120)
+    assert out.returncode == 0 and "--resume" in out.stdout
+    bad = subprocess.run([sys.executable, "-m", "latentga", "compare", str(CONFIG), "--resume", "--out",
+                          str(tmp_path / "none")], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert bad.returncode == 2 and "nothing to resume" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1

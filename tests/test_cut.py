@@ -63,4 +63,4 @@ def test_a_runs_report_gives_the_cut(tmp_path):
     assert "burned-area cut" in page and "fitness without firebreaks" in page
     summary = page.split("Summary (on the search fires)")[1].split("</table>")[0]
     cut = burned_area_cut(ind.fitness.values[0], f0)
-    assert 0 < cut < 1 and f"<td>{cut:.4g}</td>" in summary and f"<td>{f0:.4g}</td>" in summary
+    assert 0 < cut < 1 and f"<td>{cut:.4f}</td>" in summary and f"<td>{f0:.4f}</td>" in summary

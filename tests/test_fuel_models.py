@@ -138,3 +138,25 @@ def test_kitral_chain_follows_the_equations(ws, tmp, rh):
     se = 1 + 0.023322 * 0.2 + 0.00013585 * 0.04  # 20 m rise over a 100 m cell
     assert kitral_rates(fmc, fch, fv, se) == pytest.approx(fmc * 60 * fch * (fv + se), rel=1e-5)
 
+
+
+@pytest.mark.parametrize("name, ros_cv", [("Portezuelo", 0.0), ("vilo100", 0.5)])
+def test_delta_evaluation_is_exact_on_kitral_and_scott_burgan(name, ros_cv):
+    """The GA scores children by delta evaluation: it must read the factored tables exactly too."""
+    from latentga.layouts import random_layouts
+    from latentga.simulator.delta import DeltaEvaluator
+
+    sim = FireSimulator(load_landscape(INSTANCES / name), n_fires=6, seed=3, ros_cv=ros_cv)
+    rng = np.random.default_rng(5)
+    parents = random_layouts(4, sim.shape, 60, rng) & sim.tables.burnable.reshape(sim.shape)
+    delta = DeltaEvaluator(sim)
+    records = delta.record(parents)
+    children = parents.copy()
+    for c in children:
+        on = np.flatnonzero(c.ravel())
+        c.ravel()[rng.choice(on, 3, replace=False)] = False
+    fitness, child_records, fires = delta.evaluate_children(children, records)
+    np.testing.assert_array_equal(fitness, sim.evaluate(children))
+    full = sim.burned(children)
+    for i, rec in enumerate(child_records):
+        np.testing.assert_array_equal(rec.burned, full[i])

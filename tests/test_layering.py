@@ -104,3 +104,19 @@ def test_operators_use_only_the_core_and_models_and_nobody_imports_the_old_top_l
 def test_cycle_finder_finds_a_cycle():
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": {"c"}}) is None
+
+
+def test_dense_and_conv_networks_are_peers_under_one_interface():
+    """networks.py and conv.py import neither each other nor the factory; CCVAE = FitnessHead mixin."""
+    for name in ("networks", "conv"):
+        imported = _imports(ROOT / "latentga" / "models" / f"{name}.py")
+        assert not [m for m in imported if m.endswith((".networks", ".conv", ".factory"))], name
+    from latentga.models.base import FitnessHead, LayoutModel
+    from latentga.models.conv import ConvLayoutCCVAE, ConvLayoutVAE
+    from latentga.models.networks import LayoutCCVAE, LayoutVAE
+
+    assert not issubclass(ConvLayoutVAE, LayoutVAE) and not issubclass(LayoutVAE, ConvLayoutVAE)
+    for plain in (LayoutVAE, ConvLayoutVAE):
+        assert issubclass(plain, LayoutModel) and not plain.is_conditional
+    for cls, plain in ((LayoutCCVAE, LayoutVAE), (ConvLayoutCCVAE, ConvLayoutVAE)):
+        assert cls.__bases__ == (FitnessHead, plain) and cls.is_conditional

@@ -11,7 +11,7 @@ from latentga.ga import run_ga
 from latentga.layouts import random_layouts
 from latentga.models import build_model, load_model, save_model, train_model, validate_model_config
 from latentga.models.conv import ConvLayoutCCVAE, ConvLayoutVAE
-from latentga.models.networks import LayoutCCVAE
+from latentga.models.base import FitnessHead
 from latentga.problems import firebreak_problem
 from latentga.simulator import FireSimulator
 from latentga.operators.latent import gradient_ascent_latents, sample_conditional_latents
@@ -38,7 +38,7 @@ def test_flat_codes_of_a_latent_map_on_any_grid(kind, shape):
     assert model.decode(mu).shape == (3, *shape)
     assert model.char_dim == (2 * h * w if kind == "ccvae" else 0)
     if kind == "ccvae":
-        assert isinstance(model, LayoutCCVAE) and model.predict(mu).shape == (3,)
+        assert isinstance(model, FitnessHead) and model.predict(mu).shape == (3,)
 
 
 def test_predict_reads_only_the_last_char_dim_dims():

@@ -91,3 +91,65 @@ def test_scoop_runs_every_task_once_in_order_with_no_lost_future(tmp_path, worke
     assert all(c[2] == "1" for c in calls if c[1] != origin)  # workers pinned to one thread
     workers_used = {c[1] for c in calls}
     assert len(workers_used) <= min(workers, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else workers)
+
+
+def _session_processes(sid: int) -> set[int]:
+    """Live (not zombie) processes of session ``sid``."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                data = Path(f"/proc/{entry}/stat").read_bytes()
+            except OSError:
+                continue
+            fields = data[data.rindex(b")") + 2:].split()
+            if int(fields[3]) == sid and fields[0] != b"Z":
+                found.add(int(entry))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("how", ["kill -9 plain scoop", "kill -9 launcher", "ctrl-c"])
+def test_a_scoop_run_leaves_no_process_once_its_launcher_is_killed_or_interrupted(tmp_path, how):
+    import signal
+    import time
+
+    pytest.importorskip("scoop")
+    out = tmp_path / "res"
+    launch = ["scoop"] if how == "kill -9 plain scoop" else ["latentga.scoop_run"]
+    cmd = [sys.executable, "-m", *launch, "-n", "2", str(ROOT / "latentga" / "__main__.py"), "run", "--out", str(out),
+           "--quiet", "--set", "ga.population=4", "--set", "ga.generations=100000", "--set", "simulator.n_fires=3",
+           "--set", "operators.mate.name=cx_uniform", "--set", "operators.mutate.name=mut_flip"]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))  # this checkout's latentga in every SCOOP process
+    launcher = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True, env=env)
+    try:
+        deadline = time.time() + 120
+        while not (out / "checkpoint.npz").exists() and time.time() < deadline:  # mid-run
+            assert launcher.poll() is None
+            time.sleep(0.2)
+        tree = _session_processes(launcher.pid)
+        assert len(tree) >= 4  # launcher, host launcher, origin, worker
+        if how == "ctrl-c":
+            os.killpg(launcher.pid, signal.SIGINT)  # what the terminal sends to the foreground group
+        else:
+            launcher.kill()
+        code = launcher.wait(timeout=30)
+        assert code == (130 if how == "ctrl-c" else -9)
+        deadline = time.time() + 10
+        while _session_processes(launcher.pid) & tree and time.time() < deadline:
+            time.sleep(0.2)
+        assert not _session_processes(launcher.pid) & tree, "processes left after 10 s"
+    finally:
+        for pid in _session_processes(launcher.pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_the_scoop_launcher_exits_with_the_origins_exit_code(tmp_path):
+    pytest.importorskip("scoop")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    cmd = [sys.executable, "-m", "latentga.scoop_run", "-n", "2", str(ROOT / "latentga" / "__main__.py"), "run",
+           "--out", str(tmp_path / "res"), "--quiet", "--set", "firebreaks=500"]  # fails: more than the cells
+    done = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=180, env=env)
+    assert done.returncode == 2, done.stderr[-2000:]  # plain `python -m scoop` exits 0 here
+    assert "error: " in done.stderr and "Traceback" not in done.stderr

@@ -229,3 +229,29 @@ def test_an_empty_layouts_file_is_one_line(tmp_path, capsys):
 def test_an_unknown_model_plug_in_fails_at_load_not_after_the_dataset():
     with pytest.raises(ConfigError, match="cannot import module 'no_such_latentga_module'"):
         load_config(None, ["model.kind=no_such_latentga_module:Net"])
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("operators.mutate.params.indpb='0.1'", r"indpb = '0.1' must be a finite number"),
+    ("operators.mutate.params.indpb=1.5", r"indpb = 1.5 is out of range: it must be between 0 and 1"),
+    ("operators.select.params.tournsize=0", r"tournsize = 0 is out of range: it must be >= 1"),
+    ("operators.select.params.tournsize=2.5", r"tournsize = 2.5 must be an integer"),
+    ("operators.mutate.params.indpb=.nan", r"indpb = nan must be a finite number"),
+])
+def test_operator_params_are_checked_at_load_against_the_operators_ranges(setting, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(None, ["operators.mutate.name=mut_flip", setting])
+    assert load_config(None, ["operators.mutate.name=mut_flip", "operators.mutate.params.indpb=0.2",
+                              "operators.select.params.tournsize=5"])
+
+
+def test_no_lock_file_beside_a_file_the_user_named(tmp_path):
+    out = tmp_path / "mine" / "data.npz"
+    assert main(["dataset", "--n", "3", "--fires", "2", "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.parent.iterdir()) == ["data.npz"]
+
+
+@pytest.mark.parametrize("command", [["analyze", "conditional"], ["dataset", "--n", "2"], ["simulate"]])
+def test_every_command_refuses_a_seed_out_of_range(capsys, command):
+    assert main([*command, "--seed", str(2**32)]) == 2
+    _one_line(capsys, str(2**32 - 1))

@@ -59,7 +59,7 @@ def test_a_run_writes_a_self_contained_report_listed_in_its_manifest(run_folder)
     page = (run_folder / "report.html").read_text()
     assert page.count('src="data:image/png;base64,') == 3  # convergence, best layout, burn probability
     assert "http" not in page and "<script" not in page and "<link" not in page
-    assert "best_so_far" in page and "cx_uniform" in page  # logbook table and config
+    assert "best so far" in page and "cx_uniform" in page  # logbook table (headers in words) and config
     assert "report.html" in json.loads((run_folder / "run.json").read_text())["files"]
 
 
@@ -91,3 +91,62 @@ def test_reports_load_without_console_errors_and_show_every_figure(tmp_path, run
     assert results[0]["ok"] and len(results[0]["images"]) == 3, results[0]
     assert results[1]["ok"] and len(results[1]["images"]) == 3, results[1]
     assert not results[2]["ok"]
+
+
+def _visible(page: str) -> str:
+    import re
+
+    return re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page)
+
+
+def test_run_report_opens_with_the_answer_on_fresh_fires(tmp_path, run_folder):
+    import re
+
+    from latentga.context import plan_context
+    from latentga.runs.results import write_results
+    from latentga.simulator import FireSimulator
+
+    sim = FireSimulator(n_fires=5, seed=1)
+    best = np.load(run_folder / "best_layouts.npy")
+    context = plan_context(sim, best[0], n_fires=30)
+    assert context.untreated == pytest.approx(1 - sim.__class__(n_fires=30, seed=2024).burn_probability(
+        np.zeros((1, *sim.shape), bool))[0].mean())
+    from latentga.ga.individual import make_individual
+
+    hof = []
+    for layout, fit in zip(best, np.load(run_folder / "best_fitness.npy")):
+        ind = make_individual(layout)
+        ind.fitness.values = (float(fit),)
+        hof.append(ind)
+    logbook = tools.Logbook()
+    logbook.header = ["gen", "avg", "std", "best_so_far"]
+    logbook.record(gen=0, avg=0.7, std=float("nan"), best_so_far=0.7)
+    config = {"name": "ctx", "operators": {"mate": {"name": "cx_uniform"}, "mutate": {"name": "mut_flip"}}}
+    write_results(tmp_path, config, logbook, hof, simulator=sim, context=context)
+    page = _visible((tmp_path / "report.html").read_text())
+    answer = page.index("fresh fires")
+    assert answer < page.index("Figures") and "with no firebreaks" in page and "cuts the burned area" in page
+    assert not re.search(r"\bnan\b", page, re.I)
+    for name in ("plan.csv", "plan.asc", "burn_probability.asc", "burn_probability_untreated.asc"):
+        assert name in json.loads((tmp_path / "run.json").read_text())["files"], name
+
+
+def test_comparison_report_tables_read_well_and_show_no_nan(tmp_path):
+    import re
+
+    summary = pd.DataFrame({"method": ["dpv", "vanilla"], "kind": ["baseline", "ga"], "runs": [1, 2],
+                            "heldout_mean": [0.84123456, 0.81], "heldout_std": [0.0, 0.01],
+                            "best_heldout": [0.84123456, 0.82], "search_mean": [0.85, 0.83],
+                            "search_std": [0.0, 0.02], "calls_mean": [2.0, 5000.0], "fires_mean": [200.0, 1e6],
+                            "cpu_seconds_mean": [0.5, 120.25]})
+    welch = pd.DataFrame({"method": ["vae"], "reference": ["vanilla"], "heldout_mean": [0.8],
+                          "reference_mean": [0.81], "p_equal_fires": [float("nan")], "cpu_seconds": [10.0],
+                          "heldout_at_cpu": [0.8], "reference_at_cpu": [0.81], "p_equal_cpu": [0.0001]})
+    models = pd.DataFrame({"model": ["m.pt"], "kind": ["vae"], "variants": ["vae"], "training_seconds": [12.0],
+                           "epochs": [3], "val_precision": [0.04], "val_label_mae": [float("nan")]})
+    page = _visible(write_comparison_report(tmp_path, {"name": "cmp"}, summary, welch=welch, models=models,
+                                            warnings=["warning: the vae model is near chance"]).read_text())
+    assert not re.search(r"\bnan\b", page, re.I) and "_" not in re.sub(r"<pre>.*?</pre>", "", page, flags=re.S)
+    assert "0.8412 ± 0.0000" in page and "0.84123456" not in page and "1,000,000" in page
+    assert "Welch tests against vanilla" in page and "&lt; 0.001" in page and "validation precision" in page
+    assert page.index("near chance") < page.index("Summary")

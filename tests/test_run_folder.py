@@ -161,3 +161,34 @@ def test_a_resumed_replacement_drops_the_run_it_replaced_when_it_finishes(tmp_pa
     assert main(["run", "--resume", "--out", str(out), "--quiet", "--set", "ga.generations=2"]) == 0
     assert verify_results(out)["generation"] >= 2 and "seed: 5" in (out / "config.yaml").read_text()
     assert not any(p.name.startswith(".previous") for p in out.iterdir())
+
+
+def test_resume_checks_the_folder_against_its_manifest(tmp_path, capsys):
+    out, other = tmp_path / "res", tmp_path / "other"
+    assert _run(out) == 0 and _run(other, "--set", "seed=2") == 0
+    assert "checkpoint.npz" in read_manifest(out)["files"]  # the manifest covers the checkpoint
+    good_log = (out / "logbook.csv").read_bytes()
+    (out / "logbook.csv").write_text("gen,avg\n0,0.99\n")
+    capsys.readouterr()
+    assert main(["run", "--resume", "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "logbook.csv is not the file this run wrote" in err and "--trust-folder" in err
+    (out / "logbook.csv").write_bytes(good_log)
+    (out / "checkpoint.npz").write_bytes((other / "checkpoint.npz").read_bytes())  # well formed, not this run's
+    assert main(["run", "--resume", "--out", str(out), "--quiet"]) == 2
+    assert "checkpoint.npz is not the file this run wrote" in capsys.readouterr().err
+    with pytest.raises(OutputError, match="checkpoint.npz is not the file"):
+        verify_results(out)
+    assert main(["run", "--resume", "--out", str(out), "--quiet", "--trust-folder", "--set", "seed=2"]) == 0
+    assert verify_results(out)
+
+
+def test_leftovers_of_a_killed_write_are_flagged_then_removed_by_the_next_run(tmp_path):
+    out = tmp_path / "res"
+    assert _run(out) == 0
+    leftover = out / ".checkpoint.tmpab12cd34.npz"  # what kill -9 during a checkpoint write leaves
+    leftover.write_bytes(b"\0" * (1 << 20))
+    with pytest.raises(OutputError, match="leftover.*checkpoint.tmpab12cd34"):
+        verify_results(out)
+    assert main(["run", "--resume", "--out", str(out), "--quiet", "--set", "ga.generations=2"]) == 0
+    assert not leftover.exists() and verify_results(out)["generation"] == 2

@@ -22,7 +22,7 @@ from latentga.logs import configure as configure_logging, level_for
 __all__ = ["main", "build_parser", "COMMANDS", "check_seeds", "os_error_line"]
 
 # One module per command, in the order `--help` lists them. Add a new command here.
-COMMANDS = ("run", "simulate", "dataset", "train", "analyze")
+COMMANDS = ("run", "compare", "simulate", "improve", "dataset", "train", "analyze")
 
 
 _SEED_KEYS = (("seed", "--set seed=0"), ("dataset.seed", "--set dataset.seed=0 (dataset: --seed 0)"),

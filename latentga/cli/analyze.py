@@ -115,6 +115,9 @@ def main(args) -> int:
     from latentga.analysis.latent import require_conditional
     from latentga.io import write_text_atomic
 
+    from latentga.validation import check_seed
+
+    check_seed(args.seed, "--seed")  # before the inputs are built: NumPy refuses it only later
     names = EXPERIMENTS if args.experiment == "all" else (args.experiment,)
     _, dataset, model, vae, simulator = _inputs(args, need_vae="embeddings" in names)
     if args.experiment in ("conditional",):

@@ -70,6 +70,6 @@ def main(args) -> int:
         ds = config["dataset"]
         simulator = make_simulator(config, n_fires=ds["n_fires"])
         dataset = load_or_build_dataset(args.out, simulator, n=ds["n"], k=config["firebreaks"],
-                                        seed=ds["seed"], workers=args.workers)
+                                        seed=ds["seed"], workers=args.workers, user_named=True)
     print(dataset.summary())
     return 0

@@ -32,8 +32,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="replace the run in --out by this one (the old run is kept in --out/.previous "
                    "until the new run finishes, and put back if it fails)")
     p.add_argument("--trust-folder", action="store_true",
-                   help="with --resume --out DIR and no CONFIG: allow the plug-ins and programs DIR/config.yaml "
-                   "names (a results folder is data: without this flag, only those you pass with --set run)")
+                   help="with --resume: accept the results folder as it is: the plug-ins and programs its "
+                   "config.yaml names (without this flag, only those you pass with --set run) and files that "
+                   "differ from its run.json")
     p.add_argument("--restore-previous", action="store_true",
                    help="with --out DIR: put back the run an --overwrite of DIR was replacing (kept in "
                    "DIR/.previous), dropping the unfinished replacement, and exit")
@@ -71,7 +72,7 @@ def main(args) -> int:
     from latentga.config import load_config
     from latentga.errors import ConfigError
     from latentga.ga import CHECKPOINT_NAME, operators_need_model, run_ga
-    from latentga.runs.results import write_manifest, write_results
+    from latentga.runs.results import checkpoint_hash, verify_for_resume, write_manifest, write_results
     from latentga.runs.folder import check_output_folder, claim_run_folder, restore_previous
     from latentga.io import save_yaml_atomic
     from latentga.pipeline import ensure_dataset, ensure_model, make_simulator
@@ -101,6 +102,8 @@ def main(args) -> int:
     # the folder is ours (locked, checked) before any work; see latentga.runs.folder
     with claim_run_folder(out_dir, resume=args.resume, overwrite=args.overwrite, checkpoint_name=CHECKPOINT_NAME,
                           notify=_note):
+        if args.resume and not args.trust_folder:
+            verify_for_resume(out_dir)  # before any work: the checkpoint and results are the run's own
         simulator = make_simulator(config)
         need_model = operators_need_model(config)
         dataset = model = None
@@ -120,7 +123,7 @@ def main(args) -> int:
         from latentga.problems import firebreak_problem
 
         def running(gen, population, hof, logbook) -> None:  # run.json: this folder's run is under way
-            write_manifest(out_dir, config, "running", gen)
+            write_manifest(out_dir, config, "running", gen, checkpoint_hash(out_dir))
 
         from latentga.search import search_hooks
 
@@ -134,10 +137,16 @@ def main(args) -> int:
         _, logbook, hof = run_ga(ga_config, problem, model, out_dir, resume=args.resume,
                                  progress=progress, dataset=dataset, on_generation=running, hooks=hooks,
                                  variation=variation)
-        paths = write_results(out_dir, config, logbook, hof, getattr(simulator, "landscape", None), simulator=simulator)
+        from latentga.context import plan_context
+
+        context = plan_context(simulator, hof[0])  # the answer on fresh fires, beside no firebreaks
+        paths = write_results(out_dir, config, logbook, hof, getattr(simulator, "landscape", None), simulator=simulator,
+                              context=context)
     if progress:
-        print(f"best fitness {hof[0].fitness.values[0]:.4f} after {logbook[-1]['gen']} generations, "
-              f"{logbook[-1]['evaluations']} layouts simulated ({logbook[-1]['cost']} fires), "
-              f"{time.perf_counter() - t0:.1f}s; "
+        print(f"best fitness {hof[0].fitness.values[0]:.4f} on the {simulator.n_fires} search fires after "
+              f"{logbook[-1]['gen']} generations, {logbook[-1]['evaluations']} layouts simulated "
+              f"({logbook[-1]['cost']} fires), {time.perf_counter() - t0:.1f}s; "
               f"results in {paths['logbook'].parent}", flush=True)
+        for line in context.lines() if context is not None else []:
+            print(line, flush=True)
     return 0

@@ -23,8 +23,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "those of the real Cell2Fire binary on the same landscape.",
     )
     p.add_argument("--landscape", metavar="DIR", help="Cell2Fire instance folder (default: built-in Sub20x20)")
-    p.add_argument("--layouts", metavar="NPY", type=Path,
-                   help=".npy of shape [H,W] or [B,H,W], nonzero = firebreak (default: no firebreaks)")
+    p.add_argument("--layouts", metavar="PLAN", type=Path,
+                   help=".npy of shape [H,W] or [B,H,W] (nonzero = firebreak), or one plan as Cell2Fire's firebreak "
+                   ".csv, an .asc or a .tif of this landscape's grid (default: no firebreaks)")
     p.add_argument("--fires", type=int, default=D["n_fires"], help="fires per layout, Cell2Fire's --nsims "
                    f"(default {D['n_fires']})")
     p.add_argument("--seed", type=int, default=D["seed"], help=f"Cell2Fire's --seed (default {D['seed']})")
@@ -58,19 +59,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
-def _load_layouts(path: Path | None, shape) -> np.ndarray:
-    from latentga.errors import LayoutError
-    from latentga.layouts import as_layout_batch
+def _load_layouts(path: Path | None, landscape) -> np.ndarray:
+    from latentga.plans import read_plans
 
     if path is None:
-        return np.zeros((1, *shape), dtype=bool)
-    from latentga.validation import load_npy
-
-    fix = "give a .npy of 0/1 layouts of shape [H,W] or [B,H,W] (np.save)"
-    batch = as_layout_batch(load_npy(path, LayoutError, fix), shape, name=f"layouts in {path}")
-    if not len(batch):
-        raise LayoutError(f"{path} holds no layouts (shape {list(batch.shape)}); {fix}")
-    return batch
+        return np.zeros((1, *landscape.shape), dtype=bool)
+    return read_plans(path, landscape, name=f"layouts in {path}")
 
 
 def plot_burn_map(prob: np.ndarray, layout: np.ndarray, title: str):
@@ -80,16 +74,16 @@ def plot_burn_map(prob: np.ndarray, layout: np.ndarray, title: str):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(5.5, 4.8))
+    fig, ax = plt.subplots(figsize=(5.5, 5.2))
     im = ax.imshow(np.where(layout, np.nan, prob), cmap="YlOrRd", vmin=0, vmax=max(float(prob.max()), 1e-9))
     rows, cols = np.nonzero(layout)
-    ax.scatter(cols, rows, marker="s", s=30, c="tab:blue", label="firebreak")
-    if rows.size:
-        ax.legend(loc="upper right", fontsize=8)
+    ax.scatter(cols, rows, marker="s", s=30, c="#111111", label="firebreak")
     fig.colorbar(im, ax=ax, label="burn probability")
     ax.set_title(title, fontsize=10)
     ax.set_xlabel("column")
-    ax.set_ylabel("row")
+    ax.set_ylabel("row (0 = north)")
+    if rows.size:  # below the map, never over a cell
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=8, frameon=False)
     return fig
 
 
@@ -124,7 +118,7 @@ def main(args) -> int:
     sim = FireSimulator(load_landscape(args.landscape, fuel_model=args.fuel_model), n_fires=args.fires, seed=args.seed,
                         ignition_radius=args.ignition_radius, n_weathers=args.weathers, ros_cv=args.ros_cv,
                         ignition_mode=args.ignition_mode, ignitions=args.ignitions, curing=args.curing)
-    layouts = _load_layouts(args.layouts, sim.shape)
+    layouts = _load_layouts(args.layouts, sim.landscape)
     if len(layouts) * sim.n_fires > PROGRESS_WORK and len(layouts) <= 1000:
         fitness = score_in_fire_blocks(sim, layouts)  # many fires: progress and an estimate
     else:

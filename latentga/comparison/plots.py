@@ -130,11 +130,10 @@ def plot_best_layouts(layouts: dict[str, np.ndarray], titles: dict[str, str], bu
         ys, xs = np.nonzero(layout)
         ax.scatter(xs, ys, marker="s", s=28, c="black", label="firebreak")
         ax.set_title(titles[method], fontsize=8)
-        ax.set_xticks([])
-        ax.set_yticks([])
+        ax.tick_params(labelsize=6)  # cell coordinates: column across, row down (0 = north)
     for ax in axes.ravel()[n:]:
         ax.axis("off")
     if image is not None:
         fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8, label="held-out burn probability")
-    fig.suptitle("Best layout of each method (best run by search fitness)")
+    fig.suptitle("Best layout of each method (its run best on the validation fires; axes: column, row)")
     return fig

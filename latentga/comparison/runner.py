@@ -23,7 +23,7 @@ from latentga.comparison.config import method_budget, milestones, shared_run_con
 from latentga.comparison.tasks import Task, TaskResult, heldout_simulator, run_task, validation_simulator
 
 __all__ = ["Comparison", "build_tasks", "prepare_models", "comparison_map", "run_comparison",
-           "write_outputs", "print_summary", "no_firebreak_fitness_by_role"]
+           "write_outputs", "print_summary", "model_warnings", "no_firebreak_fitness_by_role"]
 
 LOGGER = logging.getLogger("latentga.comparison")
 
@@ -39,6 +39,7 @@ class Comparison:
     models: pd.DataFrame
     seconds: float
     no_breaks: dict = field(default_factory=dict)  # role -> fitness without firebreaks on its fires
+    context: object = None  # the answer on the held-out fires (a PlanContext), once the outputs are written
 
 
 def build_tasks(config: dict) -> list[Task]:
@@ -106,24 +107,37 @@ def comparison_map() -> Callable:
     return parallel_map()
 
 
-def run_comparison(config: dict, map_fn: Callable | None = None, progress: bool = True) -> Comparison:
-    """Prepare models, run every task through ``map_fn`` (default :func:`comparison_map`)."""
+def run_comparison(config: dict, map_fn: Callable | None = None, progress: bool = True, store=None,
+                   resume: bool = False) -> Comparison:
+    """Prepare models, run every task through ``map_fn`` (default :func:`comparison_map`).
+
+    ``store`` (a :class:`~latentga.comparison.store.TaskStore`) keeps each finished task's result
+    as it arrives; with ``resume``, tasks it already holds are not run again.
+    """
     t0 = time.perf_counter()
     models = prepare_models(config, progress=progress)
     tasks = build_tasks(config)
     mapper = map_fn or comparison_map()
+    done = {i: store.load(t) for i, t in enumerate(tasks)} if store is not None and resume else {}
+    done = {i: r for i, r in done.items() if r is not None}
+    todo = [t for i, t in enumerate(tasks) if i not in done]
     if progress:
         LOGGER.info(f"comparison {config['name']}: {len(tasks)} runs ({len(config['variants'])} GA variants x "
                     f"{len(config['seeds'])} seeds + baselines) via {getattr(mapper, '__module__', '')}."
-                    f"{getattr(mapper, '__name__', mapper)}")
-    results: list[TaskResult] = []
-    for res in mapper(run_task, tasks):
-        results.append(res)
+                    f"{getattr(mapper, '__name__', mapper)}"
+                    + (f"; {len(done)} kept from the interrupted comparison, {len(todo)} to run" if resume else ""))
+    fresh: list[TaskResult] = []
+    for task, res in zip(todo, mapper(run_task, todo)):
+        fresh.append(res)
+        if store is not None:
+            store.save(task, res)
         if progress:
-            LOGGER.info(f"  {len(results):>3}/{len(tasks)} {res.method:<17} seed {res.seed:>2}  "
+            LOGGER.info(f"  {len(done) + len(fresh):>3}/{len(tasks)} {res.method:<17} seed {res.seed:>2}  "
                         f"search {res.fitness:.4f}  validation {res.validation:.4f}  held-out {res.heldout:.4f}  "
                         f"layouts {res.calls:>7}  fires {res.fires:>9}  cpu {res.cpu_seconds:6.1f}s  "
                         f"wall {res.seconds:6.1f}s")
+    ran = iter(fresh)
+    results = [done[i] if i in done else next(ran) for i in range(len(tasks))]
     tidy = tidy_frame(results)
     no_breaks = no_firebreak_fitness_by_role(config)
     return Comparison(results, tidy, summary_frame(results, no_breaks), welch_frame(tidy), models,
@@ -183,14 +197,49 @@ def write_outputs(comparison: Comparison, config: dict, out_dir: str | Path) -> 
                       ("best_layouts", plot_best_layouts(layouts, titles, bp))):
         paths[name] = save_figure_atomic(out / f"{name}.png", fig)
         plt.close(fig)
+    context = _answer(comparison, held, layouts)
+    if context is not None:
+        comparison.context = context[0]
+        from latentga.context import write_plan_outputs
+
+        for name, path in write_plan_outputs(out, context[1], held.landscape, context[0]).items():
+            paths[name] = path
     from latentga.report import write_comparison_report
 
     f0 = comparison.no_breaks
     note = (f"Fitness without firebreaks: {f0['search']:.4f} on the search fires, {f0['validation']:.4f} on the "
             f"validation fires, {f0['heldout']:.4f} on the held-out fires; a cut is (f - f0) / (1 - f0) on the same "
             "fires." if f0 else "")
-    paths["report"] = write_comparison_report(out, config, comparison.summary, note)  # last: it embeds the figures
+    paths["report"] = write_comparison_report(out, config, comparison.summary, note,  # last: it embeds the figures
+                                              context=None if context is None else context[0],
+                                              warnings=model_warnings(comparison.models, config),
+                                              welch=comparison.welch, models=comparison.models)
     return paths
+
+
+def _answer(comparison: Comparison, held, layouts: dict):
+    """The comparison's plan (the method best on held-out fitness, its run chosen on validation)
+    in context: its held-out fitness beside no firebreaks on the same fires and the best
+    baseline's; ``(PlanContext, layout)`` or None when there is no layout of the landscape."""
+    from latentga.context import PlanContext
+
+    summary = comparison.summary
+    if not len(summary) or not hasattr(held, "burn_probability"):
+        return None
+    top = summary.iloc[0]
+    layout = np.asarray(layouts[top["method"]], bool)
+    if layout.shape != tuple(held.shape):
+        return None
+    burn = held.burn_probability(np.stack([layout, np.zeros_like(layout)]))
+    fitness = 1.0 - burn.reshape(2, -1).mean(axis=1)
+    baselines = summary[(summary["kind"] == "baseline") & (summary["method"] != top["method"])]
+    base = None
+    if len(baselines):
+        b = baselines.iloc[0]  # the summary is sorted by held-out mean
+        base = (f"best baseline ({b['method']})", float(b["best_heldout"]))
+    context = PlanContext(float(fitness[0]), float(fitness[1]), held.n_fires, held.seed, int(layout.sum()),
+                          burn[0], burn[1], base, label=f"the plan of {top['method']}")
+    return context, layout
 
 
 def print_summary(comparison: Comparison, config: dict, stream=None) -> None:
@@ -199,3 +248,22 @@ def print_summary(comparison: Comparison, config: dict, stream=None) -> None:
     run = shared_run_config(config)
     print(summary_markdown(comparison.summary, config, int(run["simulator"]["n_fires"]), comparison.welch,
                            comparison.models, comparison.no_breaks), file=stream, flush=True)
+    for line in comparison.context.lines() if comparison.context is not None else []:
+        print(line, file=stream, flush=True)
+    for line in model_warnings(comparison.models, config):
+        print(line, file=stream, flush=True)
+
+
+def model_warnings(models: pd.DataFrame, config: dict) -> list[str]:
+    """One line per model whose validation precision is near chance (breaks / cells)."""
+    from latentga.models.summary import near_chance_warning
+    from latentga.pipeline import make_simulator
+
+    if models is None or not len(models) or "val_precision" not in models:
+        return []
+    run = shared_run_config(config)
+    h, w = make_simulator(run).shape
+    chance = run["firebreaks"] / (h * w)
+    lines = [near_chance_warning(r.val_precision, chance, f"the {r.kind} model used by {r.variants}")
+             for r in models.itertuples()]
+    return [line for line in lines if line]

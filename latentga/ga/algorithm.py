@@ -75,6 +75,11 @@ class GeneticAlgorithm:
         self.callbacks = list(callbacks)
         if not any(isinstance(c, Statistics) for c in self.callbacks):
             self.callbacks.insert(0, Statistics())
+        from latentga.search import MemeticStep, memetic_step  # lazily: firebreak-only levers
+
+        step = memetic_step(config)  # ga.memetic: climbs the elite after each evaluation
+        if step is not None and not any(isinstance(c, MemeticStep) for c in self.callbacks):
+            self.callbacks.append(step)
         stats = next(c for c in self.callbacks if isinstance(c, Statistics))
         self.termination = list(termination) if termination is not None else from_config(ga)
         self.variation = variation or default_variation
@@ -139,12 +144,19 @@ class GeneticAlgorithm:
         return nevals
 
     def initialize(self) -> None:
-        """Generation 0: the initial population (``ga.init`` / ``ga.init_layouts``), evaluated."""
+        """Generation 0: the initial population (``ga.seeding``'s heuristic layouts, whose fires
+        are charged to ``cost``, then ``ga.init_layouts`` / ``ga.init``), evaluated."""
+        from latentga.search import seed_individuals, seeding_on
+
         self._t0 = time.perf_counter()
         self.nevals = 0
-        layouts = initial_individuals(self.config, self.problem, int(self.config["ga"]["population"]), self.rng,
-                                      self.dataset)
-        self.population = [make_individual(x) for x in layouts]
+        size, seeded = int(self.config["ga"]["population"]), []
+        if seeding_on(self.config):
+            seeds = seed_individuals(self.config, self.problem, self.rng)
+            seeded, self.cost = list(seeds.layouts), self.cost + seeds.fires
+        rest = initial_individuals(self.config, self.problem, size - len(seeded), self.rng, self.dataset) \
+            if size > len(seeded) else []
+        self.population = [make_individual(x) for x in [*seeded, *rest]]
         self.evaluate(self.population)
         self.hof.update(self.population)
         self.gen = 0

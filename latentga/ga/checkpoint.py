@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 from deap import tools
 
-from latentga.config import config_hash
+from latentga.config import DEFAULT_CONFIG, config_hash
 from latentga.errors import CheckpointError
 from latentga.ga.individual import fitness_array, individual_arrays, make_individual
 from latentga.io import atomic_path
@@ -42,7 +42,9 @@ __all__ = ["CHECKPOINT_FORMAT", "config_fingerprint", "save_checkpoint", "load_c
 CHECKPOINT_FORMAT = "latentga-ga-checkpoint-2"  # 1 was a pickle: no longer read (it can run code)
 _NOT_IDENTITY = ("name", "output")  # where results go, not what is computed
 _GA_NOT_IDENTITY = ("generations", "max_cost", "delta_evaluation")  # a longer run; the same fitness values
-_GA_LATER_KEYS = {"init_layouts": None}  # keys added later, left out at their old behaviour (old checkpoints resume)
+# keys added later, left out at their old behaviour (old checkpoints resume)
+_GA_LATER_KEYS = {"init_layouts": None, "seeding": DEFAULT_CONFIG["ga"]["seeding"],
+                  "memetic": DEFAULT_CONFIG["ga"]["memetic"]}
 _FRESH = "delete it and run without --resume (or with --overwrite) to start over"
 
 

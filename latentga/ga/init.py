@@ -28,13 +28,23 @@ def initial_individuals(config: dict, problem, n: int, rng: np.random.Generator,
 def _seed_individuals(path: str, problem) -> np.ndarray:
     """The individuals a ``ga.init_layouts`` file holds, as bool ``[B, *shape]``; one ConfigError
     naming the file and the fix when they cannot start this run (never unpickles)."""
-    fix = "give a .npy (np.save) of [H, W] or [B, H, W] 0/1 layouts the run's problem accepts"
-    try:
-        arr = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise ConfigError(f"ga.init_layouts: {path} does not exist; {fix}, or remove the key") from None
-    except (OSError, ValueError, EOFError) as exc:
-        raise ConfigError(f"ga.init_layouts: cannot read {path} ({exc}); {fix}") from None
+    fix = ("give a .npy (np.save) of [H, W] or [B, H, W] 0/1 layouts the run's problem accepts (or a plan "
+           ".csv/.asc/.tif of this landscape)")
+    reader = getattr(problem, "read_plans", None)  # a problem that knows other plan formats
+    if reader is not None and not str(path).lower().endswith(".npy"):
+        from latentga.errors import LatentGAError
+
+        try:
+            arr = reader(path)
+        except LatentGAError as exc:
+            raise ConfigError(f"ga.init_layouts: {exc}") from None
+    else:
+        try:
+            arr = np.load(path, allow_pickle=False)
+        except FileNotFoundError:
+            raise ConfigError(f"ga.init_layouts: {path} does not exist; {fix}, or remove the key") from None
+        except (OSError, ValueError, EOFError) as exc:
+            raise ConfigError(f"ga.init_layouts: cannot read {path} ({exc}); {fix}") from None
     shape = tuple(problem.shape)
     if not isinstance(arr, np.ndarray) or arr.shape[-len(shape):] != shape or arr.ndim not in (len(shape),
                                                                                               len(shape) + 1):

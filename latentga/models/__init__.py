@@ -1,5 +1,9 @@
 """VAE and CCVAE models of firebreak layouts: build, train, save/load, decode to k firebreaks.
 
+Every model is a :class:`~latentga.models.base.LayoutModel`; the dense (``LayoutVAE``) and
+conv (``ConvLayoutVAE``) networks are peers, and :class:`~latentga.models.base.FitnessHead`
+makes either a CCVAE.
+
 The GA's latent operators use only the model interface: ``encode(x) -> (mu, logvar)``,
 ``decode(z) -> logits``, ``predict(z)`` (CCVAE), ``decode_topk(logits, k)`` and the attributes
 ``is_conditional``, ``latent_dim``, ``char_dim`` (z_c = the last ``char_dim`` dims) and
@@ -13,7 +17,8 @@ from importlib import import_module
 _EXPORTS = {
     "MODEL_DEFAULTS": "config", "validate_model_config": "config",
     "decode_topk": "decoding", "ccvae_loss": "losses", "evaluate_model": "metrics",
-    "LayoutCCVAE": "networks", "LayoutVAE": "networks", "build_model": "networks",
+    "LayoutModel": "base", "FitnessHead": "base",
+    "LayoutCCVAE": "networks", "LayoutVAE": "networks", "build_model": "factory", "model_class": "factory",
     "eval_mode": "runtime", "model_device": "runtime",
     "load_model": "storage", "save_model": "storage",
     "TrainResult": "training", "train_model": "training",
@@ -30,6 +35,9 @@ __all__ = [
     "MODEL_DEFAULTS",
     "validate_model_config",
     "build_model",
+    "model_class",
+    "LayoutModel",
+    "FitnessHead",
     "LayoutVAE",
     "LayoutCCVAE",
     "decode_topk",

@@ -49,6 +49,7 @@ MODEL_DEFAULTS: dict[str, Any] = {
     "val_fraction": 0.1,      # share of the layouts held out for validation / early stopping
     "output_bias": "zero",    # zero (PyTorch's init, the report's) | base_rate (see the note below)
     "device": "auto",         # auto (CUDA when PyTorch sees a GPU, else CPU) | cpu | cuda | cuda:N
+    "path": None,             # a model file (e.g. from `train --out`) to use as it is, instead of the cache
 }
 
 #: Keys that say where a model runs, not what it is: they are left out of the model cache's file
@@ -58,7 +59,7 @@ RUNTIME_KEYS = ("device",)
 #: Keys added after model cache files and checkpoints existed, with the value that does what the
 #: code did before them: at that value a key is left out of the identity, so those files keep
 #: their names (a model trained without ``output_bias`` is the same as one with ``zero``).
-LATER_KEYS = {"output_bias": "zero"}
+LATER_KEYS = {"output_bias": "zero", "path": None}
 
 _KINDS = ("vae", "ccvae")
 _ARCHITECTURES = ("dense", "conv")
@@ -169,4 +170,7 @@ def validate_model_config(config: dict | None) -> dict:
     out["patience"] = _int("patience", cfg["patience"], 1)
     out["val_fraction"] = _float("val_fraction", cfg["val_fraction"], 0.0, 1.0, low_open=True, high_open=True)
     out["device"] = check_device(cfg["device"])
+    if cfg["path"] is not None and (not isinstance(cfg["path"], str) or not cfg["path"].strip()):
+        raise _fail("path", cfg["path"], "a model file path (from `python -m latentga train --out FILE`) or null")
+    out["path"] = cfg["path"]
     return out

@@ -1,4 +1,5 @@
-"""A fully convolutional VAE/CCVAE (``model.architecture: conv``) for large grids.
+"""A fully convolutional VAE/CCVAE (``model.architecture: conv``) for large grids: the peer of
+the dense network (:mod:`latentga.models.networks`) under :class:`~latentga.models.base.LayoutModel`.
 
 Why: the report's Table 1 model (``networks.py``) maps the flattened conv features to z with
 linear layers, so its weights grow with grid cells x latent size: on Dogrib (223x357) the
@@ -20,45 +21,33 @@ the remaining ``head_hidden`` linear layers to one standardised output.
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from latentga.errors import ConfigError, LayoutError
-from latentga.models.config import validate_model_config
-from latentga.models.networks import LayoutCCVAE, LayoutVAE, _block
+from latentga.models.base import FitnessHead, LayoutModel, conv_block
 
 __all__ = ["ConvLayoutVAE", "ConvLayoutCCVAE"]
 
 
-class ConvLayoutVAE(LayoutVAE):
+class ConvLayoutVAE(LayoutModel):
     """Convolutional encoder -> latent map -> transposed-conv decoder; z flattened for callers."""
 
-    is_conditional = False
-
     def __init__(self, config: dict, grid_shape: tuple[int, int]):
-        nn.Module.__init__(self)  # not LayoutVAE.__init__: it would build the dense linear heads
-        self.config = validate_model_config(config)
-        self.grid_shape = (int(grid_shape[0]), int(grid_shape[1]))
-        if min(self.grid_shape) < 1:
-            raise LayoutError(f"grid shape {self.grid_shape} is empty; layouts need at least one row and column")
+        super().__init__(config, grid_shape)
         cfg = self.config
         channels = cfg["channels"]
         scale = 2 ** len(channels)
-        self._padded = tuple(scale * math.ceil(s / scale) for s in self.grid_shape)
         self.map_shape = (self._padded[0] // scale, self._padded[1] // scale)
         self.latent_channels = cfg["latent_channels"]
         self.char_channels = cfg["char_channels"] if self.is_conditional else 0
         positions = self.map_shape[0] * self.map_shape[1]
         self.latent_dim = self.latent_channels * positions
         self.char_dim = self.char_channels * positions
-        self.noise_std = cfg["noise_std"]
 
         enc, c_in = [], 1
         for c in channels:
-            enc.append(_block(nn.Conv2d(c_in, c, 4, 2, 1), c, cfg["dropout"]))
+            enc.append(conv_block(nn.Conv2d(c_in, c, 4, 2, 1), c, cfg["dropout"]))
             c_in = c
         self.encoder = nn.Sequential(*enc)
         # ``fc_*`` names kept: callers read ``fc_mu.weight`` for the model's device and dtype.
@@ -67,21 +56,14 @@ class ConvLayoutVAE(LayoutVAE):
         self.fc_decode = nn.Sequential(nn.Conv2d(self.latent_channels, c_in, 3, 1, 1), nn.ReLU())
         dec = []
         for c_out in reversed(channels[:-1]):
-            dec.append(_block(nn.ConvTranspose2d(c_in, c_out, 4, 2, 1), c_out, cfg["dropout"]))
+            dec.append(conv_block(nn.ConvTranspose2d(c_in, c_out, 4, 2, 1), c_out, cfg["dropout"]))
             c_in = c_out
         dec.append(nn.ConvTranspose2d(c_in, 1, 4, 2, 1))
         self.decoder = nn.Sequential(*dec)
 
-    def _codes(self, z) -> torch.Tensor:
-        """``z`` as a float tensor ``[B, latent_dim]`` on the model's device (one clear error otherwise)."""
-        z = torch.as_tensor(z, dtype=self.fc_mu.weight.dtype, device=self.fc_mu.weight.device)
-        if z.dim() == 1:
-            z = z.unsqueeze(0)
-        if z.dim() != 2 or z.shape[1] != self.latent_dim:
-            c, (h, w) = self.latent_channels, self.map_shape
-            raise ConfigError(f"latent codes must be [B, {self.latent_dim}] (a {c}x{h}x{w} latent map, "
-                              f"flattened), got {list(z.shape)}")
-        return z
+    def _code_hint(self) -> str:
+        c, (h, w) = self.latent_channels, self.map_shape
+        return f" (a {c}x{h}x{w} latent map, flattened)"
 
     def encode(self, x) -> tuple[torch.Tensor, torch.Tensor]:
         """Posterior ``q(z|x)``: mean and log-variance, each flattened to ``[B, latent_dim]``."""
@@ -92,7 +74,7 @@ class ConvLayoutVAE(LayoutVAE):
 
     def decode(self, z) -> torch.Tensor:
         """Per-cell logits ``[B, H, W]`` for flattened codes ``z [B, latent_dim]``."""
-        z = self._codes(z).view(-1, self.latent_channels, *self.map_shape)
+        z = self.codes(z).view(-1, self.latent_channels, *self.map_shape)
         out = self.decoder(self.fc_decode(z))
         h, w = self.grid_shape
         return out[:, 0, :h, :w]
@@ -102,13 +84,11 @@ class ConvLayoutVAE(LayoutVAE):
                 f"{self.map_shape[1]}, latent_dim={self.latent_dim}, char_dim={self.char_dim}")
 
 
-class ConvLayoutCCVAE(ConvLayoutVAE, LayoutCCVAE):
+class ConvLayoutCCVAE(FitnessHead, ConvLayoutVAE):
     """The conv VAE whose last ``char_channels`` latent channels (z_c) predict fitness."""
 
-    is_conditional = True
-
     def __init__(self, config: dict, grid_shape: tuple[int, int]):
-        ConvLayoutVAE.__init__(self, config, grid_shape)
+        super().__init__(config, grid_shape)
         hidden = self.config["head_hidden"]
         first = hidden[0] if hidden else 1
         self.head_conv = nn.Conv2d(self.char_channels, first, 1)
@@ -121,12 +101,11 @@ class ConvLayoutCCVAE(ConvLayoutVAE, LayoutCCVAE):
         if hidden:
             layers.append(nn.Linear(width, 1))
         self.head = nn.Sequential(*layers)
-        self.register_buffer("label_mean", torch.zeros((), dtype=torch.float64))
-        self.register_buffer("label_std", torch.ones((), dtype=torch.float64))
+        self.add_label_buffers()
 
     def predict_standardized(self, z) -> torch.Tensor:
         """Head output on standardised labels, ``[B]``; depends on z_c only."""
-        zc = self.z_c(self._codes(z)).reshape(-1, self.char_channels, *self.map_shape)
+        zc = self.z_c(self.codes(z)).reshape(-1, self.char_channels, *self.map_shape)
         h = self.head_conv(zc) + self.head_position
         if self.config["head_hidden"]:
             h = F.relu(self.head_norm(h))

@@ -24,7 +24,7 @@ from torch.nn import functional as F
 
 from latentga.errors import ConfigError, DatasetError, ModelFileError
 from latentga.layouts import as_layout_batch
-from latentga.models.networks import LayoutVAE
+from latentga.models.base import LayoutModel
 from latentga.models.runtime import seeded_rng
 from latentga.models.training import _schedule, train_step
 
@@ -80,7 +80,7 @@ def _check_int(name: str, value, low: int) -> int:
     return int(value)
 
 
-def fine_tune(model: LayoutVAE, layouts, fitness, *, k: float, epochs: int, seed: int,
+def fine_tune(model: LayoutModel, layouts, fitness, *, k: float, epochs: int, seed: int,
               lr: float | None = None) -> dict:
     """Fine-tune ``model`` in place on rank-weighted data; leave it in eval mode.
 
@@ -100,7 +100,7 @@ def fine_tune(model: LayoutVAE, layouts, fitness, *, k: float, epochs: int, seed
         z = posterior mean, weights normalised to mean 1); ``loss_first``/``loss_last``: the
         first and last training batch's loss; ``steps``, ``n``, ``seconds``.
     """
-    if not isinstance(model, LayoutVAE):
+    if not isinstance(model, LayoutModel):
         raise ConfigError(f"fine_tune needs a latentga VAE/CCVAE, got {type(model).__name__}")
     epochs, seed = _check_int("epochs", epochs, 1), _check_int("seed", seed, 0)
     x_np = as_layout_batch(layouts, name="retraining layout")
@@ -173,12 +173,12 @@ def fine_tune(model: LayoutVAE, layouts, fitness, *, k: float, epochs: int, seed
             "steps": len(batch_losses), "n": n, "seconds": time.perf_counter() - t0}
 
 
-def model_state_arrays(model: LayoutVAE) -> dict[str, np.ndarray]:
+def model_state_arrays(model: LayoutModel) -> dict[str, np.ndarray]:
     """The model's state dict (weights, BatchNorm statistics, label mean/std) as numpy copies."""
     return {name: t.detach().cpu().numpy().copy() for name, t in model.state_dict().items()}
 
 
-def load_model_state_arrays(model: LayoutVAE, arrays) -> None:
+def load_model_state_arrays(model: LayoutModel, arrays) -> None:
     """Load :func:`model_state_arrays` output into ``model`` (same architecture), bit-exact.
 
     Leaves the model in eval mode (as the operators use it). Raises :class:`ModelFileError`

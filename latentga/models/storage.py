@@ -18,7 +18,8 @@ import torch
 
 from latentga.errors import LatentGAError, ModelFileError
 from latentga.io import write_bytes_atomic
-from latentga.models.networks import LayoutVAE, build_model
+from latentga.models.base import LayoutModel
+from latentga.models.factory import build_model
 from latentga.models.runtime import resolve_device
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "save_model", "load_model"]
@@ -34,7 +35,7 @@ def _first_line(exc: Exception) -> str:
     return re.split(r"(?i)\s*\(?\s*(re-?running|retry|if you trust)", text)[0].strip()
 
 
-def save_model(model: LayoutVAE, path: str | os.PathLike) -> Path:
+def save_model(model: LayoutModel, path: str | os.PathLike) -> Path:
     """Write ``model`` (weights, config, grid shape, label normalisation) atomically."""
     payload = {
         "format": FORMAT,
@@ -50,7 +51,7 @@ def save_model(model: LayoutVAE, path: str | os.PathLike) -> Path:
     return write_bytes_atomic(path, buffer.getvalue())
 
 
-def load_model(path: str | os.PathLike, device: str | torch.device = "cpu", kind: str | None = None) -> LayoutVAE:
+def load_model(path: str | os.PathLike, device: str | torch.device = "cpu", kind: str | None = None) -> LayoutModel:
     """Read a model file into an eval-mode, frozen (``requires_grad=False``) model on ``device``.
 
     ``device`` takes what ``model.device`` takes (``auto``, ``cpu``, ``cuda``, ``cuda:N``; see

@@ -14,7 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["stop_reason", "quality_line", "training_summary"]
+__all__ = ["stop_reason", "quality_line", "training_summary", "near_chance_warning", "NEAR_CHANCE"]
+
+#: A model whose validation precision is below this multiple of chance (a decoder that places the
+#: k breaks at random finds k / cells of them) is reported as near chance.
+NEAR_CHANCE = 2.0
 
 
 def stop_reason(history: pd.DataFrame, epochs: int, patience: int) -> str:
@@ -55,13 +59,34 @@ def quality_line(metrics: pd.DataFrame) -> str:
             + " (precision: share of a decoded layout's firebreaks found in the input)")
 
 
-def training_summary(folder: str | os.PathLike, epochs: int, patience: int) -> list[str]:
+def near_chance_warning(precision, chance: float, name: str = "the model") -> str | None:
+    """One warning line when a validation ``precision`` is within :data:`NEAR_CHANCE` x ``chance``
+    (the share of cells that are breaks), else None."""
+    try:
+        precision = float(precision)
+    except (TypeError, ValueError):
+        return None
+    if math.isnan(precision) or not chance > 0 or precision >= NEAR_CHANCE * chance:
+        return None
+    return (f"warning: {name} is near chance: validation precision {precision:.3f}, where breaks placed at "
+            f"random score {chance:.3f}; its latent operators are little more than random moves "
+            "(train it longer or on more layouts)")
+
+
+def training_summary(folder: str | os.PathLike, epochs: int, patience: int, chance: float | None = None) -> list[str]:
     """The lines to print for the model trained into ``folder`` (its history.csv and
-    metrics.csv); ``[]`` when the folder holds neither (a model from elsewhere)."""
+    metrics.csv); ``[]`` when the folder holds neither (a model from elsewhere). Given
+    ``chance`` (breaks / cells), a model near it gets a warning line."""
     folder = Path(folder)
     lines = []
     if (folder / "history.csv").is_file():
         lines.append(stop_reason(pd.read_csv(folder / "history.csv"), epochs, patience))
     if (folder / "metrics.csv").is_file():
-        lines.append(quality_line(pd.read_csv(folder / "metrics.csv")))
+        metrics = pd.read_csv(folder / "metrics.csv")
+        lines.append(quality_line(metrics))
+        rows = metrics[metrics["split"] == "validation"] if "split" in metrics else metrics.iloc[:0]
+        warning = near_chance_warning(rows["precision"].iloc[0], chance) if chance and len(rows) and \
+            "precision" in rows else None
+        if warning:
+            lines.append(warning)
     return lines

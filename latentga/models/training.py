@@ -31,7 +31,8 @@ from latentga.layouts import as_layout_batch
 from latentga.models.config import validate_model_config
 from latentga.models.losses import ccvae_loss
 from latentga.models.metrics import evaluate_model
-from latentga.models.networks import LayoutVAE, build_model, model_class
+from latentga.models.base import LayoutModel
+from latentga.models.factory import build_model, model_class
 from latentga.models.plots import plot_loss_curve
 from latentga.models.runtime import eval_batch_size, model_device, resolve_device, seeded_rng
 
@@ -42,7 +43,7 @@ __all__ = ["TrainResult", "train_model"]
 class TrainResult(NamedTuple):
     """The trained model (eval mode, best validation weights), per-epoch history, final metrics."""
 
-    model: LayoutVAE
+    model: LayoutModel
     history: pd.DataFrame
     metrics: pd.DataFrame
 

@@ -52,6 +52,13 @@ class FirebreakProblem(KCellsProblem):
     def key(self, individual: np.ndarray) -> bytes:
         return layout_key(individual)
 
+    def read_plans(self, path) -> np.ndarray:
+        """The plan(s) in a .npy, Cell2Fire firebreak .csv, .asc or .tif file, checked against the
+        landscape's grid and georeference (:func:`latentga.plans.read_plans`)."""
+        from latentga.plans import read_plans
+
+        return read_plans(path, self.simulator.landscape)
+
     def delta_tracker(self):
         return make_tracker(self.simulator, self.delta_evaluation)
 

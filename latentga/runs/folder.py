@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from latentga.errors import OutputError
-from latentga.io import ensure_folder
+from latentga.io import ensure_folder, remove_stale_temporaries
 from latentga.runs import fallback
 from latentga.runs.fallback import PREVIOUS_NAME
 
@@ -37,7 +37,9 @@ __all__ = ["RUN_FILES", "LOCK_NAME", "PREVIOUS_NAME", "claim_run_folder", "check
 
 # Files a run writes (besides its checkpoint, whose name the engine owns).
 RUN_FILES = ("run.json", "config.yaml", "logbook.csv", "best_layouts.npy", "best_fitness.npy",
-             "convergence.png", "best_layout.png", "report.html")
+             "convergence.png", "best_layout.png", "report.html", "plan.csv", "plan.asc", "plan.prj", "plan.tif",
+             "burn_probability.asc", "burn_probability.prj", "burn_probability_untreated.asc",
+             "burn_probability_untreated.prj")
 LOCK_NAME = ".lock"
 
 
@@ -114,6 +116,8 @@ def _tidy(folder: Path, checkpoint_name: str) -> None:
     """Remove what killed commands left: staging folders, a half-done step on the fallback."""
     for stale in folder.glob(".staging-*"):  # left by a run killed while writing its results
         shutil.rmtree(stale, ignore_errors=True)
+    for name in (checkpoint_name,) + RUN_FILES:  # temporaries of writes a kill cut short (no writer is
+        remove_stale_temporaries(folder / name, grace=0)  # alive: we hold the folder's lock)
     fallback.recover(folder, lambda f: _run_files(f, checkpoint_name))
     if fallback.previous_of(folder) is not None and _finished(folder):
         fallback.drop(folder)  # its replacement finished; only deleting the fallback was cut short

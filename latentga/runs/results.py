@@ -22,12 +22,13 @@ from deap import tools
 
 from latentga.cut import burned_area_cut, no_firebreak_fitness
 from latentga.ga.individual import fitness_array, individual_arrays
+from latentga.ga.engine import CHECKPOINT_NAME
 from latentga.errors import OutputError
 from latentga.io import ensure_folder, save_csv_atomic, save_figure_atomic, save_npy_atomic, save_yaml_atomic
-from latentga.io import write_text_atomic
+from latentga.io import temporaries_of, write_text_atomic
 
 __all__ = ["logbook_frame", "write_results", "plot_convergence", "plot_layout", "MANIFEST_NAME",
-           "read_manifest", "write_manifest", "verify_results"]
+           "read_manifest", "write_manifest", "verify_results", "leftovers", "checkpoint_hash", "verify_for_resume"]
 
 MANIFEST_NAME = "run.json"
 MANIFEST_FORMAT = "latentga-run-1"
@@ -67,9 +68,9 @@ def plot_convergence(frame: pd.DataFrame, title: str, n_fires: int | None = None
 
 def plot_layout(layout: np.ndarray, fitness: float, title: str, burnable: np.ndarray | None = None,
                 ignition_cell: int | None = None, ignition_area=None):
-    """The firebreaks (red) over the landscape (burnable = green, non-fuel = grey), with a
-    legend; ``ignition_area`` (flat cell ids where fires may start) is outlined, the ignition
-    cell starred."""
+    """The firebreaks (black, as in every figure of a report) over the landscape (burnable =
+    green, non-fuel = grey), with row/column coordinates and a legend below the map;
+    ``ignition_area`` (flat cell ids where fires may start) is outlined, the ignition cell starred."""
     from matplotlib.colors import ListedColormap
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch, Rectangle
@@ -77,7 +78,7 @@ def plot_layout(layout: np.ndarray, fitness: float, title: str, burnable: np.nda
     layout = np.asarray(layout, bool)
     base = np.ones(layout.shape, int) if burnable is None else np.where(burnable, 1, 0)
     image = np.where(layout, 2, base)
-    colours = ["#bbbbbb", "#8fcf7f", "#d62728"]
+    colours = ["#bbbbbb", "#8fcf7f", "#111111"]
     fig = Figure(figsize=(5, 5.4))
     ax = fig.add_subplot()
     ax.imshow(image, cmap=ListedColormap(colours), vmin=0, vmax=2, interpolation="nearest")
@@ -92,13 +93,14 @@ def plot_layout(layout: np.ndarray, fitness: float, title: str, burnable: np.nda
         handles.append(Patch(fill=False, edgecolor="black", ls="--", label="ignition area"))
     if ignition_cell is not None:
         r, c = divmod(int(ignition_cell), layout.shape[1])
-        handles.append(ax.plot(c, r, marker="*", color="black", markersize=12, ls="none",
-                               label="ignition cell")[0])
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=len(handles), fontsize=8,
-              frameon=False)
+        handles.append(ax.plot(c, r, marker="*", color="#1f77b4", markeredgecolor="white", markersize=14,
+                               ls="none", label="ignition cell")[0])
     ax.set_title(f"{title}\nfitness {fitness:.4f}, {int(layout.sum())} firebreaks")
-    ax.set_xticks([])
-    ax.set_yticks([])
+    from latentga.report import grid_coordinates
+
+    grid_coordinates(ax)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=len(handles), fontsize=8,
+              frameon=False)
     return fig
 
 
@@ -150,7 +152,61 @@ def verify_results(out_dir: str | os.PathLike) -> dict:
         if not (out / name).is_file() or _sha256(out / name) != digest:
             raise OutputError(f"{out / name} is not the file the run wrote (missing or changed since); "
                               f"resume the run (`run --resume --out {out}`) to write its results again")
+    left = leftovers(out)
+    if left:
+        raise OutputError(f"{out} holds {len(left)} leftover(s) of a killed write ({left[0].name}); the next "
+                          f"`run --resume --out {out}` removes them, or delete them")
     return manifest
+
+
+def checkpoint_hash(out_dir: str | os.PathLike) -> dict[str, str]:
+    """``{checkpoint name: SHA-256}`` of the folder's checkpoint (empty when it has none), for the
+    manifest: a resumed run then starts only from the checkpoint its run wrote."""
+    path = Path(out_dir) / CHECKPOINT_NAME
+    return {CHECKPOINT_NAME: _sha256(path)} if path.is_file() else {}
+
+
+def _checkpoint_generation(path: Path) -> int | None:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return int(json.loads(str(data["meta"][()]))["generation"])
+    except Exception:  # unreadable: the checkpoint's own loader names the problem
+        return None
+
+
+def verify_for_resume(out_dir: str | os.PathLike) -> None:
+    """Before a resume: every file ``run.json`` lists, the checkpoint included, is the one the run
+    wrote, or one OutputError naming the first that is not. A folder without a manifest (written
+    before manifests existed) passes; so does a checkpoint one generation past a ``running``
+    manifest (a kill between writing the checkpoint and the manifest)."""
+    out = Path(out_dir)
+    manifest = read_manifest(out)
+    if manifest is None or not isinstance(manifest.get("files"), dict):
+        return
+    for name, digest in manifest["files"].items():
+        name = str(name)
+        path = out / name
+        if Path(name).name != name:  # only plain names in this folder are the run's files
+            continue
+        if path.is_file() and _sha256(path) == digest:
+            continue
+        if name == CHECKPOINT_NAME and path.is_file() and manifest.get("status") == "running" and \
+                isinstance(manifest.get("generation"), int) and \
+                _checkpoint_generation(path) == manifest["generation"] + 1:
+            continue  # killed between writing the checkpoint and the manifest
+        raise OutputError(f"{path} is not the file this run wrote (missing or changed since; see {out / MANIFEST_NAME}); "
+                          "put the original back, or resume with --trust-folder to continue from the folder as it is")
+
+
+def leftovers(out_dir: str | os.PathLike) -> list[Path]:
+    """Temporary files and staging folders a killed write left in a results folder."""
+    from latentga.runs.folder import RUN_FILES
+
+    out = Path(out_dir)
+    found = sorted(out.glob(".staging-*"))
+    for name in ("checkpoint.npz",) + RUN_FILES:
+        found += temporaries_of(out / name)
+    return found
 
 
 def _no_breaks(simulator) -> float | None:
@@ -161,13 +217,16 @@ def _no_breaks(simulator) -> float | None:
 
 
 def write_results(out_dir: str | os.PathLike, config: dict, logbook: tools.Logbook, hof,
-                  landscape=None, simulator=None) -> dict[str, Path]:
+                  landscape=None, simulator=None, context=None) -> dict[str, Path]:
     """Write ``logbook.csv``, ``best_layouts.npy`` (hall of fame, best first), ``best_fitness.npy``,
-    ``best_layout.png``, ``convergence.png``, ``config.yaml`` (resolved) and ``report.html``
-    (all of it on one page) into ``out_dir``, then the manifest ``run.json`` naming them with
-    their SHA-256. Given the run's ``simulator``, the plot marks the whole ignition area, the
-    report shows the best layout over its burn probability, and both give its burned-area cut
-    against no firebreaks on the same fires (:mod:`latentga.cut`).
+    ``best_layout.png``, ``convergence.png``, ``config.yaml`` (resolved), the best plan as
+    ``plan.csv`` (Cell2Fire) and ``plan.asc`` (+ ``.prj``/``.tif`` as the landscape has them) and
+    ``report.html`` (all of it on one page) into ``out_dir``, then the manifest ``run.json``
+    naming them with their SHA-256. Given the run's ``simulator``, the plot marks the whole
+    ignition area, the report shows the best layout over its burn probability, and both give its
+    burned-area cut against no firebreaks on the same fires (:mod:`latentga.cut`); given the
+    plan's :class:`~latentga.context.PlanContext` (fresh fires), the report opens with it and the
+    burn-probability maps with and without the plan are written as ``.asc``.
 
     Everything is rendered into a staging folder first, so a failure while plotting leaves the
     previous results untouched; the files then replace the old ones one rename each.
@@ -200,12 +259,21 @@ def write_results(out_dir: str | os.PathLike, config: dict, logbook: tools.Logbo
                                                    burnable, ignition, area))
         from latentga.report import write_run_report
 
-        burn = simulator.burn_probability(best[:1])[0] if hasattr(simulator, "burn_probability") else None
+        if landscape is not None and tuple(getattr(landscape, "shape", ())) == best[0].shape:
+            from latentga.context import write_plan_outputs
+
+            staged.update(write_plan_outputs(stage, best[0], landscape, context))
+        if context is not None:  # the map on fresh fires, as burn_probability.asc
+            burn = context.burn
+        else:
+            burn = simulator.burn_probability(best[:1])[0] if hasattr(simulator, "burn_probability") else None
         summary = None if f0 is None else {"best fitness": float(fit[0]), "fitness without firebreaks": f0,
                                            "burned-area cut": cut}
-        staged["report"] = write_run_report(stage, config, frame, burn, best[0], summary)
+        staged["report"] = write_run_report(stage, config, frame, burn, best[0], summary, context=context)
         hashes = {p.name: _sha256(p) for p in staged.values()}
-        write_manifest(out, config, "writing", int(logbook[-1]["gen"]) if len(logbook) else None)
+        hashes.update(checkpoint_hash(out))
+        write_manifest(out, config, "writing", int(logbook[-1]["gen"]) if len(logbook) else None,
+                       checkpoint_hash(out))
         paths = {}
         for key, path in staged.items():
             os.replace(path, out / path.name)

@@ -295,8 +295,9 @@ class Cell2FireBinarySimulator:
             ids = np.flatnonzero(layout.ravel()) + 1
             firebreaks = None
             if ids.size:
-                firebreaks = write_text_atomic(tmp / "firebreaks.csv", "Year Number,Cell Numbers\n1,"
-                                               + ",".join(str(i) for i in ids.tolist()) + "\n")
+                from latentga.simulator.firebreak_csv import firebreak_csv_text
+
+                firebreaks = write_text_atomic(tmp / "firebreaks.csv", firebreak_csv_text(layout))
             proc = subprocess.run(self._command(inst, out, firebreaks), stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT, cwd=tmp)
             if proc.returncode != 0:

@@ -74,6 +74,7 @@ class FactoredRates(NamedTuple):
     se: np.ndarray  # float32 [n, 8] (or [0, 8]): per-edge slope factor
     hros: np.ndarray  # float32 [U, K]: head rate, the "keeps spreading" test
     hign: np.ndarray  # float32 [U, K]: head rate, the "can ignite" test (Kitral: another slope neighbour)
+    fail: np.ndarray  # int16 [W, R, K] (or [0, 0, 0]): first row >= r whose head rate fails (nrows[w]: none)
 
 
 _NAN_RATE = float(np.float32(1e-4))
@@ -110,6 +111,34 @@ def _edge_increment(rates, factor, w, i, d, r):
             return v
         return np.float64(np.float32(v * np.float64(rates.se[i, d])))
     return factored
+
+
+def stop_period(hros, w, i, t, r0, nr, max_p, factor):
+    """First period, from period t (in row r0), at which burning cell i stops spreading (max_p: never)."""
+    raise NotImplementedError("stop_period is called from compiled kernels only")
+
+
+@njit(cache=True, inline="always")
+def _scan_stop(hros, w, i, t, r0, nr, max_p, factor):
+    for r in range(r0, nr):
+        if hros_spread(hros, w, i, r) * factor <= ROS_THRESHOLD:
+            return t if r == r0 else 60 * r + 1
+    return max_p
+
+
+@overload(stop_period, inline="always")
+def _stop_period(hros, w, i, t, r0, nr, max_p, factor):
+    if isinstance(hros, nb_types.Array):
+        return lambda hros, w, i, t, r0, nr, max_p, factor: _scan_stop(hros, w, i, t, r0, nr, max_p, factor)
+
+    def table(hros, w, i, t, r0, nr, max_p, factor):
+        if factor != 1.0 or hros.fail.shape[0] == 0:
+            return _scan_stop(hros, w, i, t, r0, nr, max_p, factor)
+        r = hros.fail[w, r0, hros.cls[i]]
+        if r >= nr:
+            return max_p
+        return t if r == r0 else 60 * r + 1
+    return table
 
 
 @overload(hros_spread, inline="always")
@@ -238,9 +267,7 @@ def _arrival_sequential(w, i, d, s, stop, factor, rates, nr, target):
     return stop
 
 
-# No reference counting in the hot kernel (it allocates nothing): with it, every edge increfs and
-# decrefs each array of a FactoredRates argument (atomic operations), which halves the speed.
-@njit(cache=True, _nrt=False)
+@njit(cache=True)
 def spread_events(w, factor, ign, blocked, rates, hros, nrows, nbr, dist, key, parent,
                   heads, nxt, node_cell, order):
     """Fast exact kernel. ``key[c]`` gets the period cell c starts spreading (burned iff
@@ -249,10 +276,19 @@ def spread_events(w, factor, ign, blocked, rates, hros, nrows, nbr, dist, key, p
 
     ``heads`` (int32[max_p + 2]), ``nxt`` and ``node_cell`` (int32[8 n + 2]) are scratch.
     """
+    key[:] = NO_KEY
+    return _spread(w, factor, ign, blocked, rates, hros, nrows, nbr, dist, key, parent, heads, nxt, node_cell, order)
+
+
+# No reference counting in the hot kernel (it allocates nothing): with it, every edge increfs and
+# decrefs each array of a FactoredRates argument (atomic operations), which halves the speed.
+@njit(cache=True, _nrt=False)
+def _spread(w, factor, ign, blocked, rates, hros, nrows, nbr, dist, key, parent, heads, nxt, node_cell, order):
+    """:func:`spread_events` on a ``key`` that is already NO_KEY everywhere (on return it is
+    NO_KEY except on the burned cells ``order[:count]``)."""
     n = nbr.shape[0]
     nr = nrows[w]
     max_p = 60 * nr
-    key[:] = NO_KEY
     if ign < 0 or blocked[ign]:
         return 0
     heads[: max_p + 1] = -1
@@ -277,14 +313,7 @@ def spread_events(w, factor, ign, blocked, rates, hros, nrows, nbr, dist, key, p
             if t >= max_p:
                 continue
             # the cell stops spreading for good at the first period its head rate fails
-            stop = max_p
-            r0 = weather_row(t, nr)
-            for r in range(r0, nr):
-                if hros_spread(hros, w, i, r) * factor <= ROS_THRESHOLD:
-                    first = t if r == r0 else 60 * r + 1
-                    if first < stop:
-                        stop = first
-                    break
+            stop = stop_period(hros, w, i, t, weather_row(t, nr), nr, max_p, factor)
             if stop <= t:
                 continue
             for d in range(8):
@@ -340,13 +369,40 @@ def simulate_batch(layouts, weather, factor, ignition, fixed_blocked, rates, hro
     n = nbr.shape[0]
     blocked, key, parent, order, heads, nxt, node_cell = kernel_scratch(n, weather, nrows)
     keep_parents = out_parents.shape[0] == b_count
+    # Only what a fire touched is reset after it (its burned cells' keys and blocked flags; the
+    # firebreaks when the layout changes): a fire on a large grid burns a small part of it.
+    n_fb = np.zeros(b_count + 1, np.int64)
+    for b in range(b_count):
+        n_fb[b + 1] = n_fb[b]
+        for c in range(n):
+            if layouts[b, c] and not fixed_blocked[c]:
+                n_fb[b + 1] += 1
+    fb_cells = np.empty(n_fb[b_count], np.int64)
+    for b in range(b_count):
+        k = n_fb[b]
+        for c in range(n):
+            if layouts[b, c] and not fixed_blocked[c]:
+                fb_cells[k] = c
+                k += 1
+    for c in range(n):
+        blocked[c] = fixed_blocked[c]
+        key[c] = NO_KEY
+    current = -1
     # fires outer, layouts inner: one weather file's rates stay in cache across the layouts
     for f in range(n_fires):
         for b in range(b_count):
-            for c in range(n):
-                blocked[c] = fixed_blocked[c] or layouts[b, c]
-            cnt = spread_events(weather[f], factor[f], ignition[b, f], blocked, rates, hros, nrows, nbr, dist,
-                                key, parent, heads, nxt, node_cell, order)
+            if b != current:
+                if current >= 0:
+                    for k in range(n_fb[current], n_fb[current + 1]):
+                        blocked[fb_cells[k]] = False
+                for k in range(n_fb[b], n_fb[b + 1]):
+                    blocked[fb_cells[k]] = True
+                current = b
+            cnt = _spread(weather[f], factor[f], ignition[b, f], blocked, rates, hros, nrows, nbr, dist,
+                          key, parent, heads, nxt, node_cell, order)
+            for k in range(cnt):  # settled cells were marked blocked; burned cells are never firebreaks
+                blocked[order[k]] = False
+                key[order[k]] = NO_KEY
             out_counts[b, f] = cnt
             if want_masks:
                 for c in range(n):

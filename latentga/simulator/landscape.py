@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from latentga.errors import LandscapeError
+from latentga.simulator.rasters import Georeference, asc_georeference, read_raster
 from latentga.simulator.fuel_models import FUEL_MODELS, LOOKUP_TABLES, MODEL_WEATHER_COLUMNS, check_codes, choose_fuel_model
 
 __all__ = [
@@ -38,6 +39,8 @@ __all__ = [
 #: Fuel-type name of cells that never burn (non-fuel, water, unknown, NODATA).
 NON_FUEL = "NF"
 DEFAULT_NPZ = Path(__file__).with_name("data") / "sub20x20.npz"
+#: The built-in Sub20x20's place, as its instance folder's fuels.asc gives it (no .prj).
+_SUB20X20_CORNER = (457900.0, 5716800.0)
 #: How a curing raster (cur.asc) is used. ``cell2fire``: as C2F-W does (0 % curing wherever the
 #: raster has a value, see :meth:`Landscape.curing_input`); ``raster``: each cell's own value (FBP).
 CURING_MODES = ("cell2fire", "raster")
@@ -72,6 +75,7 @@ class Landscape:
     curing_mode: str = "cell2fire"  # how cur.asc is used: see CURING_MODES
     fuel_model: str = "fbp"  # see FUEL_MODELS
     weather_columns: tuple = WEATHER_COLUMNS
+    georef: Georeference | None = field(default=None, repr=False)  # where the grid lies (not in the fingerprint)
 
     def __post_init__(self):
         h, w = np.shape(self.fuel_grid)
@@ -112,6 +116,13 @@ class Landscape:
     @property
     def burnable(self) -> np.ndarray:
         return np.asarray(self.fuel_types) != NON_FUEL
+
+    def georeference(self) -> Georeference:
+        """The grid's georeference: the instance's own, else (built in memory) corner (0, 0)."""
+        if self.georef is not None:
+            return self.georef
+        h, w = self.shape
+        return Georeference(h, w, 0.0, 0.0, float(self.cell_size))
 
     def curing_input(self) -> np.ndarray:
         """Degree of curing (%) each cell's FBP rates use (it matters for grass, O1a/O1b only).
@@ -372,10 +383,10 @@ def load_landscape(path=None, curing: str | None = None, fuel_model: str | None 
 
 def _read_curing(folder: Path, shape) -> np.ndarray | None:
     """cur.asc's values as C2F-W reads them (NODATA is a value, only NaN means none), or None."""
-    path = folder / "cur.asc"
-    if not path.exists():
+    path = _find_raster(folder, "cur")
+    if path is None:
         return None
-    arr, _, _ = read_asc(path)
+    arr = _read_grid(path)[0]
     if arr.shape != tuple(shape):
         raise LandscapeError(f"{path} is {arr.shape[0]}x{arr.shape[1]} but the fuel raster is {shape[0]}x{shape[1]}; "
                              "every raster must have the same size")
@@ -387,16 +398,36 @@ def _read_curing(folder: Path, shape) -> np.ndarray | None:
 _MAX_TERRAIN = 1e6
 
 
+def _find_raster(folder: Path, *stems: str) -> Path | None:
+    """The first of ``<stem>.asc``, ``<stem>.tif``, ``<stem>.tiff`` (per stem, in order) that exists."""
+    for stem in stems:
+        for suffix in (".asc", ".tif", ".tiff"):
+            if (folder / f"{stem}{suffix}").exists():
+                return folder / f"{stem}{suffix}"
+    return None
+
+
+def _read_grid(path: Path) -> tuple[np.ndarray, float, float | None, Georeference]:
+    """An ``.asc`` (:func:`read_asc`'s checks) or GeoTIFF raster: values, cell size, NODATA and
+    where it lies (corner, cell size, the ``.prj`` beside it or the GeoTIFF's CRS)."""
+    if path.suffix.lower() in (".tif", ".tiff"):
+        raster = read_raster(path)
+        return raster.values, raster.georef.cellsize, raster.nodata, raster.georef
+    values, cell_size, nodata = read_asc(path)
+    return values, cell_size, nodata, asc_georeference(path, values.shape)
+
+
 def _load_folder(folder_str: str, fuel_model: str | None = None) -> Landscape:
     folder = Path(folder_str)
     if not folder.is_dir():
         raise LandscapeError(f"landscape folder {folder} does not exist; give a Cell2Fire instance folder "
                              "(or leave landscape empty for the built-in Sub20x20)")
-    fuel_path = next((folder / n for n in ("fuels.asc", "Forest.asc") if (folder / n).exists()), None)
+    fuel_path = _find_raster(folder, "fuels", "Forest")
     if fuel_path is None:
-        raise LandscapeError(f"{folder} has no fuel raster; add fuels.asc (or Forest.asc) with FBP grid codes")
+        raise LandscapeError(f"{folder} has no fuel raster; add fuels.asc (or Forest.asc, or fuels.tif) with FBP "
+                             "grid codes")
     model = choose_fuel_model(folder, fuel_model)
-    fuels, cell_size, nodata = read_asc(fuel_path)
+    fuels, cell_size, nodata, georef = _read_grid(fuel_path)
     bad = ~np.isfinite(fuels) & (fuels != nodata if nodata is not None else True)
     if bad.any():
         r, c = np.argwhere(bad)[0]
@@ -420,10 +451,10 @@ def _load_folder(folder_str: str, fuel_model: str | None = None) -> Landscape:
         types = _surface_types(fuels, codes, lookup, nodata)
         check_codes(model, lookup, set(np.unique(codes[types != NON_FUEL]).tolist()), lookup_path.name)
     rasters = {}
-    for key, name in (("elevation", "elevation.asc"), ("slope", "slope.asc"), ("aspect", "saz.asc")):
-        p = folder / name
-        if p.exists():
-            arr, _, nd = read_asc(p)
+    for key, stem in (("elevation", "elevation"), ("slope", "slope"), ("aspect", "saz")):
+        p = _find_raster(folder, stem)
+        if p is not None:
+            arr, _, nd, _ = _read_grid(p)
             if arr.shape != shape:
                 raise LandscapeError(f"{p} is {arr.shape[0]}x{arr.shape[1]} but {fuel_path.name} is "
                                      f"{shape[0]}x{shape[1]}; every raster must have the same size")
@@ -446,7 +477,7 @@ def _load_folder(folder_str: str, fuel_model: str | None = None) -> Landscape:
                      cell_size=float(cell_size), weathers=weathers, ignition_cell=ignition,
                      curing=_read_curing(folder, shape) if model == "fbp" else None,
                      fuel_lookup={k: v for k, v in lookup.items() if k in set(codes.ravel().tolist())},
-                     fuel_model=model, weather_columns=MODEL_WEATHER_COLUMNS[model])
+                     fuel_model=model, weather_columns=MODEL_WEATHER_COLUMNS[model], georef=georef)
 
 
 def _surface_types(fuels: np.ndarray, codes: np.ndarray, lookup: dict, nodata) -> np.ndarray:
@@ -497,4 +528,5 @@ def default_landscape() -> Landscape:
                          elevation=z["elevation"].astype(np.float64), slope=z["slope"].astype(np.float64),
                          aspect=z["aspect"].astype(np.float64), cell_size=float(z["cell_size"]),
                          weathers=list(z["weathers"]), ignition_cell=None if ign < 0 else ign,
-                         fuel_lookup=lookup)
+                         fuel_lookup=lookup,
+                         georef=Georeference(*grid.shape, *_SUB20X20_CORNER, float(z["cell_size"])))

@@ -132,4 +132,24 @@ def build_surface_tables(landscape: Landscape, nbr: np.ndarray) -> FactoredRates
     rho = np.zeros((len(uw), hros.shape[1], 8))
     _edge_rates(heads, hros.astype(np.float64), lb, rho)
     rate32 = np.where(np.isnan(rho), np.float32(1e-4), rho).astype(np.float32)
-    return FactoredRates(wrow=wrow, cls=cls, rho=rho, rate32=rate32, se=se, hros=hros, hign=hign), nrows
+    fail = np.zeros((0, 0, 0), np.int16)
+    if wrow.size * hros.shape[1] * 2 <= FAIL_TABLE_LIMIT_BYTES:
+        fail = np.zeros(wrow.shape + (hros.shape[1],), np.int16)
+        _fail_rows(wrow, nrows, hros, fail)
+    return FactoredRates(wrow=wrow, cls=cls, rho=rho, rate32=rate32, se=se, hros=hros, hign=hign, fail=fail), nrows
+
+
+FAIL_TABLE_LIMIT_BYTES = 64 * 2**20  # above it the kernels scan the rows instead
+
+
+@njit(cache=True)
+def _fail_rows(wrow, nrows, hros, fail):
+    """``fail[w, r, k]``: first row >= r of weather w in which class k's head rate is <= 0.1 m/min."""
+    thr = np.float32(0.1)
+    for w in range(wrow.shape[0]):
+        for k in range(hros.shape[1]):
+            nxt = nrows[w]
+            for r in range(nrows[w] - 1, -1, -1):
+                if hros[wrow[w, r], k] <= thr:
+                    nxt = r
+                fail[w, r, k] = nxt

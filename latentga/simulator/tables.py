@@ -29,16 +29,17 @@ class RateTables(NamedTuple):
     # (Kitral / S&B landscapes: rates, hros and rates64 are one kernel.FactoredRates)
     hros: np.ndarray  # float32 [n_weathers, n_cells, max_rows]
     nrows: np.ndarray  # int64 [n_weathers]
-    nbr: np.ndarray  # int64 [n_cells, 8] (-1 = off the grid)
+    nbr: np.ndarray  # int32 [n_cells, 8] (-1 = off the grid)
     dist: np.ndarray  # float64 [8] centre distances (m)
     burnable: np.ndarray  # bool [n_cells]
     rates64: np.ndarray  # float64, like ``rates``: the double rates C2F-W scales by its ROS-CV factor
 
 
 def neighbours(shape: tuple[int, int]) -> np.ndarray:
+    """Neighbour ids ``[n, 8]`` (-1 off the grid), int32: half the cache lines of int64 in the kernels."""
     h, w = shape
     rows, cols = np.divmod(np.arange(h * w), w)
-    out = np.full((h * w, 8), -1, dtype=np.int64)
+    out = np.full((h * w, 8), -1, dtype=np.int32)
     for d, (dr, dc) in enumerate(_OFFSETS):
         r, c = rows + dr, cols + dc
         ok = (r >= 0) & (r < h) & (c >= 0) & (c < w)
