@@ -70,6 +70,8 @@ def _identity(config: dict, later_keys: dict = _LATER_KEYS) -> dict:
     from latentga.models.config import model_identity  # torch-free
 
     subset = {k: v for k, v in config.items() if k not in _NOT_IDENTITY}
+    if subset.get("latent") == DEFAULT_CONFIG.get("latent"):  # added later: every lever off keeps old checkpoints
+        del subset["latent"]
     subset["ga"] = {k: v for k, v in config["ga"].items() if k not in _GA_NOT_IDENTITY}
     for section, later in later_keys.items():
         if isinstance(subset.get(section), dict):
