@@ -17,20 +17,14 @@ import numpy as np
 
 from latentga.errors import LayoutError
 from latentga.layouts import as_layout_batch
+from latentga.simulator.firebreak_csv import CSV_HEADER, firebreak_csv_text
 from latentga.simulator.rasters import read_raster, write_raster
 
 __all__ = ["PLAN_SUFFIXES", "CSV_HEADER", "firebreak_csv_text", "read_plans", "write_plan", "write_plan_files",
            "write_burn_probability"]
 
 PLAN_SUFFIXES = (".npy", ".csv", ".asc", ".tif", ".tiff")
-CSV_HEADER = "Year Number,Cell Numbers"
 _FIX = "give a .npy (np.save, [H,W] or [B,H,W]), a Cell2Fire firebreak .csv, an .asc or a .tif plan"
-
-
-def firebreak_csv_text(layout) -> str:
-    """Cell2Fire's ``--FirebreakCells`` file for one layout: its firebreaks as 1-based row-major ids."""
-    ids = np.flatnonzero(np.asarray(layout, bool).ravel()) + 1
-    return f"{CSV_HEADER}\n1," + ",".join(str(i) for i in ids.tolist()) + "\n"
 
 
 def _read_csv(path: Path, shape) -> np.ndarray:
@@ -93,7 +87,7 @@ def read_plans(path, landscape, name: str | None = None) -> np.ndarray:
     if suffix not in PLAN_SUFFIXES:
         raise LayoutError(f"plan {path}: unknown format {path.suffix or '(no suffix)'!r}; {_FIX}")
     if not path.is_file():
-        raise LayoutError(f"plan {path} does not exist; {_FIX}")
+        raise LayoutError(f"cannot read {name or f'plan {path}'}: the file {path.name} does not exist; {_FIX}")
     if suffix == ".npy":
         from latentga.validation import load_npy  # header checked first: no pickle, no oversized allocation
 

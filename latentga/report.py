@@ -19,7 +19,7 @@ import pandas as pd
 from latentga.io import write_text_atomic
 
 __all__ = ["REPORT_NAME", "NO_VALUE", "comparison_tables", "png_data_uri", "render_page", "plot_layout_over_burn_probability",
-           "write_run_report", "write_comparison_report", "write_improve_report"]
+           "write_run_report", "write_comparison_report", "write_improve_report", "grid_coordinates"]
 
 REPORT_NAME = "report.html"
 
@@ -72,7 +72,8 @@ def _number(value: float) -> str:
 
 
 def _pm(mean, std) -> str:
-    return NO_VALUE if pd.isna(mean) else f"{mean:.4f} ± {std:.4f}" if not pd.isna(std) else f"{mean:.4f}"
+    """``mean ± std``; the mean alone where there is no spread to give (one run)."""
+    return NO_VALUE if pd.isna(mean) else f"{mean:.4f}" if std is None or pd.isna(std) else f"{mean:.4f} ± {std:.4f}"
 
 
 def _percent(value) -> str:
@@ -92,10 +93,10 @@ def comparison_tables(summary: pd.DataFrame, welch: pd.DataFrame | None = None,
         return [("Summary", _table(summary))]
     cuts = "heldout_cut_mean" in summary.columns  # branch fair's burned-area cut (latentga.cut)
     rows = [{"method": r.method, "kind": r.kind, "runs": int(r.runs),
-             "held-out fitness (mean ± std)": _pm(r.heldout_mean, r.heldout_std),
+             "held-out fitness (mean ± std)": _pm(r.heldout_mean, r.heldout_std if r.runs > 1 else None),
              **({"held-out cut": _percent(r.heldout_cut_mean)} if cuts else {}),
              "chosen run's held-out": _number(r.best_heldout),
-             "search fitness (mean ± std)": _pm(r.search_mean, r.search_std),
+             "search fitness (mean ± std)": _pm(r.search_mean, r.search_std if r.runs > 1 else None),
              "layouts simulated": f"{r.calls_mean:,.0f}", "fires simulated": f"{r.fires_mean:,.0f}",
              "CPU s per run": f"{r.cpu_seconds_mean:,.1f}"} for r in summary.itertuples()]
     sections = [("Summary (best held-out first)", _table(pd.DataFrame(rows)))]
@@ -137,7 +138,6 @@ def plot_layout_over_burn_probability(layout, burn_probability, title: str):
     import numpy as np
     from matplotlib.figure import Figure
 
-    from latentga.runs.results import grid_coordinates
 
     layout = np.asarray(layout, bool)
     fig = Figure(figsize=(5, 5))
@@ -229,3 +229,15 @@ def write_improve_report(out_dir: str | os.PathLike, result, context, plan_path)
                 ("Figures", "".join(figures))]
     page = render_page(f"latentga improve {Path(plan_path).name}", sections)
     return write_text_atomic(out / REPORT_NAME, page)
+
+
+def grid_coordinates(ax) -> None:
+    """Label a map's axes with the cells' column and row (row 0 = north), as plan.csv and the
+    moves table name them."""
+    from matplotlib.ticker import MaxNLocator
+
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    ax.tick_params(labelsize=7)
+    ax.set_xlabel("column", fontsize=8)
+    ax.set_ylabel("row (0 = north)", fontsize=8)

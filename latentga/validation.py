@@ -18,7 +18,7 @@ import numpy as np
 from latentga.errors import ConfigError, LatentGAError
 
 __all__ = ["MAX_CONFIG_NODES", "expanded_size", "check_expanded_size", "npy_header", "load_npy",
-           "check_zero_one", "check_seed", "checked_workers", "SEED_MAX", "check_operator_params"]
+           "check_zero_one", "check_seed", "checked_workers", "SEED_MAX"]
 
 LOGGER = logging.getLogger("latentga.validation")
 
@@ -61,11 +61,13 @@ def check_expanded_size(data: Any, source: str, limit: int = MAX_CONFIG_NODES) -
                           "cycle); write the values out plainly")
 
 
-def npy_header(path: str | os.PathLike, error: type[LatentGAError], fix: str) -> tuple[tuple, np.dtype, bool]:
+def npy_header(path: str | os.PathLike, error: type[LatentGAError], fix: str,
+               what: str = "array") -> tuple[tuple, np.dtype, bool]:
     """``(shape, dtype, fortran_order)`` of a ``.npy`` file, after checking that the file holds
     every byte the header claims (so a header claiming TiBs fails before any allocation, and a
-    0-byte or truncated file fails with one line)."""
+    0-byte or truncated file fails with one line). ``what`` names the contents in messages."""
     path = Path(path)
+    head = f"cannot read {what} from {path}"
     size = None
     try:
         size = path.stat().st_size
@@ -78,32 +80,33 @@ def npy_header(path: str | os.PathLike, error: type[LatentGAError], fix: str) ->
             shape, fortran, dtype = reader(fh, max_header_size=10_000)
             offset = fh.tell()
     except FileNotFoundError:
-        raise error(f"{path} does not exist; {fix}") from None
+        raise error(f"{head}: the file does not exist; {fix}") from None
     except IsADirectoryError:
-        raise error(f"{path} is a folder, not a .npy file; {fix}") from None
+        raise error(f"{head}: it is a folder, not a .npy file; {fix}") from None
     except (OSError, ValueError, EOFError, SyntaxError, TypeError) as exc:
         reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
         if size == 0:
             reason = "the file is empty"
-        raise error(f"{path} is not a readable .npy file ({reason}); {fix}") from None
+        raise error(f"{head}: not a readable .npy file ({reason}); {fix}") from None
     if dtype.hasobject:
-        raise error(f"{path} holds Python objects, which latentga never loads (they could run code); {fix}")
+        raise error(f"{head}: it holds Python objects, which latentga never loads (allow_pickle=False: they "
+                    f"could run code); {fix}")
     need = int(np.prod(shape, dtype=object)) * dtype.itemsize
     if need != size - offset:
-        raise error(f"{path} is truncated or damaged: its header says {_human(need)} of data, the file holds "
-                    f"{_human(size - offset)}; {fix}")
+        raise error(f"{head}: the file is truncated or damaged (its header says {_human(need)} of data, the "
+                    f"file holds {_human(size - offset)}); {fix}")
     return tuple(shape), dtype, fortran
 
 
-def load_npy(path: str | os.PathLike, error: type[LatentGAError], fix: str) -> np.ndarray:
+def load_npy(path: str | os.PathLike, error: type[LatentGAError], fix: str, what: str = "array") -> np.ndarray:
     """``np.load`` of a ``.npy`` after :func:`npy_header` (no pickles, no oversized allocations)."""
-    npy_header(path, error, fix)
+    npy_header(path, error, fix, what)
     try:
         return np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError) as exc:
-        raise error(f"cannot read {path} ({str(exc).splitlines()[0][:160]}); {fix}") from None
+        raise error(f"cannot read {what} from {path} ({str(exc).splitlines()[0][:160]}); {fix}") from None
     except MemoryError:
-        raise error(f"{path} is too big to load into this machine's memory; {fix}") from None
+        raise error(f"cannot read {what} from {path}: too big for this machine's memory; {fix}") from None
 
 
 def _human(n: int) -> str:
@@ -144,40 +147,3 @@ def checked_workers(workers: int, what: str = "--workers") -> int:
         LOGGER.warning("warning: %s %s is more than 4 per core; using %d (%d cores)", what, workers, cap, cores)
         return cap
     return int(workers)
-
-
-def check_operator_params(func, params: Mapping, key: str) -> None:
-    """One ConfigError for an operator parameter of the wrong type (that of its default: a string
-    where a probability goes) or outside the range the operator declares
-    (:func:`latentga.operators.base.param_ranges`)."""
-    import inspect
-    import math
-
-    from latentga.operators.base import declared_ranges, unwrap
-
-    ranges = declared_ranges(func)
-    try:
-        defaults = {p.name: p.default for p in inspect.signature(unwrap(func)).parameters.values()
-                    if p.default is not inspect.Parameter.empty}
-    except (TypeError, ValueError):  # a builtin without a signature: nothing to compare with
-        defaults = {}
-    for name, value in params.items():
-        where, default = f"{key}.params.{name}", defaults.get(name)
-        if isinstance(default, bool):
-            ok, need = isinstance(value, bool), "true or false"
-        elif isinstance(default, int):
-            ok, need = isinstance(value, int) and not isinstance(value, bool), "an integer"
-        elif isinstance(default, float) or name in ranges:
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-            need = "a finite number"
-        elif isinstance(default, str):
-            ok, need = isinstance(value, str), "a string"
-        else:
-            continue
-        if not ok:
-            raise ConfigError(f"{where} = {value!r} must be {need} (default {default!r})")
-        low, high = ranges.get(name, (None, None))
-        if (low is not None and value < low) or (high is not None and value > high):
-            span = (f"between {low} and {high}" if low is not None and high is not None
-                    else f">= {low}" if low is not None else f"<= {high}")
-            raise ConfigError(f"{where} = {value!r} is out of range: it must be {span} (default {default!r})")

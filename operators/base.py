@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import Callable
+from typing import Callable, Mapping
 
-__all__ = ["batch_operator", "is_batch_capable", "needs_conditional", "accepted_keywords", "unwrap", "param_ranges", "declared_ranges"]
+__all__ = ["batch_operator", "is_batch_capable", "needs_conditional", "accepted_keywords", "unwrap", "param_ranges", "declared_ranges",
+           "check_operator_params"]
 
 
 def batch_operator(func: Callable | None = None, *, conditional: bool = False) -> Callable:
@@ -75,3 +76,40 @@ def param_ranges(**ranges: tuple[float | None, float | None]) -> Callable:
 def declared_ranges(func: Callable) -> dict[str, tuple[float | None, float | None]]:
     """The ranges :func:`param_ranges` declared for ``func`` (or the function a partial wraps)."""
     return dict(getattr(unwrap(func), "param_ranges", {}) or {})
+
+
+def check_operator_params(func, params: Mapping, key: str) -> None:
+    """One ConfigError for an operator parameter of the wrong type (that of its default: a string
+    where a probability goes) or outside the range the operator declares
+    (:func:`param_ranges`)."""
+    import inspect
+    import math
+
+    from latentga.errors import ConfigError
+
+    ranges = declared_ranges(func)
+    try:
+        defaults = {p.name: p.default for p in inspect.signature(unwrap(func)).parameters.values()
+                    if p.default is not inspect.Parameter.empty}
+    except (TypeError, ValueError):  # a builtin without a signature: nothing to compare with
+        defaults = {}
+    for name, value in params.items():
+        where, default = f"{key}.params.{name}", defaults.get(name)
+        if isinstance(default, bool):
+            ok, need = isinstance(value, bool), "true or false"
+        elif isinstance(default, int):
+            ok, need = isinstance(value, int) and not isinstance(value, bool), "an integer"
+        elif isinstance(default, float) or name in ranges:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            need = "a finite number"
+        elif isinstance(default, str):
+            ok, need = isinstance(value, str), "a string"
+        else:
+            continue
+        if not ok:
+            raise ConfigError(f"{where} = {value!r} must be {need} (default {default!r})")
+        low, high = ranges.get(name, (None, None))
+        if (low is not None and value < low) or (high is not None and value > high):
+            span = (f"between {low} and {high}" if low is not None and high is not None
+                    else f">= {low}" if low is not None else f"<= {high}")
+            raise ConfigError(f"{where} = {value!r} is out of range: it must be {span} (default {default!r})")

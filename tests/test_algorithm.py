@@ -129,3 +129,16 @@ def test_resume_through_the_object_equals_the_uninterrupted_run(problem, config,
 def test_ask_before_the_first_generation_says_what_to_do(problem, config):
     with pytest.raises(RuntimeError, match="initialize"):
         GeneticAlgorithm(config, problem).ask()
+
+
+def test_run_ga_passes_terminations_variation_and_callback_hooks_through(problem, config):
+    seen = []
+
+    def variation(algo, parents):
+        seen.append(algo.gen)
+        return default_variation(algo, parents)
+
+    greedy = _Greedy()
+    _, log, _ = run_ga(config, problem, progress=False, termination=[Generations(2)], variation=variation,
+                       hooks=[greedy])
+    assert [e["gen"] for e in log] == [0, 1, 2] and seen == [0, 1] and greedy.spent == 3

@@ -201,6 +201,7 @@ def test_the_device_changes_no_hash(tmp_path, value):
     without = copy.deepcopy(with_key)
     del without["model"]["device"]
     del without["model"]["output_bias"]  # at zero it is left out too (the next test)
+    del without["model"]["path"]  # null (train the model) is left out as well
     assert model_identity(with_key["model"]) == without["model"]
     assert model_path(with_key, dataset) == model_path(without, dataset)
     assert config_fingerprint(with_key) == config_fingerprint(without)
@@ -254,7 +255,7 @@ def test_keys_added_later_keep_old_cache_names_at_their_old_behaviour():
     from latentga.config import config_hash
     from latentga.models.config import model_identity, validate_model_config
 
-    before = {k: v for k, v in validate_model_config({}).items() if k not in ("output_bias", "device")}
+    before = {k: v for k, v in validate_model_config({}).items() if k not in ("output_bias", "device", "path")}
     same = model_identity(validate_model_config({"output_bias": "zero"}))
     other = model_identity(validate_model_config({"output_bias": "base_rate"}))
     assert config_hash(same) == config_hash(before) != config_hash(other)

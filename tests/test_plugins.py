@@ -40,7 +40,7 @@ def test_a_plugin_model_trains_loads_and_runs_a_latent_ga(tmp_path):
 
 
 @pytest.mark.parametrize("kind, match", [("test_plugins:nope", "no model class 'nope'"),
-                                         ("latentga.models.networks:build_model", "not a subclass"),
+                                         ("latentga.models.factory:build_model", "not a subclass"),
                                          ("no_such_module:Model", "cannot import module")])
 def test_a_bad_plugin_model_is_one_clear_error(kind, match, tmp_path):
     from latentga.models import build_model

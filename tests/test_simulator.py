@@ -269,4 +269,4 @@ def test_cli_simulate_writes_fitness_and_burn_map(tmp_path, capsys):
     assert main(args + ["--workers", "2", "--out", str(tmp_path / "fit2.csv")]) == 0
     assert pd.read_csv(tmp_path / "fit2.csv").equals(table)
     assert main(["simulate", "--layouts", str(tmp_path / "missing.npy")]) == 2
-    assert "cannot read layouts" in capsys.readouterr().err
+    assert "missing.npy does not exist" in capsys.readouterr().err

@@ -51,7 +51,7 @@ def run_ga(config: dict, problem, model=None, out_dir: str | os.PathLike | None 
            resume: bool = False, progress: bool = True, dataset=None,
            on_generation: Callable[[int, list, tools.HallOfFame, tools.Logbook], None] | None = None,
            map: Callable | None = None, stats: tools.Statistics | None = None,
-           hooks: Sequence = (),
+           hooks: Sequence = (), termination: Sequence | None = None, variation: Callable | None = None,
            ) -> tuple[list, tools.Logbook, tools.HallOfFame]:
     """Run (or, with ``resume``, continue) the GA of ``config`` on ``problem``.
 
@@ -63,14 +63,18 @@ def run_ga(config: dict, problem, model=None, out_dir: str | os.PathLike | None 
     ``on_generation(gen, population, hof, logbook)`` runs after every generation (and its
     checkpoint), generation 0 included; ``hooks`` run before the checkpoint (callbacks, or
     ``hook(gen, population, hof)`` objects with ``state``/``restore``, e.g. weighted
-    retraining). The run stops after ``ga.generations``, or once ``ga.max_cost`` is spent.
+    retraining, or a memetic step in ``after_evaluation``). The run stops after
+    ``ga.generations``, or once ``ga.max_cost`` is spent, unless ``termination`` (objects of
+    :mod:`latentga.ga.termination`) replaces those; ``variation`` replaces the batched varAnd
+    (see :class:`~latentga.ga.algorithm.GeneticAlgorithm`).
     """
     if out_dir is None and resume:
         raise CheckpointError("resume needs the folder of the run's checkpoint; give out_dir")
     path = Path(out_dir) / CHECKPOINT_NAME if out_dir is not None else None
     callbacks = standard_callbacks(config, checkpoint=path, progress=progress, on_generation=on_generation,
                                    stats=stats, hooks=hooks)
-    algorithm = GeneticAlgorithm(config, problem, model, dataset=dataset, map=map, callbacks=callbacks)
+    algorithm = GeneticAlgorithm(config, problem, model, dataset=dataset, map=map, callbacks=callbacks,
+                                 termination=termination, variation=variation)
     if resume:
         algorithm.resume(path)
         if progress:

@@ -10,8 +10,9 @@ How the engine uses it: :func:`make_tracker` (via ``FirebreakProblem.delta_track
 :class:`DeltaTracker` or None (``ga.delta_evaluation: false``, or a simulator that cannot run
 single fires such as the Cell2Fire binary backend: delta evaluation is then silently off). The
 tracker keeps one :class:`FireRecord` per layout of the current population (keyed by
-:func:`latentga.layouts.layout_key`; about 90 kB each at 100 fires on 20x20, so a population of
-100 holds ~9 MB). Children whose parents have records are delta-evaluated in the main process
+:func:`latentga.layouts.layout_key`). Records are sparse, 7 bytes per burned cell per fire: about
+80 kB each at 100 fires on 20x20, ~1 MB on Dogrib with fires anywhere (a dense record there was
+~18 MB, which kept delta evaluation off on Dogrib). Children whose parents have records are delta-evaluated in the main process
 (records are big to ship); children without one (the initial population, children of a parent
 that came from the fitness cache without a record) are fully evaluated through
 ``toolbox.map``, in chunks, so SCOOP still parallelises the full path, and their records are
@@ -106,15 +107,20 @@ def make_tracker(simulator, enabled: bool = True) -> DeltaTracker | None:
         return None
 
 
-_FIELDS = ("layout", "bits", "hubs", "times", "ignition", "counts")
+_STACKED = ("layout", "offsets", "ignition")  # one row per record
+_BYTES = {"cells": np.int32, "hubs": np.bool_}  # variable length: one byte string per record
 
 
 def pack_records(records: dict[bytes, FireRecord]) -> dict | None:
-    """Records as plain stacked arrays (for checkpoints: no class needed to load them)."""
+    """Records as plain arrays and byte strings, one entry per record (for checkpoints: no class
+    needed to load them); the burned cells, of varying length, as one byte string each."""
     if not records:
         return None
     recs = list(records.values())
-    out = {name: np.stack([getattr(r, name) for r in recs]) for name in _FIELDS}
+    out = {name: np.stack([getattr(r, name) for r in recs]) for name in _STACKED}
+    for name in (*_BYTES, "times"):
+        out[name] = [np.ascontiguousarray(getattr(r, name)).tobytes() for r in recs]
+    out["time_width"] = np.array([r.times.dtype.itemsize for r in recs], dtype=np.int64)
     out["keys"] = list(records.keys())
     out["fitness"] = np.array([r.fitness for r in recs], dtype=np.float64)
     return out
@@ -124,15 +130,27 @@ def unpack_records(packed: dict | None, evaluator: DeltaEvaluator | None = None)
     """The inverse of :func:`pack_records`; checks the records fit ``evaluator``'s simulator."""
     if not packed:
         return {}
+    if "bits" in packed:
+        raise CheckpointError("the checkpoint's fire records are in the older dense format; resume with the "
+                              "latentga version that wrote it, or run without --resume to start over")
+    widths = {2: np.int16, 4: np.int32}
     try:
-        out = {key: FireRecord(*(packed[name][i] for name in _FIELDS), float(packed["fitness"][i]))
-               for i, key in enumerate(packed["keys"])}
-    except (KeyError, IndexError, TypeError) as exc:
+        out = {}
+        for i, key in enumerate(packed["keys"]):
+            flat = {name: np.frombuffer(packed[name][i], dtype=dtype) for name, dtype in _BYTES.items()}
+            times = np.frombuffer(packed["times"][i], dtype=widths[int(packed["time_width"][i])])
+            offsets = np.asarray(packed["offsets"][i])
+            if offsets[0] != 0 or offsets[-1] != len(flat["cells"]) or np.any(np.diff(offsets) < 0) \
+                    or not len(times) == len(flat["hubs"]) == len(flat["cells"]):
+                raise ValueError("fire offsets do not fit the burned cells")
+            out[key] = FireRecord(packed["layout"][i], offsets, flat["cells"], times, flat["hubs"],
+                                  packed["ignition"][i], float(packed["fitness"][i]))
+    except (KeyError, IndexError, TypeError, ValueError) as exc:
         raise CheckpointError(f"the checkpoint's fire records are corrupt ({exc}); delete the checkpoint and "
                               "run without --resume to start over") from None
     if evaluator is not None:
-        want = (evaluator.n_fires, (evaluator.n_cells + 7) // 8)
-        if any(r.bits.shape != want or r.layout.shape != evaluator.shape for r in out.values()):
+        want = (evaluator.n_fires + 1,)
+        if any(r.offsets.shape != want or r.layout.shape != evaluator.shape for r in out.values()):
             raise CheckpointError(f"the checkpoint's fire records were made with other fires or another grid "
                                   f"than this simulator's ({evaluator.n_fires} fires on "
                                   f"{evaluator.shape[0]}x{evaluator.shape[1]}); resume with the simulator the run "

@@ -28,8 +28,7 @@ from latentga.io import ensure_folder, save_csv_atomic, save_figure_atomic, save
 from latentga.io import temporaries_of, write_text_atomic
 
 __all__ = ["logbook_frame", "write_results", "plot_convergence", "plot_layout", "MANIFEST_NAME",
-           "read_manifest", "write_manifest", "verify_results", "leftovers", "checkpoint_hash", "verify_for_resume",
-           "grid_coordinates"]
+           "read_manifest", "write_manifest", "verify_results", "leftovers", "checkpoint_hash", "verify_for_resume"]
 
 MANIFEST_NAME = "run.json"
 MANIFEST_FORMAT = "latentga-run-1"
@@ -97,22 +96,12 @@ def plot_layout(layout: np.ndarray, fitness: float, title: str, burnable: np.nda
         handles.append(ax.plot(c, r, marker="*", color="#1f77b4", markeredgecolor="white", markersize=14,
                                ls="none", label="ignition cell")[0])
     ax.set_title(f"{title}\nfitness {fitness:.4f}, {int(layout.sum())} firebreaks")
+    from latentga.report import grid_coordinates
+
     grid_coordinates(ax)
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=len(handles), fontsize=8,
               frameon=False)
     return fig
-
-
-def grid_coordinates(ax) -> None:
-    """Label a map's axes with the cells' column and row (row 0 = north), as plan.csv and the
-    moves table name them."""
-    from matplotlib.ticker import MaxNLocator
-
-    for axis in (ax.xaxis, ax.yaxis):
-        axis.set_major_locator(MaxNLocator(nbins=6, integer=True))
-    ax.tick_params(labelsize=7)
-    ax.set_xlabel("column", fontsize=8)
-    ax.set_ylabel("row (0 = north)", fontsize=8)
 
 
 def _ignition_area(ignition_cell, simulator, shape) -> np.ndarray | None:

@@ -295,7 +295,7 @@ class Cell2FireBinarySimulator:
             ids = np.flatnonzero(layout.ravel()) + 1
             firebreaks = None
             if ids.size:
-                from latentga.plans import firebreak_csv_text
+                from latentga.simulator.firebreak_csv import firebreak_csv_text
 
                 firebreaks = write_text_atomic(tmp / "firebreaks.csv", firebreak_csv_text(layout))
             proc = subprocess.run(self._command(inst, out, firebreaks), stdout=subprocess.PIPE,

@@ -33,8 +33,12 @@ How a GA engine should use it::
 Counting fires (keep comparisons fair): ``fires_simulated`` counts every fire the kernel is run
 for -- N per fully evaluated layout, and for a delta-evaluated one each re-run fire (including
 fires that no longer ignite). Reused fires are not counted. A method's budget should be charged
-``fires_simulated``; the "full-evaluation equivalent" is ``layouts scored * N``. A delta record
-costs memory: N * (2 * ceil(H*W / 8) + 2 * H*W) bytes per layout (90 kB for 100 fires on 20x20).
+``fires_simulated``; the "full-evaluation equivalent" is ``layouts scored * N``.
+
+Records are sparse: per fire only the cells it reached (cell id, period, hub flag: 7 bytes a
+burned cell with int16 periods), so memory grows with the burned area, not with the grid
+(Dogrib, fires anywhere: ~1,700 burned cells a fire out of 79,611; a dense record was ~18 MB a
+layout at 100 fires). Copying an unchanged fire costs its burned cells, not the grid.
 """
 
 from __future__ import annotations
@@ -53,34 +57,70 @@ __all__ = ["FireRecord", "DeltaEvaluator"]
 
 @dataclass(frozen=True, eq=False)
 class FireRecord:
-    """One scored layout and its fires, enough to delta-evaluate its neighbours.
+    """One scored layout and its fires, enough to delta-evaluate its neighbours (sparse).
 
-    ``bits`` holds each fire's burned cells bit-packed (``np.packbits`` over the row-major
-    cells), ``hubs`` (same packing) the burned cells that set some other cell alight (a
-    superset after leaf removals: only ever conservative), ``times`` the period each burned
-    cell started spreading (-1: not burned), ``ignition`` each fire's ignition cell (-1: no
-    fire), ``counts`` each fire's burned cells. A record is only valid with the simulator (same
+    Fire ``f`` reached the cells ``cells[offsets[f]:offsets[f + 1]]`` (ascending cell ids);
+    ``times`` holds the period each of them started spreading, ``hubs`` whether it set some
+    other cell alight (a superset after leaf removals: only ever conservative), ``ignition``
+    each fire's ignition cell (-1: no fire). A record is only valid with the simulator (same
     landscape and fires) that made it.
     """
 
     layout: np.ndarray  # bool [H, W]
-    bits: np.ndarray  # uint8 [N, ceil(H*W/8)]
-    hubs: np.ndarray  # uint8 [N, ceil(H*W/8)]
-    times: np.ndarray  # int16 [N, H*W]
+    offsets: np.ndarray  # int64 [N + 1]
+    cells: np.ndarray  # int32 [M]: burned cells of every fire, fire by fire
+    times: np.ndarray  # int16 (int32 for very long weather) [M]
+    hubs: np.ndarray  # bool [M]
     ignition: np.ndarray  # int64 [N]
-    counts: np.ndarray  # int64 [N]
     fitness: float
 
     @property
+    def counts(self) -> np.ndarray:
+        """Burned cells of each fire: int64 [N]."""
+        return np.diff(self.offsets)
+
+    @property
     def burned(self) -> np.ndarray:
-        """Burned cells of every fire: bool [N, H, W]."""
+        """Burned cells of every fire: bool [N, H, W] (dense; for checks and plots)."""
         h, w = self.layout.shape
-        return np.unpackbits(self.bits, axis=1, count=h * w).astype(bool).reshape(-1, h, w)
+        out = np.zeros((len(self.ignition), h * w), bool)
+        out[np.repeat(np.arange(len(self.ignition)), self.counts), self.cells] = True
+        return out.reshape(-1, h, w)
+
+    @property
+    def nbytes(self) -> int:
+        """Memory of the record's arrays."""
+        return int(sum(a.nbytes for a in (self.layout, self.offsets, self.cells, self.times, self.hubs,
+                                          self.ignition)))
+
+
+def _debruijn_table(mul: int) -> np.ndarray:
+    """Bit index of a 64-bit word's lowest set bit, looked up by ``((w ^ (w - 1)) * mul) >> 58``."""
+    table = np.full(64, -1, np.int64)
+    for i in range(64):
+        table[((((1 << (i + 1)) - 1) * mul) & (2 ** 64 - 1)) >> 58] = i
+    if (table < 0).any():
+        raise RuntimeError("the de Bruijn multiplier does not give a perfect hash")
+    return table
+
+
+_DEBRUIJN_MUL = np.uint64(0x03F79D71B4CB0A89)
+_DEBRUIJN = _debruijn_table(int(_DEBRUIJN_MUL))
 
 
 @njit(cache=True, inline="always")
-def _bit(row, c):
-    return (row[c >> 3] >> (7 - (c & 7))) & 1
+def _find(cells, lo, hi, c):
+    """Index of cell ``c`` in the ascending ``cells[lo:hi]``, or -1."""
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        v = cells[mid]
+        if v < c:
+            lo = mid + 1
+        elif v > c:
+            hi = mid
+        else:
+            return mid
+    return -1
 
 
 @njit(cache=True)
@@ -109,46 +149,74 @@ def _ignites(w, factor, i, t, d, target, rates, hros, nrows, dist):
     return p < stop
 
 
+@njit(cache=True, inline="always")
+def _lookup(p_cells, lo, hi, c, where, dense):
+    """Index of cell ``c`` in the fire ``p_cells[lo:hi]`` or -1: from the dense scratch ``where``
+    (``where[c] = index + 1``, filled for this fire) when ``dense``, else by binary search."""
+    if dense:
+        return where[c] - 1
+    return _find(p_cells, lo, hi, c)
+
+
 @njit(cache=True)
-def _needs_rerun(row_bits, row_hubs, row_times, added, n_add, freed, n_freed, w, factor, rates, hros, nrows,
-                 nbr, dist):
-    """Can the change alter this (ignition-unchanged) fire? Exact for the shortest-path fire:
+def _needs_rerun(p_cells, p_times, p_hubs, lo, hi, added, n_add, freed, n_freed, w, factor, rates, hros, nrows,
+                 nbr, dist, where, dense):
+    """Can the change alter this (ignition-unchanged) fire, whose cells are ``p_cells[lo:hi]``?
+    Exact for the shortest-path fire:
 
     * an added firebreak the fire burned matters only if it set another cell alight (a hub
       of the spread tree): removing a leaf leaves every other cell's time unchanged;
     * a freed cell matters only if one of its burned neighbours would now set it alight.
     """
     for a in range(n_add):
-        if _bit(row_hubs, added[a]):
+        j = _lookup(p_cells, lo, hi, added[a], where, dense)
+        if j >= 0 and p_hubs[j]:
             return True
     for q in range(n_freed):
         r = freed[q]
         for d in range(8):
             i = nbr[r, d]
-            if i < 0 or not _bit(row_bits, i):
+            if i < 0:
+                continue
+            j = _lookup(p_cells, lo, hi, i, where, dense)
+            if j < 0:
                 continue
             back = (d + 4) % 8  # the direction from i to r (N<->S, NE<->SW, ...)
-            if _ignites(w, factor, i, row_times[i], back, r, rates, hros, nrows, dist):
+            if _ignites(w, factor, i, p_times[j], back, r, rates, hros, nrows, dist):
                 return True
     return False
 
 
 @njit(cache=True)
-def _delta_batch(children, parents, parent_bits, parent_hubs, parent_times, parent_ign, parent_counts, child_ign,
-                 drawn, force, weather, factor, fixed_blocked, rates, hros, nrows, nbr, dist,
-                 out_bits, out_hubs, out_times, out_counts, out_rerun):
-    """For each child b: copy the parent's fires, re-run the fires the change can affect.
+def _grow(buf, size, need):
+    """``buf`` with room for ``need`` elements (doubled when short), its first ``size`` kept."""
+    if need <= buf.shape[0]:
+        return buf
+    cap = buf.shape[0] * 2
+    while cap < need:
+        cap *= 2
+    out = np.empty(cap, buf.dtype)
+    out[:size] = buf[:size]
+    return out
 
-    ``children``/``parents`` bool[B, n]; ``parent_bits``/``parent_hubs`` uint8[B, N, nb];
-    ``parent_times`` int16[B, N, n]; ``parent_ign``, ``parent_counts`` [B, N]. ``child_ign``
-    [B, N] are the children's ignitions, or, when ``drawn`` (int64[N]) is non-empty, are filled
-    here with Cell2Fire's rule (the drawn cell, -1 where it is blocked). ``force``: re-run
-    every fire (a full evaluation; the parent arrays are then not read). Fills the ``out_*``
-    arrays (``out_rerun`` bool[B, N]: the fires re-run). Returns the number of fires re-run.
+
+@njit(cache=True)
+def _delta_batch(children, parents, p_off, p_cells, p_times, p_hubs, parent_ign, child_ign,
+                 drawn, force, weather, factor, fixed_blocked, rates, hros, nrows, nbr, dist, out_rerun):
+    """For each child b: keep the parent's fires, re-run the fires the change can affect.
+
+    ``children``/``parents`` bool[B, n]; the parent of child b has fire f's burned cells at
+    ``p_cells[p_off[b, f]:p_off[b, f + 1]]`` (ascending), with ``p_times`` and ``p_hubs``;
+    ``parent_ign`` [B, N]. ``child_ign`` [B, N] are the children's ignitions, or, when
+    ``drawn`` (int64[N]) is non-empty, are filled here with Cell2Fire's rule (the drawn cell,
+    -1 where it is blocked). ``force``: re-run every fire (a full evaluation; the parent
+    arrays are then not read). Fills ``out_rerun`` bool[B, N] (the fires re-run).
+
+    Returns ``(offsets int64[B, N + 1], cells int32[T], times int32[T], hubs bool[T], fires
+    re-run)``: child b's fire f reached ``cells[offsets[b, f]:offsets[b, f + 1]]``.
     """
     b_count, n = children.shape
     n_fires = weather.shape[0]
-    nb = out_bits.shape[2]
     blocked, key, parent, order, heads, nxt, node_cell = kernel.kernel_scratch(n, weather, nrows)
     added = np.zeros((b_count, n), np.int64)
     freed = np.zeros((b_count, n), np.int64)
@@ -166,50 +234,115 @@ def _delta_batch(children, parents, parent_bits, parent_hubs, parent_times, pare
             for f in range(n_fires):
                 c = drawn[f]
                 child_ign[b, f] = -1 if (fixed_blocked[c] or children[b, c]) else c
+    counts = np.zeros((b_count, n_fires), np.int64)
+    rr_start = np.zeros((b_count, n_fires), np.int64)  # where a re-run fire's cells are in rr_*
+    trimmed = np.zeros((b_count, n_fires), np.bool_)  # a kept fire that lost added (leaf) cells
+    rr_cells = np.empty(max(1024, n), np.int32)
+    rr_times = np.empty(max(1024, n), np.int32)
+    rr_hubs = np.empty(max(1024, n), np.bool_)
+    rr_size = 0
+    hub = np.zeros(n, np.bool_)
+    bitmap = np.zeros((n + 63) // 64, np.uint64)
+    where = np.zeros(n, np.int64)  # a fire's cell -> its index + 1, while that fire is indexed
     total = 0
-    # fires outer, children inner: one weather file's rates stay in cache across the children
+    # pass 1, fires outer, children inner: one weather file's rates stay in cache across the children
     for f in range(n_fires):
         w = weather[f]
         for b in range(b_count):
+            lo, hi = p_off[b, f], p_off[b, f + 1]
             need = force or child_ign[b, f] != parent_ign[b, f]
-            if not need and parent_counts[b, f] > 0:
-                need = _needs_rerun(parent_bits[b, f], parent_hubs[b, f], parent_times[b, f], added[b], n_add[b],
-                                    freed[b], n_freed[b], w, factor[f], rates, hros, nrows, nbr, dist)
+            # many changed cells against a small fire: index the fire once instead of searching it
+            dense = not need and (n_add[b] + 8 * n_freed[b]) * 8 > hi - lo
+            if dense:
+                for j in range(lo, hi):
+                    where[p_cells[j]] = j + 1
+            if not need and hi > lo:
+                need = _needs_rerun(p_cells, p_times, p_hubs, lo, hi, added[b], n_add[b], freed[b], n_freed[b],
+                                    w, factor[f], rates, hros, nrows, nbr, dist, where, dense)
             out_rerun[b, f] = need
             if not need:  # the parent's fire, less the added firebreaks it burned (leaves)
-                cnt = parent_counts[b, f]
-                for q in range(nb):
-                    out_bits[b, f, q] = parent_bits[b, f, q]
-                    out_hubs[b, f, q] = parent_hubs[b, f, q]
-                for c in range(n):
-                    out_times[b, f, c] = parent_times[b, f, c]
+                cnt = hi - lo
                 for a in range(n_add[b]):
-                    c = added[b, a]
-                    if out_times[b, f, c] >= 0:
-                        out_times[b, f, c] = -1
-                        out_bits[b, f, c >> 3] &= np.uint8(255 - (1 << (7 - (c & 7))))
+                    if _lookup(p_cells, lo, hi, added[b, a], where, dense) >= 0:
                         cnt -= 1
-                out_counts[b, f] = cnt
+                counts[b, f] = cnt
+                trimmed[b, f] = cnt < hi - lo
+            if dense:
+                for j in range(lo, hi):
+                    where[p_cells[j]] = 0
+            if not need:
                 continue
             total += 1
             for c in range(n):
                 blocked[c] = fixed_blocked[c] or children[b, c]
             cnt = kernel.spread_events(w, factor[f], child_ign[b, f], blocked, rates, hros, nrows, nbr, dist,
                                        key, parent, heads, nxt, node_cell, order)
-            out_counts[b, f] = cnt
-            for q in range(nb):
-                out_bits[b, f, q] = 0
-                out_hubs[b, f, q] = 0
-            for c in range(n):
-                out_times[b, f, c] = -1
-            for k in range(cnt):
-                c = order[k]
-                out_times[b, f, c] = key[c]
-                out_bits[b, f, c >> 3] |= np.uint8(1 << (7 - (c & 7)))
-                j = parent[c]
+            counts[b, f] = cnt
+            rr_start[b, f] = rr_size
+            room = rr_size + cnt + 1
+            if room > rr_cells.shape[0]:
+                rr_cells = _grow(rr_cells, rr_size, room)
+                rr_times = _grow(rr_times, rr_size, room)
+                rr_hubs = _grow(rr_hubs, rr_size, room)
+            for k in range(cnt):  # the hubs: cells that set another alight
+                j = parent[order[k]]
                 if j >= 0:
-                    out_hubs[b, f, j >> 3] |= np.uint8(1 << (7 - (j & 7)))
-    return total
+                    hub[j] = True
+            for k in range(cnt):  # the burned cells into a bitmap, read back in ascending order
+                c = order[k]
+                bitmap[c >> 6] |= np.uint64(1) << np.uint64(c & 63)
+            k = rr_size
+            for q in range(bitmap.shape[0] if cnt else 0):
+                word = bitmap[q]
+                bitmap[q] = 0
+                while word:  # lowest set bit first (de Bruijn index), then clear it
+                    c = (q << 6) + _DEBRUIJN[((word ^ (word - np.uint64(1))) * _DEBRUIJN_MUL) >> np.uint64(58)]
+                    word &= word - np.uint64(1)
+                    rr_cells[k] = c
+                    rr_times[k] = key[c]
+                    rr_hubs[k] = hub[c]
+                    hub[c] = False
+                    k += 1
+            rr_size += cnt
+    # pass 2, child by child: lay every fire out, copied from the parent or from its re-run
+    offsets = np.zeros((b_count, n_fires + 1), np.int64)
+    pos = 0
+    for b in range(b_count):
+        for f in range(n_fires):
+            offsets[b, f] = pos
+            pos += counts[b, f]
+        offsets[b, n_fires] = pos
+    out_cells = np.empty(pos, np.int32)
+    out_times = np.empty(pos, np.int32)
+    out_hubs = np.empty(pos, np.bool_)
+    is_added = np.zeros(n, np.bool_)
+    for b in range(b_count):
+        for a in range(n_add[b]):
+            is_added[added[b, a]] = True
+        for f in range(n_fires):
+            o, cnt = offsets[b, f], counts[b, f]
+            if out_rerun[b, f]:
+                s0 = rr_start[b, f]
+                out_cells[o:o + cnt] = rr_cells[s0:s0 + cnt]
+                out_times[o:o + cnt] = rr_times[s0:s0 + cnt]
+                out_hubs[o:o + cnt] = rr_hubs[s0:s0 + cnt]
+            elif not trimmed[b, f]:
+                lo = p_off[b, f]
+                out_cells[o:o + cnt] = p_cells[lo:lo + cnt]
+                out_times[o:o + cnt] = p_times[lo:lo + cnt]
+                out_hubs[o:o + cnt] = p_hubs[lo:lo + cnt]
+            else:
+                for j in range(p_off[b, f], p_off[b, f + 1]):
+                    c = p_cells[j]
+                    if is_added[c]:
+                        continue
+                    out_cells[o] = c
+                    out_times[o] = p_times[j]
+                    out_hubs[o] = p_hubs[j]
+                    o += 1
+        for a in range(n_add[b]):
+            is_added[added[b, a]] = False
+    return offsets, out_cells, out_times, out_hubs, total
 
 
 class DeltaEvaluator:
@@ -265,52 +398,55 @@ class DeltaEvaluator:
     def _run(self, children: np.ndarray, records: list[FireRecord] | None):
         """Run flat bool ``children`` [B, n]: against ``records`` (delta) or fully (None).
 
-        Returns ``(layout-shaped children, bits, hubs, times, ignition, counts, fires re-run)``.
+        Returns ``(layout-shaped children, offsets [B, N+1], cells, times, hubs, ignition [B, N],
+        fires re-run)``; child b's fire f is ``cells[offsets[b, f]:offsets[b, f + 1]]``.
         """
-        b, n_f, nb = len(children), self.n_fires, (self.n_cells + 7) // 8
-        if records is None:  # full evaluation: calloc'd parents are never read
+        b, n_f = len(children), self.n_fires
+        if records is None:  # full evaluation: the parents are never read
             parents = children
-            parent_bits = parent_hubs = np.zeros((b, n_f, nb), np.uint8)
-            parent_times = np.zeros((b, n_f, self.n_cells), self._time_dtype)
+            p_off = np.zeros((b, n_f + 1), np.int64)
+            p_cells = np.zeros(0, np.int32)
+            p_times = np.zeros(0, self._time_dtype)
+            p_hubs = np.zeros(0, np.bool_)
             parent_ign = np.full((b, n_f), -2, np.int64)
-            parent_counts = np.zeros((b, n_f), np.int64)
-        elif any(r.bits.shape != (n_f, nb) for r in records):
+        elif any(r.offsets.shape != (n_f + 1,) or r.layout.shape != self.shape for r in records):
             raise ConfigError(f"a parent record does not match this simulator ({n_f} fires on a {self.shape[0]}x"
                               f"{self.shape[1]} grid); make records with this DeltaEvaluator's record()")
         elif b == 1:  # the local-search path: views, no copies
             r = records[0]
-            parents, parent_bits, parent_hubs = r.layout.reshape(1, -1), r.bits[None], r.hubs[None]
-            parent_times, parent_ign, parent_counts = r.times[None], r.ignition[None], r.counts[None]
+            parents, p_off, parent_ign = r.layout.reshape(1, -1), r.offsets[None], r.ignition[None]
+            p_cells, p_times, p_hubs = r.cells, r.times, r.hubs
         else:
             parents = np.stack([r.layout.reshape(-1) for r in records])
-            parent_bits = np.stack([r.bits for r in records])
-            parent_hubs = np.stack([r.hubs for r in records])
-            parent_times = np.stack([r.times for r in records])
+            base = np.cumsum([0] + [len(r.cells) for r in records[:-1]])
+            p_off = np.stack([r.offsets + start for r, start in zip(records, base)])
+            p_cells = np.concatenate([r.cells for r in records])
+            p_times = np.concatenate([r.times for r in records])
+            p_hubs = np.concatenate([r.hubs for r in records])
             parent_ign = np.stack([r.ignition for r in records])
-            parent_counts = np.stack([r.counts for r in records])
         if self._drawn.size:
             child_ign = np.empty((b, n_f), np.int64)
         elif records is None:
             child_ign = self.simulator.ignitions(children.reshape(-1, *self.shape))
         else:
             child_ign = self._child_ignitions(children, parents, parent_ign)
-        out_bits = np.empty((b, n_f, nb), np.uint8)
-        out_hubs = np.empty((b, n_f, nb), np.uint8)
-        out_times = np.empty((b, n_f, self.n_cells), self._time_dtype)
-        out_counts = np.empty((b, n_f), np.int64)
         rerun = np.empty((b, n_f), np.bool_)
         w, fac, fixed, rates, hros, nrows, nbr, dist = self._args
-        fires = _delta_batch(children, parents, parent_bits, parent_hubs, parent_times, parent_ign, parent_counts,
-                             child_ign, self._drawn, records is None, w, fac, fixed, rates, hros, nrows, nbr, dist,
-                             out_bits, out_hubs, out_times, out_counts, rerun)
-        return (children.reshape(-1, *self.shape), out_bits, out_hubs, out_times, child_ign, out_counts,
+        offsets, cells, times, hubs, fires = _delta_batch(children, parents, p_off, p_cells, p_times, p_hubs,
+                                                          parent_ign, child_ign, self._drawn, records is None, w,
+                                                          fac, fixed, rates, hros, nrows, nbr, dist, rerun)
+        return (children.reshape(-1, *self.shape), offsets, cells, times.astype(self._time_dtype), hubs, child_ign,
                 int(fires))
 
     def _records(self, run) -> list[FireRecord]:
-        layouts, bits, hubs, times, ign, counts, _ = run
-        fitness = self._fitness(counts)
-        return [FireRecord(layouts[i].copy(), bits[i], hubs[i], times[i], ign[i], counts[i], float(fitness[i]))
-                for i in range(len(layouts))]
+        layouts, offsets, cells, times, hubs, ign, _ = run
+        fitness = self._fitness(np.diff(offsets, axis=1))
+        out = []
+        for i in range(len(layouts)):  # each record owns its arrays (no view keeps the batch alive)
+            lo, hi = offsets[i, 0], offsets[i, -1]
+            out.append(FireRecord(layouts[i].copy(), offsets[i] - lo, cells[lo:hi].copy(), times[lo:hi].copy(),
+                                  hubs[lo:hi].copy(), ign[i].copy(), float(fitness[i])))
+        return out
 
     def _fitness(self, counts: np.ndarray) -> np.ndarray:
         # the same arithmetic as FireSimulator.evaluate, so the numbers are identical
@@ -338,9 +474,11 @@ class DeltaEvaluator:
             if len(child) != 1:
                 raise ConfigError(f"evaluate takes one layout, got {len(child)}; use evaluate_children for a batch")
             child = child[0]
-        layouts, bits, hubs, times, ign, counts, fires = self._run(child.reshape(1, -1), [parent_record])
-        fit = 1.0 - (counts[0].sum() / self.n_fires) / self.n_cells
-        return fit, FireRecord(child.copy(), bits[0], hubs[0], times[0], ign[0], counts[0], fit), fires
+        run = self._run(child.reshape(1, -1), [parent_record])
+        counts = np.diff(run[1][0])
+        fit = 1.0 - (counts.sum() / self.n_fires) / self.n_cells
+        _, offsets, cells, times, hubs, ign, fires = run
+        return fit, FireRecord(child.copy(), offsets[0], cells, times, hubs, ign[0], fit), fires
 
     def evaluate_children(self, children, parent_records, max_changed: int | None = -1,
                           ) -> tuple[np.ndarray, list[FireRecord], int]:
