@@ -51,7 +51,7 @@ class Improved:
 
 def _burn_counts(rec: FireRecord, n_cells: int) -> np.ndarray:
     """How many of the record's fires burned each cell (int64 [n])."""
-    return np.unpackbits(rec.bits, axis=1, count=n_cells).sum(axis=0, dtype=np.int64)
+    return np.bincount(rec.cells, minlength=n_cells).astype(np.int64)  # a fire lists a cell at most once
 
 
 def _propose(rec: FireRecord, allowed: np.ndarray, proposal: str, weights, rng: np.random.Generator,
@@ -151,7 +151,8 @@ def improve(records: list[FireRecord], evaluator: DeltaEvaluator, rng: np.random
     return Improved(out, int(fires), int(evaluations), int(improved))
 
 
-_RECORD_FIELDS = ("layout", "bits", "hubs", "times", "ignition", "counts", "fitness")
+_RECORD_FIELDS = ("layout", "offsets", "ignition", "fitness")  # one row per record
+_RECORD_FLAT = ("cells", "times", "hubs")  # sparse: every record's burned cells, one after the other
 
 
 class MemeticStep(Callback):
@@ -246,7 +247,10 @@ class MemeticStep(Callback):
         if not self.own:
             return {}
         recs = list(self.own.values())
-        return {name: np.stack([np.asarray(getattr(r, name)) for r in recs]) for name in _RECORD_FIELDS}
+        out = {name: np.stack([np.asarray(getattr(r, name)) for r in recs]) for name in _RECORD_FIELDS}
+        out.update({name: np.concatenate([getattr(r, name) for r in recs]) for name in _RECORD_FLAT})
+        out["starts"] = np.cumsum([0] + [len(r.cells) for r in recs]).astype(np.int64)
+        return out
 
     def restore(self, state: dict) -> None:
         """Take back :meth:`state` (checked against the simulator when the run continues)."""
@@ -261,9 +265,13 @@ def _unpack(packed: dict, evaluator: DeltaEvaluator) -> dict[bytes, FireRecord]:
     from latentga.problems.fire_delta import unpack_records
 
     try:
-        layouts = packed["layout"]
-        plain = {**{name: packed[name] for name in _RECORD_FIELDS}, "keys": [layout_key(x) for x in layouts]}
-    except (KeyError, TypeError) as exc:
+        layouts, starts = packed["layout"], np.asarray(packed["starts"]).tolist()
+        plain = {**{name: packed[name] for name in _RECORD_FIELDS}, "keys": [layout_key(x) for x in layouts],
+                 "time_width": np.full(len(layouts), np.asarray(packed["times"]).dtype.itemsize)}
+        for name in _RECORD_FLAT:  # per record, as pack_records gives them
+            flat = np.asarray(packed[name])
+            plain[name] = [flat[a:b].tobytes() for a, b in zip(starts[:-1], starts[1:])]
+    except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f"the checkpoint's memetic records are corrupt ({exc}); delete the checkpoint "
                               "and run without --resume to start over") from None
     return unpack_records(plain, evaluator)
