@@ -102,6 +102,23 @@ DEFAULT_CONFIG: dict[str, Any] = {
     },
     # weighted retraining of the model during the run (latentga.retraining); every 0 = frozen model
     "retraining": {"every": 0, "k": 0.02, "epochs": 1, "top": 5000},  # k * top ~ 100
+    # latent levers (latentga.search, docs/latent-levers.md); all off = the plain latent GA
+    "latent": {
+        "fresh": False,          # no stalls: varied children already scored are re-drawn, then perturbed
+        "redraws": 2,            # rounds of re-drawing with the run's mutation before perturbing
+        # learn from good layouts before the search (greedy DPV, DPV-proportional samples, local-search
+        # descents, perturbations; scored on the search fires, charged to the run); samples 0 = off
+        "learn": {"samples": 0, "perturbed": 0, "descent_fires": 0, "epochs": 2, "k": 0.001, "top": 5000},
+        # surrogate pre-screening: candidates per varied child rated by the fitness head (1 = off); the
+        # head is refitted every refit_every generations on everything simulated, rank weights k
+        "screen": {"candidates": 1, "refit_every": 5, "k": 0.001, "epochs": 20},
+        # trust region around the elite's code: share of varied children drawn in it (0 = off); length
+        # in units of the elite's posterior std, doubled after `success` improving generations in a row,
+        # halved after `failure` idle ones, restarted below `min` (the model is then fine-tuned on the
+        # `top` best layouts simulated)
+        "trust": {"share": 0.0, "length": 1.0, "min": 0.125, "max": 4.0, "success": 3, "failure": 5,
+                  "top": 2000},
+    },
     "output": {"dir": "results", "cache_dir": ".latentga_cache"},
 }
 
@@ -154,6 +171,24 @@ _RANGES = {
     "retraining.k": (1e-9, math.inf),
     "retraining.epochs": (1, math.inf),
     "retraining.top": (1, math.inf),
+    "latent.redraws": (0, math.inf),
+    "latent.learn.samples": (0, math.inf),
+    "latent.learn.perturbed": (0, math.inf),
+    "latent.learn.descent_fires": (0, math.inf),
+    "latent.learn.epochs": (1, math.inf),
+    "latent.learn.k": (1e-9, math.inf),
+    "latent.learn.top": (2, math.inf),
+    "latent.screen.candidates": (1, math.inf),
+    "latent.screen.refit_every": (0, math.inf),
+    "latent.screen.k": (1e-9, math.inf),
+    "latent.screen.epochs": (1, math.inf),
+    "latent.trust.share": (0, 1),
+    "latent.trust.length": (1e-9, math.inf),
+    "latent.trust.min": (1e-9, math.inf),
+    "latent.trust.max": (1e-9, math.inf),
+    "latent.trust.success": (1, math.inf),
+    "latent.trust.failure": (1, math.inf),
+    "latent.trust.top": (2, math.inf),
 }
 _INJECTED = ("budget", "k", "rng", "model", "allowed")
 
@@ -289,6 +324,10 @@ def validate_config(config: Mapping) -> dict:
     if merged["ga"]["elite"] >= merged["ga"]["population"]:
         raise ConfigError(f"config key 'ga.elite' = {merged['ga']['elite']} must be smaller than "
                           f"ga.population = {merged['ga']['population']}")
+    tr = merged["latent"]["trust"]
+    if not tr["min"] <= tr["length"] <= tr["max"]:
+        raise ConfigError(f"config keys latent.trust.min <= length <= max must hold, got {tr['min']} <= "
+                          f"{tr['length']} <= {tr['max']}; e.g. min 0.125, length 1.0, max 4.0")
     _check_operators(merged)
     _check_model(merged)
     return merged

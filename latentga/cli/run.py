@@ -107,7 +107,7 @@ def main(args) -> int:
         simulator = make_simulator(config)
         need_model = operators_need_model(config)
         dataset = model = None
-        if need_model or config["ga"]["init"] != "random":
+        if need_model or config["ga"]["init"] != "random":  # init, the model, retraining and latent.learn use it
             dataset = ensure_dataset(config, progress=progress, workers=args.workers)
         if need_model:
             model = ensure_model(config, dataset=dataset, progress=progress)
@@ -125,8 +125,18 @@ def main(args) -> int:
         def running(gen, population, hof, logbook) -> None:  # run.json: this folder's run is under way
             write_manifest(out_dir, config, "running", gen, checkpoint_hash(out_dir))
 
-        _, logbook, hof = run_ga(config, firebreak_problem(config, simulator), model, out_dir, resume=args.resume,
-                                 progress=progress, dataset=dataset, on_generation=running)
+        from latentga.search import search_hooks
+
+        problem = firebreak_problem(config, simulator)
+        # weighted retraining and the latent levers (docs/latent-levers.md); fires latent.learn spent
+        # before the search are charged to ga.max_cost
+        hooks, model, variation, spent = search_hooks(config, model, problem, dataset, progress=progress)
+        ga_config = config
+        if spent and config["ga"]["max_cost"]:
+            ga_config = {**config, "ga": {**config["ga"], "max_cost": max(1, config["ga"]["max_cost"] - spent)}}
+        _, logbook, hof = run_ga(ga_config, problem, model, out_dir, resume=args.resume,
+                                 progress=progress, dataset=dataset, on_generation=running, hooks=hooks,
+                                 variation=variation)
         from latentga.context import plan_context
 
         context = plan_context(simulator, hof[0])  # the answer on fresh fires, beside no firebreaks

@@ -19,6 +19,7 @@ recorded, which gives held-out quality against cost for every method.
 
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -158,27 +159,35 @@ def _run_ga(task: Task, cpu0: float) -> TaskResult:
     from latentga.pipeline import ensure_dataset, make_simulator
     from latentga.problems import firebreak_problem
 
+    from latentga.search import search_hooks
+
     run = task.run
     model = _model(run) if operators_need_model(run) else None
-    dataset = ensure_dataset(run, progress=False) if run["ga"]["init"] != "random" else None
-    hooks = _retraining_hooks(run, model)
-    if hooks:
-        model = hooks[0].model
+    wants_data = run["ga"]["init"] != "random" or (model is not None and _needs_dataset(run))
+    dataset = ensure_dataset(run, progress=False) if wants_data else None
     cpu0 = time.process_time()  # the search's cost: the shared model's one-off training is not in it
+    problem = firebreak_problem(run, make_simulator(run))
+    # weighted retraining and the latent levers, on the task's own model copy; fires spent before
+    # the search (learning from good layouts) are charged: the GA gets the rest of the budget
+    hooks, model, variation, spent = search_hooks(run, model, problem, dataset)
+    if spent:
+        run = copy.deepcopy(run)
+        run["ga"]["max_cost"] = max(1, int(run["ga"]["max_cost"] or 0) - spent) if run["ga"]["max_cost"] else None
     points: list[_Point] = []
     todo = list(task.milestones)
 
     def snapshot(gen, population, hof, logbook):
         entry = logbook[-1]
-        if todo and entry["cost"] >= todo[0]:
-            while todo and entry["cost"] >= todo[0]:
+        if todo and entry["cost"] + spent >= todo[0]:
+            while todo and entry["cost"] + spent >= todo[0]:
                 todo.pop(0)
-            points.append(_point(hof, entry, cpu0))
+            points.append(_point(hof, entry, cpu0, spent))
 
-    _, logbook, hof = run_ga(run, firebreak_problem(run, make_simulator(run)), model, out_dir=None, progress=False,
-                             dataset=dataset, map=map, on_generation=snapshot, hooks=hooks)
-    if not points or points[-1].fires != logbook[-1]["cost"]:
-        points.append(_point(hof, logbook[-1], cpu0))
+    _, logbook, hof = run_ga(run, problem, model, out_dir=None, progress=False,
+                             dataset=dataset, map=map, on_generation=snapshot, hooks=hooks,
+                             variation=variation)
+    if not points or points[-1].fires != logbook[-1]["cost"] + spent:
+        points.append(_point(hof, logbook[-1], cpu0, spent))
     trace, layout, _ = _score_points(points, task)
     last = trace.iloc[-1]
     return TaskResult(task.method, "ga", task.seed, task.method, np.asarray(layout, bool),
@@ -186,20 +195,13 @@ def _run_ga(task: Task, cpu0: float) -> TaskResult:
                       int(last["evaluations"]), int(last["fires"]), float(last["cpu_seconds"]), 0.0, trace)
 
 
-def _retraining_hooks(run: dict, model) -> list:
-    """A weighted-retraining hook when the variant asks for it (on its own copy of the model)."""
-    if model is None or not run.get("retraining", {}).get("every"):
-        return []
-    import copy
-
-    from latentga.pipeline import ensure_dataset
-    from latentga.retraining import weighted_retraining
-
-    return [weighted_retraining(run, copy.deepcopy(model), ensure_dataset(run, progress=False))]
+def _needs_dataset(run: dict) -> bool:
+    """Weighted retraining and learning from good layouts fine-tune on the model's training data."""
+    return run["retraining"]["every"] > 0 or run["latent"]["learn"]["samples"] > 0
 
 
-def _point(hof, entry: dict, cpu0: float) -> _Point:
-    return _Point(int(entry["cost"]), time.process_time() - cpu0, int(entry["evaluations"]),
+def _point(hof, entry: dict, cpu0: float, spent: int = 0) -> _Point:
+    return _Point(int(entry["cost"]) + int(spent), time.process_time() - cpu0, int(entry["evaluations"]),
                   float(entry["best_so_far"]), np.stack([np.asarray(h, bool) for h in hof]))
 
 
