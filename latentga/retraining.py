@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from latentga.ga.callbacks import Callback
-
 __all__ = ["WeightedRetraining", "weighted_retraining"]
 
 
-class WeightedRetraining(Callback):
+class WeightedRetraining:
     """A GA callback: archive each generation's population, fine-tune every ``every`` gens
-    (``on_generation``; also callable as the older ``hook(gen, population, hof)``).
+    (``on_generation``, ``state``, ``restore``; also callable as the older ``hook(gen,
+    population, hof)``). A plain object, so this module does not import the engine.
 
     Args:
         model: the (frozen) model the operators use; fine-tuned in place.

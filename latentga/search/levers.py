@@ -67,9 +67,7 @@ class LatentLevers:
     # -- before evaluation ---------------------------------------------------------------------
     def variation(self, algorithm, parents: list) -> tuple[list, list]:
         """The default varAnd, then :meth:`revise` (the engine's ``variation`` extension point)."""
-        from latentga.ga.algorithm import default_variation
-
-        offspring, origin = default_variation(algorithm, parents)
+        offspring, origin = algorithm.default_variation(parents)  # no engine import: it imports us
         self.revise(offspring, toolbox=algorithm.toolbox, problem=algorithm.problem, cache=algorithm.cache,
                     hof=algorithm.hof, rng=algorithm.rng)
         return offspring, origin
