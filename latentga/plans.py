@@ -87,7 +87,7 @@ def read_plans(path, landscape, name: str | None = None) -> np.ndarray:
     if suffix not in PLAN_SUFFIXES:
         raise LayoutError(f"plan {path}: unknown format {path.suffix or '(no suffix)'!r}; {_FIX}")
     if not path.is_file():
-        raise LayoutError(f"plan {path} does not exist; {_FIX}")
+        raise LayoutError(f"cannot read {name or f'plan {path}'}: the file {path.name} does not exist; {_FIX}")
     if suffix == ".npy":
         from latentga.validation import load_npy  # header checked first: no pickle, no oversized allocation
 

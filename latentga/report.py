@@ -72,7 +72,8 @@ def _number(value: float) -> str:
 
 
 def _pm(mean, std) -> str:
-    return NO_VALUE if pd.isna(mean) else f"{mean:.4f} ± {std:.4f}" if not pd.isna(std) else f"{mean:.4f}"
+    """``mean ± std``; the mean alone where there is no spread to give (one run)."""
+    return NO_VALUE if pd.isna(mean) else f"{mean:.4f}" if std is None or pd.isna(std) else f"{mean:.4f} ± {std:.4f}"
 
 
 def _percent(value) -> str:
@@ -92,10 +93,10 @@ def comparison_tables(summary: pd.DataFrame, welch: pd.DataFrame | None = None,
         return [("Summary", _table(summary))]
     cuts = "heldout_cut_mean" in summary.columns  # branch fair's burned-area cut (latentga.cut)
     rows = [{"method": r.method, "kind": r.kind, "runs": int(r.runs),
-             "held-out fitness (mean ± std)": _pm(r.heldout_mean, r.heldout_std),
+             "held-out fitness (mean ± std)": _pm(r.heldout_mean, r.heldout_std if r.runs > 1 else None),
              **({"held-out cut": _percent(r.heldout_cut_mean)} if cuts else {}),
              "chosen run's held-out": _number(r.best_heldout),
-             "search fitness (mean ± std)": _pm(r.search_mean, r.search_std),
+             "search fitness (mean ± std)": _pm(r.search_mean, r.search_std if r.runs > 1 else None),
              "layouts simulated": f"{r.calls_mean:,.0f}", "fires simulated": f"{r.fires_mean:,.0f}",
              "CPU s per run": f"{r.cpu_seconds_mean:,.1f}"} for r in summary.itertuples()]
     sections = [("Summary (best held-out first)", _table(pd.DataFrame(rows)))]

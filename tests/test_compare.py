@@ -133,6 +133,11 @@ def test_quick_run_writes_every_output(quick):
     assert (out / "burn_probability_untreated.asc").is_file()
     page = (out / "report.html").read_text()
     assert "fresh fires" in page and "with no firebreaks" in page and "cuts the burned area" in page
+    import re
+
+    visible = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page)
+    assert not re.search(r"\bnan\b", visible, re.I) and not re.search(r"\bnan\b", text, re.I)  # a VAE has no MAE
+    assert "Welch tests against vanilla" in visible and "validation precision" in visible
 
 
 def test_returned_layout_is_the_validation_choice(quick):

@@ -126,6 +126,12 @@ def _pct(value: float) -> str:
     return "-" if not np.isfinite(value) else f"{100 * value:.1f} %"
 
 
+def _or_dash(value, fmt: str) -> str:
+    """A number as ``fmt``, or "-" where there is none (a VAE's label error, a test with one run):
+    never "nan" in a table a reader takes as results."""
+    return "-" if value is None or pd.isna(value) else format(value, fmt)
+
+
 def summary_markdown(summary: pd.DataFrame, config: dict, n_fires: int, welch: pd.DataFrame | None = None,
                      models: pd.DataFrame | None = None, no_breaks: Mapping[str, float] | None = None) -> str:
     """The summary (and the Welch tests) as Markdown, for the README and the report; with
@@ -162,19 +168,22 @@ def summary_markdown(summary: pd.DataFrame, config: dict, n_fires: int, welch: p
         f0 = no_breaks["heldout"] if no_breaks else None
 
         def cell(value: float) -> str:  # held-out fitness, with its cut when known
+            if pd.isna(value):
+                return "-"
             return f"{value:.4f}" + (f" (cut {_pct(burned_area_cut(value, f0))})" if f0 is not None else "")
 
         for row in welch.itertuples():
             lines.append(f"| {row.method} | {cell(row.heldout_mean)} | {cell(row.reference_mean)} | "
-                         f"{row.p_equal_fires:.3g} | {cell(row.heldout_at_cpu)} | {cell(row.reference_at_cpu)} | "
-                         f"{row.p_equal_cpu:.3g} |")
+                         f"{_or_dash(row.p_equal_fires, '.3g')} | {cell(row.heldout_at_cpu)} | "
+                         f"{cell(row.reference_at_cpu)} | {_or_dash(row.p_equal_cpu, '.3g')} |")
     if models is not None and len(models):
         lines += ["", "Models (trained once, shared by every seed; not in the CPU seconds above):", "",
                   "| model | used by | training s | epochs | validation precision | label MAE |",
                   "|---|---|---|---|---|---|"]
         for row in models.itertuples():
-            lines.append(f"| {row.kind} | {row.variants} | {row.training_seconds:.0f} | {row.epochs} | "
-                         f"{row.val_precision:.3f} | {row.val_label_mae:.4f} |")
+            lines.append(f"| {row.kind} | {row.variants} | {_or_dash(row.training_seconds, '.0f')} | "
+                         f"{_or_dash(row.epochs, '.0f')} | {_or_dash(row.val_precision, '.3f')} | "
+                         f"{_or_dash(row.val_label_mae, '.4f')} |")
     if len(summary):
         best = summary.iloc[0]
         lines += ["", f"Best held-out method: {best['method']} ({best['heldout_mean']:.4f}"

@@ -42,9 +42,12 @@ __all__ = ["CHECKPOINT_FORMAT", "config_fingerprint", "save_checkpoint", "load_c
 CHECKPOINT_FORMAT = "latentga-ga-checkpoint-2"  # 1 was a pickle: no longer read (it can run code)
 _NOT_IDENTITY = ("name", "output")  # where results go, not what is computed
 _GA_NOT_IDENTITY = ("generations", "max_cost", "delta_evaluation")  # a longer run; the same fitness values
-# keys added later, left out at their old behaviour (old checkpoints resume)
+# keys added later, left out at their old behaviour so that older checkpoints still resume
 _GA_LATER_KEYS = {"init_layouts": None, "seeding": DEFAULT_CONFIG["ga"]["seeding"],
                   "memetic": DEFAULT_CONFIG["ga"]["memetic"]}
+_LATER_KEYS = {"ga": _GA_LATER_KEYS, "simulator": {"fuel_model": None}}
+# the rule checkpoints were written with while simulator.fuel_model was hashed at its default
+_LATER_KEYS_BEFORE_FUEL_MODEL = {"ga": _GA_LATER_KEYS}
 _FRESH = "delete it and run without --resume (or with --overwrite) to start over"
 
 
@@ -53,22 +56,29 @@ def config_fingerprint(config: dict) -> str:
     ``ga.generations``, so a finished run can be extended with more generations,
     ``ga.delta_evaluation``, which changes only how many fires are simulated, or ``model.device``,
     where the model runs)."""
+    return config_hash(_identity(config))
+
+
+def _accepted_fingerprints(config: dict) -> set[str]:
+    """Fingerprints a checkpoint of ``config`` may carry: today's, and the one written while
+    ``simulator.fuel_model`` was still hashed at its default."""
+    return {config_fingerprint(config), config_hash(_identity(config, _LATER_KEYS_BEFORE_FUEL_MODEL))}
+
+
+def _identity(config: dict, later_keys: dict = _LATER_KEYS) -> dict:
+    """The settings a fingerprint hashes (see :func:`config_fingerprint`)."""
     from latentga.models.config import model_identity  # torch-free
 
     subset = {k: v for k, v in config.items() if k not in _NOT_IDENTITY}
-    if subset.get("latent") == _latent_off():  # added later: every lever off leaves old checkpoints valid
+    if subset.get("latent") == DEFAULT_CONFIG.get("latent"):  # added later: every lever off keeps old checkpoints
         del subset["latent"]
-    subset["ga"] = {k: v for k, v in config["ga"].items()
-                    if k not in _GA_NOT_IDENTITY and not (k in _GA_LATER_KEYS and v == _GA_LATER_KEYS[k])}
+    subset["ga"] = {k: v for k, v in config["ga"].items() if k not in _GA_NOT_IDENTITY}
+    for section, later in later_keys.items():
+        if isinstance(subset.get(section), dict):
+            subset[section] = {k: v for k, v in subset[section].items() if not (k in later and v == later[k])}
     if isinstance(subset.get("model"), dict):  # not where the model runs (model.device)
         subset["model"] = model_identity(subset["model"])
-    return config_hash(subset)
-
-
-def _latent_off() -> dict:
-    from latentga.config import DEFAULT_CONFIG
-
-    return DEFAULT_CONFIG["latent"]
+    return subset
 
 
 def _json_default(obj):
@@ -245,10 +255,12 @@ def load_checkpoint(path: str | os.PathLike, config: dict) -> dict:
         reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise CheckpointError(f"checkpoint {path} is corrupt or not a latentga checkpoint ({reason}); "
                               f"{_FRESH}") from None
-    if state["fingerprint"] != config_fingerprint(config):
-        changes = _diff({k: v for k, v in state["config"].items() if k not in _NOT_IDENTITY},
-                        {k: v for k, v in config.items() if k not in _NOT_IDENTITY})
-        changes = [c for c in changes if not c.startswith(tuple(f"ga.{k}" for k in _GA_NOT_IDENTITY))]
+    if state["fingerprint"] not in _accepted_fingerprints(config):
+        try:
+            changes = _diff(_identity(state["config"]), _identity(config))
+        except (KeyError, TypeError, AttributeError):  # a stored config of another shape: say what differs
+            changes = _diff({k: v for k, v in state["config"].items() if k not in _NOT_IDENTITY},
+                            {k: v for k, v in config.items() if k not in _NOT_IDENTITY})
         raise CheckpointError(f"checkpoint {path} belongs to another config ("
                               + ("; ".join(changes[:5]) or "settings differ")
                               + "); resume with the config it was made with, or run without --resume "

@@ -22,12 +22,12 @@ every draw comes from the ``rng`` passed in.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
 
 from latentga.errors import CheckpointError, ConfigError
-from latentga.ga.callbacks import Callback
 from latentga.layouts import layout_key
 from latentga.simulator.delta import DeltaEvaluator, FireRecord
 
@@ -51,7 +51,7 @@ class Improved:
 
 def _burn_counts(rec: FireRecord, n_cells: int) -> np.ndarray:
     """How many of the record's fires burned each cell (int64 [n])."""
-    return np.unpackbits(rec.bits, axis=1, count=n_cells).sum(axis=0, dtype=np.int64)
+    return np.bincount(rec.cells, minlength=n_cells).astype(np.int64)  # a fire lists each cell once
 
 
 def _propose(rec: FireRecord, allowed: np.ndarray, proposal: str, weights, rng: np.random.Generator,
@@ -151,11 +151,13 @@ def improve(records: list[FireRecord], evaluator: DeltaEvaluator, rng: np.random
     return Improved(out, int(fires), int(evaluations), int(improved))
 
 
-_RECORD_FIELDS = ("layout", "bits", "hubs", "times", "ignition", "counts", "fitness")
+_VARIABLE = ("cells", "hubs", "times")  # pack_records' byte strings: one blob + ends each in a checkpoint
 
 
-class MemeticStep(Callback):
-    """``ga.memetic`` in the engine: a callback that improves the population's best in place.
+class MemeticStep:
+    """``ga.memetic`` in the engine: a callback that improves the population's best in place
+    (a plain object with ``after_evaluation``, ``state`` and ``restore``: latentga.search does not
+    import the engine, which imports it).
 
     After each generation is evaluated (generation 0 included) it climbs the ``individuals``
     best distinct members with :func:`improve`; an improved member is replaced by a new
@@ -205,8 +207,6 @@ class MemeticStep(Callback):
              budget: int | None = None) -> tuple[int, int]:
         """Improve the ``individuals`` best distinct members of ``population`` in place; returns
         ``(layouts scored, fires simulated)``."""
-        from latentga.ga.individual import make_individual
-
         order = sorted(range(len(population)), key=lambda i: -population[i].fitness.values[0])
         targets, keys, seen = [], [], set()
         for i in order:
@@ -232,7 +232,7 @@ class MemeticStep(Callback):
             key = layout_key(rec.layout)
             kept[key] = rec
             if rec is not old:
-                population[i] = make_individual(rec.layout, rec.fitness)
+                population[i] = _like(population[i], rec.layout, rec.fitness)
                 cache[key] = float(rec.fitness)
                 store[key] = rec
         if tracker is None:
@@ -245,8 +245,15 @@ class MemeticStep(Callback):
             return dict(self._packed)
         if not self.own:
             return {}
-        recs = list(self.own.values())
-        return {name: np.stack([np.asarray(getattr(r, name)) for r in recs]) for name in _RECORD_FIELDS}
+        from latentga.problems.fire_delta import pack_records
+
+        packed = pack_records(self.own)
+        packed.pop("keys")  # rebuilt from the layouts
+        for name in _VARIABLE:  # checkpoint extras are numeric arrays: byte strings as a blob + ends
+            parts = packed.pop(name)
+            packed[f"{name}_blob"] = np.frombuffer(b"".join(parts), np.uint8).copy()
+            packed[f"{name}_ends"] = np.cumsum([len(b) for b in parts], dtype=np.int64)
+        return packed
 
     def restore(self, state: dict) -> None:
         """Take back :meth:`state` (checked against the simulator when the run continues)."""
@@ -256,14 +263,27 @@ class MemeticStep(Callback):
             self._packed = None
 
 
+def _like(template, layout: np.ndarray, fitness: float):
+    """A new individual of ``template``'s class (the engine's DEAP individual) holding ``layout``
+    and ``fitness``."""
+    ind = copy.deepcopy(template)
+    ind[...] = np.asarray(layout, bool)
+    ind.fitness.values = (float(fitness),)
+    return ind
+
+
 def _unpack(packed: dict, evaluator: DeltaEvaluator) -> dict[bytes, FireRecord]:
     """Records from :meth:`MemeticStep.state`'s arrays, keyed by their layouts."""
     from latentga.problems.fire_delta import unpack_records
 
     try:
-        layouts = packed["layout"]
-        plain = {**{name: packed[name] for name in _RECORD_FIELDS}, "keys": [layout_key(x) for x in layouts]}
-    except (KeyError, TypeError) as exc:
+        plain = {k: v for k, v in packed.items() if not k.endswith(("_blob", "_ends"))}
+        for name in _VARIABLE:
+            blob, ends = np.asarray(packed[f"{name}_blob"], np.uint8).tobytes(), np.asarray(packed[f"{name}_ends"])
+            starts = np.concatenate([[0], ends[:-1]]).astype(np.int64)
+            plain[name] = [blob[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
+        plain["keys"] = [layout_key(x) for x in plain["layout"]]
+    except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f"the checkpoint's memetic records are corrupt ({exc}); delete the checkpoint "
                               "and run without --resume to start over") from None
     return unpack_records(plain, evaluator)

@@ -94,6 +94,20 @@ class FireRecord:
                                           self.ignition)))
 
 
+def _debruijn_table(mul: int) -> np.ndarray:
+    """Bit index of a 64-bit word's lowest set bit, looked up by ``((w ^ (w - 1)) * mul) >> 58``."""
+    table = np.full(64, -1, np.int64)
+    for i in range(64):
+        table[((((1 << (i + 1)) - 1) * mul) & (2 ** 64 - 1)) >> 58] = i
+    if (table < 0).any():
+        raise RuntimeError("the de Bruijn multiplier does not give a perfect hash")
+    return table
+
+
+_DEBRUIJN_MUL = np.uint64(0x03F79D71B4CB0A89)
+_DEBRUIJN = _debruijn_table(int(_DEBRUIJN_MUL))
+
+
 @njit(cache=True, inline="always")
 def _find(cells, lo, hi, c):
     """Index of cell ``c`` in the ascending ``cells[lo:hi]``, or -1."""
@@ -280,17 +294,15 @@ def _delta_batch(children, parents, p_off, p_cells, p_times, p_hubs, parent_ign,
             k = rr_size
             for q in range(bitmap.shape[0] if cnt else 0):
                 word = bitmap[q]
-                if word == 0:
-                    continue
                 bitmap[q] = 0
-                for bit in range(64):
-                    if (word >> np.uint64(bit)) & np.uint64(1):
-                        c = (q << 6) + bit
-                        rr_cells[k] = c
-                        rr_times[k] = key[c]
-                        rr_hubs[k] = hub[c]
-                        hub[c] = False
-                        k += 1
+                while word:  # lowest set bit first (de Bruijn index), then clear it
+                    c = (q << 6) + _DEBRUIJN[((word ^ (word - np.uint64(1))) * _DEBRUIJN_MUL) >> np.uint64(58)]
+                    word &= word - np.uint64(1)
+                    rr_cells[k] = c
+                    rr_times[k] = key[c]
+                    rr_hubs[k] = hub[c]
+                    hub[c] = False
+                    k += 1
             rr_size += cnt
     # pass 2, child by child: lay every fire out, copied from the parent or from its re-run
     offsets = np.zeros((b_count, n_fires + 1), np.int64)
