@@ -24,8 +24,9 @@ __all__ = ["WeightedRetraining", "weighted_retraining"]
 
 class WeightedRetraining:
     """A GA callback: archive each generation's population, fine-tune every ``every`` gens
-    (``on_generation``, ``state``, ``restore``; also callable as the older ``hook(gen,
-    population, hof)``). A plain object, so this module does not import the engine.
+    (``on_generation``; also callable as the older ``hook(gen, population, hof)``). Duck-typed,
+    not a subclass of :class:`latentga.ga.callbacks.Callback`, so that the search package, which
+    builds it, imports nothing of the GA (no import cycle).
 
     Args:
         model: the (frozen) model the operators use; fine-tuned in place.
