@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from latentga.ga.callbacks import Callback
-
 __all__ = ["WeightedRetraining", "weighted_retraining"]
 
 
-class WeightedRetraining(Callback):
+class WeightedRetraining:
     """A GA callback: archive each generation's population, fine-tune every ``every`` gens
-    (``on_generation``; also callable as the older ``hook(gen, population, hof)``).
+    (``on_generation``; also callable as the older ``hook(gen, population, hof)``). Duck-typed,
+    not a subclass of :class:`latentga.ga.callbacks.Callback`, so that the search package, which
+    builds it, imports nothing of the GA (no import cycle).
 
     Args:
         model: the (frozen) model the operators use; fine-tuned in place.

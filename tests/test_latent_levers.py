@@ -7,6 +7,7 @@ from latentga.config import load_config
 from latentga.dataset import build_dataset
 from latentga.errors import ConfigError
 from latentga.ga import run_ga
+from latentga.ga.algorithm import default_variation
 from latentga.models import train_model
 from latentga.problems import firebreak_problem
 from latentga.search import search_hooks
@@ -54,7 +55,7 @@ def cfg(*extra):
 
 def run(config, sim, model, dataset, **kwargs):
     problem = firebreak_problem(config, sim)
-    hooks, own, variation, spent = search_hooks(config, model, problem, dataset)
+    hooks, own, variation, spent = search_hooks(config, model, problem, dataset, base_variation=default_variation)
     if spent:
         config = {**config, "ga": {**config["ga"], "max_cost": max(1, config["ga"]["max_cost"] - spent)}}
     pop, log, hof = run_ga(config, problem, own, progress=False, hooks=hooks, variation=variation, **kwargs)
@@ -137,10 +138,10 @@ def test_bad_lever_settings_are_one_clear_error(sim, ccvae):
     vae = {**TINY_MODEL, "kind": "vae"}
     config = load_config(None, STALLED + [f"model.{k}={v}" for k, v in vae.items()] + ["latent.screen.candidates=3"])
     with pytest.raises(ConfigError, match="needs a CCVAE"):
-        search_hooks(config, object(), firebreak_problem(config, sim), None)
+        search_hooks(config, object(), firebreak_problem(config, sim), None, base_variation=default_variation)
     vanilla = load_config(None, STALLED[:-2] + ["operators.mutate.name=mut_flip", "latent.trust.share=0.5"])
     with pytest.raises(ConfigError, match="operators use none"):
-        search_hooks(vanilla, None, firebreak_problem(vanilla, sim), None)
+        search_hooks(vanilla, None, firebreak_problem(vanilla, sim), None, base_variation=default_variation)
 
 
 def test_comparison_charges_learning_to_the_run(tmp_path):

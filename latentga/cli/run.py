@@ -125,12 +125,14 @@ def main(args) -> int:
         def running(gen, population, hof, logbook) -> None:  # run.json: this folder's run is under way
             write_manifest(out_dir, config, "running", gen, checkpoint_hash(out_dir))
 
+        from latentga.ga.algorithm import default_variation
         from latentga.search import search_hooks
 
         problem = firebreak_problem(config, simulator)
         # weighted retraining and the latent levers (docs/latent-levers.md); fires latent.learn spent
         # before the search are charged to ga.max_cost
-        hooks, model, variation, spent = search_hooks(config, model, problem, dataset, progress=progress)
+        hooks, model, variation, spent = search_hooks(config, model, problem, dataset, progress=progress,
+                                                      base_variation=default_variation)
         ga_config = config
         if spent and config["ga"]["max_cost"]:
             ga_config = {**config, "ga": {**config["ga"], "max_cost": max(1, config["ga"]["max_cost"] - spent)}}

@@ -159,6 +159,7 @@ def _run_ga(task: Task, cpu0: float) -> TaskResult:
     from latentga.pipeline import ensure_dataset, make_simulator
     from latentga.problems import firebreak_problem
 
+    from latentga.ga.algorithm import default_variation
     from latentga.search import search_hooks
 
     run = task.run
@@ -169,7 +170,7 @@ def _run_ga(task: Task, cpu0: float) -> TaskResult:
     problem = firebreak_problem(run, make_simulator(run))
     # weighted retraining and the latent levers, on the task's own model copy; fires spent before
     # the search (learning from good layouts) are charged: the GA gets the rest of the budget
-    hooks, model, variation, spent = search_hooks(run, model, problem, dataset)
+    hooks, model, variation, spent = search_hooks(run, model, problem, dataset, base_variation=default_variation)
     if spent:
         run = copy.deepcopy(run)
         run["ga"]["max_cost"] = max(1, int(run["ga"]["max_cost"] or 0) - spent) if run["ga"]["max_cost"] else None

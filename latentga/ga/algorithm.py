@@ -15,7 +15,7 @@ Extension points (where new search levers plug in):
   resume needs goes through ``state()``/``restore()``.
 - **Variation**: ``variation(algorithm, parents) -> (offspring, origin)`` replaces the default
   (:func:`latentga.ga.loop.vary`: DEAP's varAnd, batched). A wrapper can call
-  :func:`default_variation` several times and keep only the children a surrogate likes best;
+  ``algorithm.default_variation(parents)`` (:func:`default_variation`) several times and keep only the children a surrogate likes best;
   ``origin[i]`` are the indices in ``parents`` of child ``i``'s parents (delta evaluation).
 - **ask/tell**: ``ask()`` returns the next population (elites first, children unevaluated);
   anything may filter or reorder it before ``tell(population)`` evaluates what is invalid and
@@ -131,6 +131,11 @@ class GeneticAlgorithm:
     def resume(self, path) -> None:
         """Continue from the checkpoint file ``path`` (refused if another config made it)."""
         self.restore(ckpt.load_checkpoint(path, self.config))
+
+    def default_variation(self, parents: list) -> tuple[list, list[tuple[int, ...]]]:
+        """The built-in variation (:func:`default_variation`), for a ``variation`` that wraps it
+        without importing the engine."""
+        return default_variation(self, parents)
 
     # --- evaluation and generations -----------------------------------------------------------
     def evaluate(self, individuals: list, sources: Sequence[Sequence[bytes]] | None = None) -> int:

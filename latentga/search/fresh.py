@@ -15,7 +15,7 @@ from typing import Callable
 
 import numpy as np
 
-from operators.base import is_batch_capable
+from latentga.operators.base import is_batch_capable
 
 __all__ = ["allowed_cells", "swap_move", "replace_stale"]
 

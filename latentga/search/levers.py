@@ -35,12 +35,15 @@ class LatentLevers:
         model: the operators' model (refitted in place by screening and trust-region restarts).
         section: the config's ``latent`` section; k: the firebreak budget; seed: the run's seed.
         archive: ``(layouts, fitness)`` already simulated on the search fires (good layouts).
+        base_variation: the variation the levers revise the children of
+            (:func:`latentga.ga.algorithm.default_variation`).
     """
 
-    def __init__(self, model, section: dict, *, k: int, seed: int, archive=None):
+    def __init__(self, model, section: dict, *, k: int, seed: int, archive=None, base_variation=None):
         from latentga.search.trust_region import TrustRegion
 
         self.model, self.section, self.k, self.seed = model, section, int(k), int(seed)
+        self.base_variation = base_variation  # the engine's default varAnd (passed in: search imports no ga)
         on = {"fresh": bool(section["fresh"]), "screen": section["screen"]["candidates"] > 1,
               "trust": section["trust"]["share"] > 0}
         self.on = on
@@ -67,9 +70,7 @@ class LatentLevers:
     # -- before evaluation ---------------------------------------------------------------------
     def variation(self, algorithm, parents: list) -> tuple[list, list]:
         """The default varAnd, then :meth:`revise` (the engine's ``variation`` extension point)."""
-        from latentga.ga.algorithm import default_variation
-
-        offspring, origin = default_variation(algorithm, parents)
+        offspring, origin = self.base_variation(algorithm, parents)
         self.revise(offspring, toolbox=algorithm.toolbox, problem=algorithm.problem, cache=algorithm.cache,
                     hof=algorithm.hof, rng=algorithm.rng)
         return offspring, origin
@@ -185,7 +186,8 @@ class LatentLevers:
             self.region.restore(state["region"])
 
 
-def lever_hooks(config: dict, model, problem, dataset=None, *, progress: bool = False) -> tuple[list, int]:
+def lever_hooks(config: dict, model, problem, dataset=None, *, progress: bool = False,
+                base_variation=None) -> tuple[list, int]:
     """The levers' hook for ``config`` (``[]`` when every lever is off) and the fires spent up
     front by "learn from good layouts" (charge them to the run). ``model`` is changed in place:
     pass the run's own copy."""
@@ -214,7 +216,8 @@ def lever_hooks(config: dict, model, problem, dataset=None, *, progress: bool = 
         archive = (layouts, fitness)
         if progress:
             print(f"latent.learn: {len(layouts)} good layouts (best {fitness.max():.4f}), {spent} fires", flush=True)
-    hook = LatentLevers(model, lat, k=problem.k, seed=int(config["seed"]), archive=archive)
+    hook = LatentLevers(model, lat, k=problem.k, seed=int(config["seed"]), archive=archive,
+                        base_variation=base_variation)
     if on["screen"] and archive is not None:
         hook.refit(0)
     return [hook], int(spent)
@@ -231,9 +234,12 @@ class SearchSetup(NamedTuple):
     spent: int
 
 
-def search_hooks(config: dict, model, problem, dataset=None, *, progress: bool = False) -> SearchSetup:
+def search_hooks(config: dict, model, problem, dataset=None, *, base_variation: Callable | None = None,
+                 progress: bool = False) -> SearchSetup:
     """Every hook a run's config asks for (weighted retraining, the latent levers) on ONE private
-    copy of ``model`` (which both fine-tune), as a :class:`SearchSetup`."""
+    copy of ``model`` (which both fine-tune), as a :class:`SearchSetup`. ``base_variation`` is
+    the engine's default varAnd (:func:`latentga.ga.algorithm.default_variation`), which the
+    levers' variation revises; the caller passes it, so this package imports nothing of the GA."""
     wants_wr = model is not None and config["retraining"]["every"] > 0
     if not wants_wr and not any(levers_on(config).values()):
         return SearchSetup([], model, None, 0)
@@ -245,5 +251,8 @@ def search_hooks(config: dict, model, problem, dataset=None, *, progress: bool =
         if dataset is None:
             raise ConfigError("retraining.every > 0 needs the run's dataset (the model's training data)")
         hooks.append(weighted_retraining(config, own, dataset))
-    levers, spent = lever_hooks(config, own, problem, dataset, progress=progress)
+    if any(levers_on(config).values()) and base_variation is None:
+        raise ConfigError("the latent levers revise the GA's own variation: pass base_variation="
+                          "latentga.ga.algorithm.default_variation to search_hooks")
+    levers, spent = lever_hooks(config, own, problem, dataset, progress=progress, base_variation=base_variation)
     return SearchSetup(hooks + levers, own, levers[0].variation if levers else None, spent)

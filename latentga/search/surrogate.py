@@ -16,7 +16,7 @@ import torch
 
 from latentga.models.retraining import rank_weights
 from latentga.models.runtime import eval_mode, model_device
-from operators.latent import decode_layouts, encode_layouts, predict_fitness
+from latentga.operators.latent import decode_layouts, encode_layouts, predict_fitness
 
 __all__ = ["refit_head", "predicted_fitness", "posterior_neighbours", "pick_candidates"]
 

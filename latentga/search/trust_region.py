@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from operators.latent import decode_layouts, encode_layouts
+from latentga.operators.latent import decode_layouts, encode_layouts
 
 __all__ = ["TrustRegion"]
 
