@@ -116,7 +116,7 @@ def test_quick_run_writes_every_output(quick):
         assert run["fires"].is_monotonic_increasing and run["cpu_seconds"].is_monotonic_increasing
         # a GA stops in the generation that spends its budget; the baselines never exceed it
         population = variant_config(config, method, seed)["ga"]["population"] if method in config["variants"] else 0
-        assert run["fires"].iloc[-1] <= budget + population * 10
+        assert run["fires"].iloc[-1] <= budget + population * 10, (method, seed)
         assert run["fires"].iloc[-1] >= 0.8 * budget, (method, seed)
     welch = pd.read_csv(out / "welch.csv")
     assert set(welch["method"]) == set(VARIANTS) - {"vanilla"} and welch["p_equal_fires"].between(0, 1).all()

@@ -218,12 +218,16 @@ class MemeticStep:
             if len(targets) == self.individuals:
                 break
         store = tracker.records if tracker is not None else self.own
-        fires, records = 0, []
+        fires, records, worked = 0, [], []
         for i, key in zip(targets, keys):
             if key not in store:  # an individual scored without a record: score it again, with one
+                if budget is not None and fires + self.evaluator.n_fires > budget:
+                    continue  # the budget is spent: climb only from the records already kept
                 store[key] = self.evaluator.record(np.asarray(population[i], bool)[None])[0]
                 fires += self.evaluator.n_fires
             records.append(store[key])
+            worked.append(i)
+        targets = worked
         left = None if budget is None else max(0, int(budget) - fires)
         result = improve(records, self.evaluator, rng, moves=self.moves, strategy=self.strategy,
                          proposal=self.proposal, z=self.z, allowed=self.allowed, budget=left)
