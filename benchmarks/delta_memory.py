@@ -22,10 +22,11 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, not installed
 
+from latentga.operators.vanilla import mut_flip  # noqa: E402
+
 from latentga.layouts import burnable_cells, random_layouts  # noqa: E402
 from latentga.simulator import FireSimulator, load_landscape  # noqa: E402
 from latentga.simulator.delta import DeltaEvaluator  # noqa: E402
-from latentga.operators.vanilla import mut_flip  # noqa: E402
 
 __all__ = ["record_bytes", "main"]
 

@@ -29,13 +29,14 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, not installed
 
+from latentga.operators.vanilla import mut_flip  # noqa: E402
+
 from latentga.baselines.heuristics import best_straight_line  # noqa: E402
 from latentga.baselines.local_search import local_search  # noqa: E402
 from latentga.io import save_csv_atomic  # noqa: E402
 from latentga.layouts import random_layouts  # noqa: E402
 from latentga.simulator import FireSimulator  # noqa: E402
 from latentga.simulator.delta import DeltaEvaluator  # noqa: E402
-from latentga.operators.vanilla import mut_flip  # noqa: E402
 
 __all__ = ["generation_table", "local_search_table", "quality_table", "main"]
 

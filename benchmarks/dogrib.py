@@ -10,7 +10,8 @@ their fires), ``model`` (the conv CCVAE trained on it), ``ga`` (one GA run: popu
 generations, 100 fires per layout), ``compare`` (configs/compare_dogrib.yaml: every method,
 scored on held-out fires) and ``search_fires`` (the deterministic heuristics -- burn probability,
 DPV, greedy DPV -- built on 100, 1,000 and 5,000 search fires and scored on the comparison's
-held-out fires: how many search fires it takes before a layout fitted to them holds on fresh ones). Stages share one cache folder, so a later stage reuses what an
+held-out fires: how many search fires it takes before a layout fitted to them holds on fresh
+ones). Stages share one cache folder, so a later stage reuses what an
 earlier one built; a stage run on a warm cache times a load, not a build (``--cache`` fresh).
 The machine's load average is printed beside each stage: timings on a shared machine say so.
 """

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from latentga.models.runtime import eval_mode, model_device
+
 from .base import batch_operator, param_ranges
 
 __all__ = [

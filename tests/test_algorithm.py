@@ -5,8 +5,18 @@ import numpy as np
 import pytest
 
 from latentga.config import load_config
-from latentga.ga import (Callback, Checkpoint, GeneticAlgorithm, Generations, MaxCost, MaxSeconds, NoImprovement,
-                         default_variation, make_individual, run_ga)
+from latentga.ga import (
+    Callback,
+    Checkpoint,
+    Generations,
+    GeneticAlgorithm,
+    MaxCost,
+    MaxSeconds,
+    NoImprovement,
+    default_variation,
+    make_individual,
+    run_ga,
+)
 from latentga.problems import KSubsetProblem
 
 CONFIG = {"seed": 3, "ga": {"population": 20, "generations": 6, "elite": 2, "chunk_size": 10},

@@ -11,8 +11,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from latentga.analysis import (gains_stop, linear_probe_r2, reduce_2d, run_conditional, run_embeddings,
-                               run_interpolation, run_interventions, simulate_unique, simulator_for_dataset)
+from latentga.analysis import (
+    gains_stop,
+    linear_probe_r2,
+    reduce_2d,
+    run_conditional,
+    run_embeddings,
+    run_interpolation,
+    run_interventions,
+    simulate_unique,
+    simulator_for_dataset,
+)
 from latentga.analysis.latent import decode_layouts, encode_mean, predict_fitness
 from latentga.analysis.probes import pca_2d, umap_available
 from latentga.dataset import build_dataset

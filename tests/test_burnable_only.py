@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from latentga.operators.latent import decode_layouts
 
 from latentga.baselines.registry import BUILTIN_BASELINES, resolve_baseline
 from latentga.config import load_config
@@ -25,7 +26,6 @@ from latentga.models.decoding import decode_topk
 from latentga.problems import FirebreakProblem
 from latentga.simulator import FireSimulator
 from latentga.simulator.landscape import NON_FUEL, default_landscape
-from latentga.operators.latent import decode_layouts
 
 ROOT = Path(__file__).resolve().parents[1]
 K = 12
@@ -172,8 +172,9 @@ def test_every_builtin_baseline_returns_breaks_on_fuel(sim, name):
 
 @pytest.mark.skipif(SHARED is None, reason="team folder shared/ with reference/Sub40x40 is absent")
 def test_sub40x40_every_producer_on_fuel():
-    from latentga.simulator.landscape import load_landscape
     from latentga.operators.vanilla import cx_uniform, mut_flip
+
+    from latentga.simulator.landscape import load_landscape
 
     simulator = FireSimulator(load_landscape(SHARED / "reference" / "Sub40x40"), n_fires=3, seed=123)
     mask = burnable_cells(simulator)

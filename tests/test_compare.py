@@ -9,8 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from latentga.comparison import (BASELINES, build_tasks, load_compare_config, method_budget, run_comparison,
-                                 run_task, variant_config)
+from latentga.comparison import (
+    BASELINES,
+    build_tasks,
+    load_compare_config,
+    method_budget,
+    run_comparison,
+    run_task,
+    variant_config,
+)
 from latentga.errors import ConfigError
 
 pytestmark = pytest.mark.slow  # integration tests: processes, training, whole runs

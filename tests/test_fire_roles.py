@@ -8,7 +8,6 @@ actually draw (weather, normal draw, ignition) are checked here, not only the se
 import os
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from latentga.comparison import load_compare_config

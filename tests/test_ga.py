@@ -4,15 +4,16 @@ import pickle
 
 import numpy as np
 import pytest
+from latentga.operators.base import batch_operator
 
 from latentga.config import load_config
 from latentga.errors import CheckpointError, ConfigError
-from latentga.ga import build_toolbox, checkpoint as ckpt, make_individual, run_ga
-from latentga.problems.fire_delta import DeltaTracker
+from latentga.ga import build_toolbox, make_individual, run_ga
 from latentga.layouts import layout_key
-from latentga.simulator import FireSimulator
-from latentga.operators.base import batch_operator
 from latentga.problems import firebreak_problem
+from latentga.problems.fire_delta import DeltaTracker
+from latentga.simulator import FireSimulator
+
 
 def ga(cfg, simulator, model=None, **kwargs):
     """``run_ga`` on the firebreak problem of ``cfg`` scored by ``simulator``."""

@@ -1,8 +1,8 @@
-import pytest
 """`python -m latentga run`: the results folder, resume, and clean errors (real simulator)."""
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from latentga.cli import main
 from latentga.config import load_config

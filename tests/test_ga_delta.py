@@ -1,18 +1,19 @@
 """Delta evaluation inside the GA: the same search and fitness as full evaluation, fewer fires
 simulated, counted honestly, and exact across a checkpoint and resume."""
 
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from latentga.config import load_config
 from latentga.errors import ConfigError
-from latentga.ga import build_toolbox, checkpoint as ckpt, run_ga
-from latentga.problems.fire_delta import make_tracker
+from latentga.ga import checkpoint as ckpt
+from latentga.ga import run_ga
 from latentga.models import build_model
-from latentga.simulator import FireSimulator
 from latentga.problems import firebreak_problem
+from latentga.problems.fire_delta import make_tracker
+from latentga.simulator import FireSimulator
+
 
 def ga(cfg, simulator, model=None, **kwargs):
     """``run_ga`` on the firebreak problem of ``cfg`` scored by ``simulator``."""

@@ -7,8 +7,8 @@ from latentga.config import load_config
 from latentga.dataset import build_dataset
 from latentga.ga import run_ga
 from latentga.models import train_model
-from latentga.simulator import FireSimulator
 from latentga.problems import firebreak_problem
+from latentga.simulator import FireSimulator
 
 pytestmark = pytest.mark.slow  # integration tests: processes, training, whole runs
 

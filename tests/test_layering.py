@@ -1,10 +1,11 @@
-import pytest
 """The one-way flow: the GA engine knows no fires, and a vanilla run never imports torch."""
 
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 from latentga.errors import LayoutError
-from latentga.layouts import (as_layout_batch, check_budget, layout_key, pack_layouts, random_layouts,
-                              unpack_layouts)
+from latentga.layouts import as_layout_batch, check_budget, layout_key, pack_layouts, random_layouts, unpack_layouts
 
 
 def test_random_layouts_have_exactly_k_firebreaks_and_are_reproducible():

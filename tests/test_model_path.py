@@ -14,8 +14,8 @@ TINY = ["--set", "dataset.n=120", "--set", "dataset.n_fires=5", "--set", "model.
 
 def test_run_uses_the_model_train_wrote(tmp_path, capsys):
     from latentga.config import load_config
-    from latentga.pipeline import ensure_dataset
     from latentga.models import save_model, train_model
+    from latentga.pipeline import ensure_dataset
 
     cache = tmp_path / "cache"
     config = load_config(None, overrides=[f"output.cache_dir={cache}"] + TINY[1::2])

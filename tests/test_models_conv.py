@@ -4,17 +4,17 @@ contract the latent operators use, save/load, training reproducibility, a latent
 import numpy as np
 import pytest
 import torch
+from latentga.operators.latent import gradient_ascent_latents, sample_conditional_latents
 
 from latentga.config import load_config
 from latentga.errors import ConfigError
 from latentga.ga import run_ga
 from latentga.layouts import random_layouts
 from latentga.models import build_model, load_model, save_model, train_model, validate_model_config
-from latentga.models.conv import ConvLayoutCCVAE, ConvLayoutVAE
 from latentga.models.base import FitnessHead
+from latentga.models.conv import ConvLayoutCCVAE, ConvLayoutVAE
 from latentga.problems import firebreak_problem
 from latentga.simulator import FireSimulator
-from latentga.operators.latent import gradient_ascent_latents, sample_conditional_latents
 
 pytestmark = pytest.mark.slow  # integration tests: processes, training, whole runs
 

@@ -2,11 +2,20 @@
 
 import numpy as np
 import pytest
+from latentga.operators import (
+    OPERATORS,
+    cx_two_point,
+    cx_uniform,
+    is_batch_capable,
+    mut_flip,
+    repair_budget,
+    resolve_operator,
+    sel_best,
+    sel_tournament,
+)
 
 from latentga.errors import ConfigError
 from latentga.layouts import random_layouts
-from latentga.operators import (OPERATORS, cx_two_point, cx_uniform, is_batch_capable, mut_flip, repair_budget,
-                       resolve_operator, sel_best, sel_tournament)
 
 SHAPE, K = (12, 10), 9
 

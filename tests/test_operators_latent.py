@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 import torch
+from latentga.operators import latent
 
 from latentga.layouts import random_layouts
 from latentga.models import train_model
-from latentga.operators import latent
 
 pytestmark = pytest.mark.slow  # integration tests: processes, training, whole runs
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from deap import tools
 
-from latentga.report import write_comparison_report, write_run_report
+from latentga.report import write_comparison_report
 
 pytestmark = pytest.mark.slow  # integration tests: processes, training, whole runs
 

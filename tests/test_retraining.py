@@ -5,14 +5,13 @@ import pytest
 import torch
 
 from latentga.config import load_config
-from latentga.ga import checkpoint as ckpt
+from latentga.dataset import build_dataset
 from latentga.ga import run_ga
 from latentga.models import train_model
 from latentga.models.retraining import fine_tune, load_model_state_arrays, model_state_arrays, rank_weights
 from latentga.problems import firebreak_problem
 from latentga.retraining import weighted_retraining
 from latentga.simulator import FireSimulator
-from latentga.dataset import build_dataset
 
 pytestmark = pytest.mark.slow  # integration tests: processes, training, whole runs
 

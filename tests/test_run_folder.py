@@ -12,8 +12,8 @@ import pytest
 
 from latentga.cli import main
 from latentga.errors import OutputError
-from latentga.runs.results import read_manifest, verify_results
 from latentga.runs.folder import claim_run_folder
+from latentga.runs.results import read_manifest, verify_results
 
 pytestmark = pytest.mark.slow  # integration tests: processes, training, whole runs
 

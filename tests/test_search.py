@@ -11,7 +11,8 @@ import pytest
 from latentga.baselines.dpv import downstream_protection_value, dpv_layout
 from latentga.config import load_config
 from latentga.errors import ConfigError
-from latentga.ga import checkpoint as ckpt, run_ga
+from latentga.ga import checkpoint as ckpt
+from latentga.ga import run_ga
 from latentga.layouts import random_layouts
 from latentga.problems import firebreak_problem
 from latentga.search import dpv_seeds, improve

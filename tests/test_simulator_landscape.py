@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_simulator import uniform_weather, write_instance
 
 from latentga.errors import LandscapeError
 from latentga.simulator import FireSimulator, load_landscape
-from test_simulator import uniform_weather, write_instance
 
 
 @pytest.fixture

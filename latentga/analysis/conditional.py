@@ -18,8 +18,16 @@ import numpy as np
 import pandas as pd
 import torch
 
-from latentga.analysis.latent import (check_model_dataset, dataset_budget, decode_layouts, encode_mean,
-                                      predict_fitness, prior_codes, require_conditional, simulate_unique)
+from latentga.analysis.latent import (
+    check_model_dataset,
+    dataset_budget,
+    decode_layouts,
+    encode_mean,
+    predict_fitness,
+    prior_codes,
+    require_conditional,
+    simulate_unique,
+)
 from latentga.analysis.plots import PREDICTED, SIMULATED, new_figure, save_figure
 from latentga.analysis.tables import save_table
 from latentga.errors import ConfigError

@@ -16,8 +16,14 @@ import numpy as np
 import pandas as pd
 import torch
 
-from latentga.analysis.latent import (check_model_dataset, dataset_budget, decode_layouts, encode_mean,
-                                      predict_fitness, simulate_unique)
+from latentga.analysis.latent import (
+    check_model_dataset,
+    dataset_budget,
+    decode_layouts,
+    encode_mean,
+    predict_fitness,
+    simulate_unique,
+)
 from latentga.analysis.plots import PREDICTED, SIMULATED, draw_layout, new_figure, save_figure
 from latentga.analysis.tables import save_table
 from latentga.errors import ConfigError

@@ -23,8 +23,15 @@ import numpy as np
 import pandas as pd
 import torch
 
-from latentga.analysis.latent import (check_model_dataset, dataset_budget, decode_layouts, encode_mean,
-                                      eval_mode, predict_fitness, simulate_unique)
+from latentga.analysis.latent import (
+    check_model_dataset,
+    dataset_budget,
+    decode_layouts,
+    encode_mean,
+    eval_mode,
+    predict_fitness,
+    simulate_unique,
+)
 from latentga.analysis.plots import PREDICTED, SIMULATED, new_figure, save_figure
 from latentga.analysis.tables import save_table
 from latentga.errors import ConfigError

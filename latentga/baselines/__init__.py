@@ -7,7 +7,7 @@ layout on fresh fires, like the GA variants'.
 """
 
 from latentga.baselines.dpv import downstream_protection_value, dpv_layout
-from latentga.baselines.heuristics import burn_probability_layout, straight_line_layouts, best_straight_line
+from latentga.baselines.heuristics import best_straight_line, burn_probability_layout, straight_line_layouts
 from latentga.baselines.local_search import local_search
 from latentga.baselines.random_search import random_search
 from latentga.baselines.result import BaselineResult

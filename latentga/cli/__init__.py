@@ -17,7 +17,8 @@ import sys
 import threading
 
 from latentga.errors import LatentGAError
-from latentga.logs import configure as configure_logging, level_for
+from latentga.logs import configure as configure_logging
+from latentga.logs import level_for
 
 __all__ = ["main", "build_parser", "COMMANDS", "check_seeds", "os_error_line"]
 

@@ -114,7 +114,6 @@ def main(args) -> int:
     from latentga.analysis import EXPERIMENTS
     from latentga.analysis.latent import require_conditional
     from latentga.io import write_text_atomic
-
     from latentga.validation import check_seed
 
     check_seed(args.seed, "--seed")  # before the inputs are built: NumPy refuses it only later

@@ -72,10 +72,10 @@ def main(args) -> int:
     from latentga.config import load_config
     from latentga.errors import ConfigError
     from latentga.ga import CHECKPOINT_NAME, operators_need_model, run_ga
-    from latentga.runs.results import checkpoint_hash, verify_for_resume, write_manifest, write_results
-    from latentga.runs.folder import check_output_folder, claim_run_folder, restore_previous
     from latentga.io import save_yaml_atomic
     from latentga.pipeline import ensure_dataset, ensure_model, make_simulator
+    from latentga.runs.folder import check_output_folder, claim_run_folder, restore_previous
+    from latentga.runs.results import checkpoint_hash, verify_for_resume, write_manifest, write_results
 
     if args.restore_previous:
         if args.out is None or args.resume or args.overwrite or args.config is not None:

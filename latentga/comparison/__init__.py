@@ -9,10 +9,23 @@
 """
 
 from latentga.comparison.aggregate import summary_frame, summary_markdown, tidy_frame
-from latentga.comparison.config import (BASELINES, COMPARE_DEFAULTS, QUICK, load_compare_config,
-                                        method_budget, validate_compare_config, variant_config)
-from latentga.comparison.runner import (Comparison, build_tasks, comparison_map, prepare_models,
-                                        run_comparison, write_outputs)
+from latentga.comparison.config import (
+                                        BASELINES,
+                                        COMPARE_DEFAULTS,
+                                        QUICK,
+                                        load_compare_config,
+                                        method_budget,
+                                        validate_compare_config,
+                                        variant_config,
+)
+from latentga.comparison.runner import (
+                                        Comparison,
+                                        build_tasks,
+                                        comparison_map,
+                                        prepare_models,
+                                        run_comparison,
+                                        write_outputs,
+)
 from latentga.comparison.tasks import Task, TaskResult, run_task
 
 __all__ = [

@@ -156,10 +156,9 @@ def _run_ga(task: Task, cpu0: float) -> TaskResult:
     from the start of the search (model forward passes and weighted retraining included; the
     shared model's one-off training, done before any task, is reported beside the table)."""
     from latentga.ga import operators_need_model, run_ga
+    from latentga.ga.algorithm import default_variation
     from latentga.pipeline import ensure_dataset, make_simulator
     from latentga.problems import firebreak_problem
-
-    from latentga.ga.algorithm import default_variation
     from latentga.search import search_hooks
 
     run = task.run

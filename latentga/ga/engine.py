@@ -14,8 +14,7 @@ from deap import tools
 
 from latentga.errors import CheckpointError
 from latentga.ga.algorithm import GeneticAlgorithm
-from latentga.ga.callbacks import LOGGER, Callback, Checkpoint, Hook, OnGeneration, Progress, Statistics, \
-    progress_line
+from latentga.ga.callbacks import LOGGER, Callback, Checkpoint, Hook, OnGeneration, Progress, Statistics, progress_line
 from latentga.ga.init import initial_individuals
 
 __all__ = ["run_ga", "CHECKPOINT_NAME", "print_progress", "initial_individuals", "standard_callbacks"]

@@ -13,7 +13,7 @@ what full evaluation of the same individuals would have cost.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 from deap import tools

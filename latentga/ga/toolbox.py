@@ -19,9 +19,9 @@ import numpy as np
 from deap import base
 
 from latentga.errors import ConfigError
-from latentga.parallel import parallel_map  # SCOOP's map without re-sent futures, bundled to the cores
 from latentga.operators.base import accepted_keywords, needs_conditional
 from latentga.operators.registry import resolve_operator
+from latentga.parallel import parallel_map  # SCOOP's map without re-sent futures, bundled to the cores
 
 __all__ = ["build_toolbox", "parallel_map", "operators_need_model", "resolve_operators", "evaluate_one"]
 

@@ -28,11 +28,11 @@ from tqdm.auto import tqdm
 from latentga.errors import ConfigError, DatasetError
 from latentga.io import save_csv_atomic
 from latentga.layouts import as_layout_batch
+from latentga.models.base import LayoutModel
 from latentga.models.config import validate_model_config
+from latentga.models.factory import build_model, model_class
 from latentga.models.losses import ccvae_loss
 from latentga.models.metrics import evaluate_model
-from latentga.models.base import LayoutModel
-from latentga.models.factory import build_model, model_class
 from latentga.models.plots import plot_loss_curve
 from latentga.models.runtime import eval_batch_size, model_device, resolve_device, seeded_rng
 

@@ -21,11 +21,18 @@ import pandas as pd
 from deap import tools
 
 from latentga.cut import burned_area_cut, no_firebreak_fitness
-from latentga.ga.individual import fitness_array, individual_arrays
-from latentga.ga.engine import CHECKPOINT_NAME
 from latentga.errors import OutputError
-from latentga.io import ensure_folder, save_csv_atomic, save_figure_atomic, save_npy_atomic, save_yaml_atomic
-from latentga.io import temporaries_of, write_text_atomic
+from latentga.ga.engine import CHECKPOINT_NAME
+from latentga.ga.individual import fitness_array, individual_arrays
+from latentga.io import (
+    ensure_folder,
+    save_csv_atomic,
+    save_figure_atomic,
+    save_npy_atomic,
+    save_yaml_atomic,
+    temporaries_of,
+    write_text_atomic,
+)
 
 __all__ = ["logbook_frame", "write_results", "plot_convergence", "plot_layout", "MANIFEST_NAME",
            "read_manifest", "write_manifest", "verify_results", "leftovers", "checkpoint_hash", "verify_for_resume"]

@@ -286,7 +286,6 @@ def spread_events(w, factor, ign, blocked, rates, hros, nrows, nbr, dist, key, p
 def _spread(w, factor, ign, blocked, rates, hros, nrows, nbr, dist, key, parent, heads, nxt, node_cell, order):
     """:func:`spread_events` on a ``key`` that is already NO_KEY everywhere (on return it is
     NO_KEY except on the burned cells ``order[:count]``)."""
-    n = nbr.shape[0]
     nr = nrows[w]
     max_p = 60 * nr
     if ign < 0 or blocked[ign]:

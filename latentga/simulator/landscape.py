@@ -20,8 +20,14 @@ from pathlib import Path
 import numpy as np
 
 from latentga.errors import LandscapeError
+from latentga.simulator.fuel_models import (
+    FUEL_MODELS,
+    LOOKUP_TABLES,
+    MODEL_WEATHER_COLUMNS,
+    check_codes,
+    choose_fuel_model,
+)
 from latentga.simulator.rasters import Georeference, asc_georeference, read_raster
-from latentga.simulator.fuel_models import FUEL_MODELS, LOOKUP_TABLES, MODEL_WEATHER_COLUMNS, check_codes, choose_fuel_model
 
 __all__ = [
     "Landscape",
@@ -248,7 +254,7 @@ def read_asc(path: Path) -> tuple[np.ndarray, float, float | None]:
     values = []
     for j in range(i, len(lines)):
         parts = lines[j].split()
-        for k, tok in enumerate(parts):
+        for tok in parts:
             try:
                 values.append(float(tok))
             except ValueError:

@@ -181,8 +181,7 @@ class FireSimulator:
 
     def _draw(self, start: int, stop: int) -> FireScenarios:
         """The scenarios of fires ``start..stop-1`` (0-based), drawn as Cell2Fire draws them."""
-        from latentga.simulator.c2f_random import (draw_fire_scenarios, ignition_candidates,
-                                                   random_ignition_draws)
+        from latentga.simulator.c2f_random import draw_fire_scenarios, ignition_candidates, random_ignition_draws
 
         land = self.landscape
         from_file = land.ignition_cell is not None and self.ignition_source == "file"

@@ -24,8 +24,15 @@ from latentga.simulator.fbp32 import cartesian_head, rho_theta
 from latentga.simulator.fuel_models import kitral_fmc, scott_burgan_coefficients
 from latentga.simulator.kernel import FactoredRates
 from latentga.simulator.landscape import NON_FUEL, Landscape
-from latentga.simulator.surface32 import (ellipse_ab, kitral_head_key, kitral_rates, kitral_weather, sb_rates,
-                                          slope_factor_kitral, slope_factor_sb)
+from latentga.simulator.surface32 import (
+    ellipse_ab,
+    kitral_head_key,
+    kitral_rates,
+    kitral_weather,
+    sb_rates,
+    slope_factor_kitral,
+    slope_factor_sb,
+)
 
 __all__ = ["build_surface_tables", "c2f_cell_side"]
 
