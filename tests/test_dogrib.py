@@ -22,6 +22,8 @@ def test_layout_keys_of_grids_wider_than_255_cells():
     assert layout_key(np.zeros((20, 20), bool))[:2] == bytes((20, 20))  # small grids: keys as before
 
 
+@pytest.mark.skipif(not DOGRIB.is_dir(), reason="shared/reference/dogrib is absent (loading a comparison config "
+                    "reads its landscape to check that the fire roles are disjoint)")
 def test_dogrib_configs_share_dataset_and_model():
     from latentga.comparison import load_compare_config
     from latentga.comparison.config import variant_config
