@@ -291,3 +291,15 @@ def test_compare_is_an_installed_command(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "latentga", "compare", str(CONFIG), "--resume", "--out",
                           str(tmp_path / "none")], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert bad.returncode == 2 and "nothing to resume" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_an_interrupted_comparison_names_the_command_that_resumes_it():
+    import argparse
+    import shlex
+
+    from latentga.cli.compare import resume_command
+
+    args = argparse.Namespace(quick=True, only="memetic,dpv_greedy", overrides=["seeds=[0, 1]"])
+    words = shlex.split(resume_command("configs/compare.yaml", "results/my comparison", args))
+    assert words == ["python", "-m", "latentga", "compare", "configs/compare.yaml", "--out", "results/my comparison",
+                     "--resume", "--quick", "--only", "memetic,dpv_greedy", "--set", "seeds=[0, 1]"]

@@ -71,3 +71,26 @@ def test_quiet_and_verbose_set_the_log_level_of_the_progress_lines(tmp_path, cap
     assert "gen   2/2" in capsys.readouterr().out
     with pytest.raises(SystemExit):  # argparse refuses both
         main(["--quiet", "--verbose"] + args)
+
+
+def test_ctrl_c_names_the_command_that_continues_the_run(tmp_path, capsys, monkeypatch):
+    import shlex
+
+    from latentga.ga import checkpoint as ckpt
+
+    out = tmp_path / "out dir"  # a space: the printed command must still work when pasted
+    real = ckpt.save_checkpoint
+
+    def interrupted_after_generation_1(path, **kw):
+        real(path, **kw)
+        if kw["generation"] == 1:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(ckpt, "save_checkpoint", interrupted_after_generation_1)
+    assert main(["run", "--out", str(out)] + SMALL + VANILLA) == 130
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert line.startswith("interrupted; continue with: python -m latentga run --resume --out ")
+    monkeypatch.setattr(ckpt, "save_checkpoint", real)
+    words = shlex.split(line.split("continue with: ", 1)[1])
+    assert main(words[3:]) == 0  # the printed command, as given: the run finishes
+    assert list(pd.read_csv(out / "logbook.csv")["gen"]) == [0, 1, 2]

@@ -141,5 +141,6 @@ def main(argv: list[str] | None = None) -> int:
         print("terminated", file=sys.stderr)
         return 143
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        hint = getattr(args, "resume_command", None)
+        print(f"interrupted; continue with: {hint}" if hint else "interrupted", file=sys.stderr)
         return 130

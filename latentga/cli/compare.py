@@ -93,6 +93,7 @@ def main(args) -> int:
         print(table.head(10).to_string(index=False))
         print(f"wall {time.perf_counter() - t0:.1f}s; table in {out / 'vanilla_tuning.csv'}")
         return 0
+    args.resume_command = resume_command(path, out, args)
     if args.resume and not (out / STORE_NAME).is_dir():
         raise ConfigError(f"nothing to resume in {out} (no {STORE_NAME}/ folder of finished tasks); run without "
                           "--resume, or give the --out of the interrupted comparison")
@@ -102,3 +103,17 @@ def main(args) -> int:
     print_summary(comparison, config)
     print(f"wall {comparison.seconds:.1f}s; results in {paths['summary'].parent}")
     return 0
+
+
+def resume_command(path, out, args) -> str:
+    """The command that continues this comparison after an interruption (printed on Ctrl-C)."""
+    import shlex
+
+    words = ["python", "-m", "latentga", "compare", str(path), "--out", str(out), "--resume"]
+    if args.quick:
+        words.append("--quick")
+    if getattr(args, "only", None):
+        words += ["--only", args.only]
+    for override in args.overrides or ():
+        words += ["--set", override]
+    return " ".join(shlex.quote(w) for w in words)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -98,6 +99,7 @@ def main(args) -> int:
         torch.set_num_threads(args.threads)
     out_dir = args.out if args.out is not None else Path(config["output"]["dir"]) / config["name"]
     check_output_folder(out_dir)
+    args.resume_command = f"python -m latentga run --resume --out {shlex.quote(str(out_dir))}"
     progress = not args.quiet
     # the folder is ours (locked, checked) before any work; see latentga.runs.folder
     with claim_run_folder(out_dir, resume=args.resume, overwrite=args.overwrite, checkpoint_name=CHECKPOINT_NAME,
