@@ -91,9 +91,11 @@ DEFAULT_CONFIG: dict[str, Any] = {
         "seeding": {"dpv": "none", "picks": 1, "sampled": 0, "power": 1.0},
         # after each generation, the `individuals` best are climbed with `moves` single-break moves,
         # delta-evaluated, fires charged (latentga.search.memetic); individuals 0 = off; z > 0: only moves whose
-        # per-fire gain is that many standard errors above 0
+        # per-fire gain is that many standard errors above 0; restart R > 0: after R generations in
+        # which the population's best did not improve, a fresh random population replaces it (the
+        # hall of fame keeps what was found), so a climb stuck in one basin starts in another
         "memetic": {"individuals": 0, "moves": 100, "strategy": "first", "proposal": "burned",
-                    "z": 0.0},
+                    "z": 0.0, "restart": 0},
     },
     "operators": {
         "mate": {"name": "cx_latent_interpolation", "params": {"alpha_low": 0.0, "alpha_high": 1.0}},
@@ -167,6 +169,7 @@ _RANGES = {
     "ga.memetic.individuals": (0, math.inf),
     "ga.memetic.moves": (1, math.inf),
     "ga.memetic.z": (0, 10),
+    "ga.memetic.restart": (0, math.inf),
     "retraining.every": (0, math.inf),
     "retraining.k": (1e-9, math.inf),
     "retraining.epochs": (1, math.inf),

@@ -152,3 +152,19 @@ def test_compare_only_keeps_the_named_methods_and_names_an_unknown_one():
     assert [k for k, on in kept["baselines"].items() if on] == ["dpv_greedy"]
     with pytest.raises(ConfigError, match="--only: nope is not a method"):
         only_methods(config, ["vanilla", "nope"])
+
+
+def test_a_stuck_memetic_run_restarts_from_fresh_layouts_charges_them_and_resumes_exactly(sim, tmp_path, kill_after):
+    base = RUN[:-4] + ["ga.memetic.individuals=1", "ga.memetic.moves=20", "ga.generations=8"]
+    config = load_config(None, base + ["ga.memetic.restart=1"])
+    plain = run_ga(load_config(None, base), firebreak_problem(load_config(None, base), sim), progress=False)
+    full = run_ga(config, firebreak_problem(config, sim), out_dir=tmp_path / "full", progress=False)
+    maxima = [row["max"] for row in full[1]]
+    assert any(b < a for a, b in zip(maxima, maxima[1:]))  # a restart replaced the population by worse ones
+    assert full[1][-1]["cost"] > plain[1][-1]["cost"]  # and its fresh layouts were simulated and charged
+    assert [row["best_so_far"] for row in full[1]] == sorted(row["best_so_far"] for row in full[1])  # nothing lost
+    with kill_after(3):
+        run_ga(config, firebreak_problem(config, sim), out_dir=tmp_path / "cut", progress=False)
+    resumed = run_ga(config, firebreak_problem(config, sim), out_dir=tmp_path / "cut", resume=True, progress=False)
+    assert logbook_rows(resumed) == logbook_rows(full)
+    assert np.array_equal(np.stack(resumed[0]), np.stack(full[0]))

@@ -176,6 +176,8 @@ class MemeticStep:
         self.moves = int(settings["moves"])
         self.strategy, self.proposal = settings["strategy"], settings["proposal"]
         self.z = float(settings.get("z", 0.0))
+        self.restart = int(settings.get("restart", 0))
+        self.best, self.idle = -1.0, 0  # the population's best since the last restart (fitness >= 0); idle gens
         self.evaluator: DeltaEvaluator | None = None
         self.own: dict[bytes, FireRecord] = {}
         self._packed: dict | None = None
@@ -202,6 +204,28 @@ class MemeticStep:
         algorithm.evaluations += new
         algorithm.cost += spent
         algorithm.hof.update(algorithm.population)
+        if self.restart:
+            self._restart_if_stuck(algorithm)
+
+    def _restart_if_stuck(self, algorithm) -> None:
+        """After ``restart`` generations without a better population best, replace the whole
+        population by fresh random individuals (scored now, fires charged): the hall of fame keeps
+        what was found, and the next climbs start in another basin."""
+        top = max(ind.fitness.values[0] for ind in algorithm.population)
+        if top > self.best:
+            self.best, self.idle = top, 0
+            return
+        self.idle += 1
+        if self.idle < self.restart:
+            return
+        population = algorithm.population
+        fresh = algorithm.problem.random_individuals(len(population), algorithm.rng)
+        for i, layout in enumerate(fresh):
+            population[i] = _like(population[i], layout, 0.0)
+            del population[i].fitness.values
+        algorithm.evaluate(population)
+        algorithm.hof.update(population)
+        self.best, self.idle = -1.0, 0
 
     def step(self, population: list, cache: dict, rng: np.random.Generator, tracker=None,
              budget: int | None = None) -> tuple[int, int]:
@@ -244,7 +268,13 @@ class MemeticStep:
         return result.evaluations, int(fires + result.fires)
 
     def state(self) -> dict:
-        """The step's own records as numeric arrays (empty when it uses the tracker's)."""
+        """The step's own records as numeric arrays (empty when it uses the tracker's), and the
+        restart counters when ``restart`` is on."""
+        counters = {"restart_best": np.array([self.best]), "restart_idle": np.array([self.idle])} \
+            if self.restart else {}
+        return {**self._records_state(), **counters}
+
+    def _records_state(self) -> dict:
         if self._packed is not None:  # restored but not yet set up: hand the same back
             return dict(self._packed)
         if not self.own:
@@ -261,7 +291,10 @@ class MemeticStep:
 
     def restore(self, state: dict) -> None:
         """Take back :meth:`state` (checked against the simulator when the run continues)."""
-        self.own, self._packed = {}, (dict(state) if state else None)
+        state = dict(state or {})
+        if "restart_best" in state:
+            self.best, self.idle = float(state.pop("restart_best")[0]), int(state.pop("restart_idle")[0])
+        self.own, self._packed = {}, (state or None)
         if self._packed and self.evaluator is not None:
             self.own = _unpack(self._packed, self.evaluator)
             self._packed = None
