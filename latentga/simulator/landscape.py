@@ -27,7 +27,7 @@ from latentga.simulator.fuel_models import (
     check_codes,
     choose_fuel_model,
 )
-from latentga.simulator.rasters import Georeference, asc_georeference, read_raster
+from latentga.simulator.rasters import Georeference, asc_georeference, asc_header_lines, asc_values, read_raster
 
 __all__ = [
     "Landscape",
@@ -51,8 +51,6 @@ _SUB20X20_CORNER = (457900.0, 5716800.0)
 #: raster has a value, see :meth:`Landscape.curing_input`); ``raster``: each cell's own value (FBP).
 CURING_MODES = ("cell2fire", "raster")
 WEATHER_COLUMNS = ("WS", "WD", "FFMC", "BUI")
-_ASC_HEADER_KEYS = {"ncols", "nrows", "xllcorner", "yllcorner", "xllcenter", "yllcenter", "cellsize",
-                    "nodata_value", "dx", "dy"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -222,19 +220,7 @@ def read_asc(path: Path) -> tuple[np.ndarray, float, float | None]:
     except OSError as exc:
         raise LandscapeError(f"cannot read raster {path}: {exc.strerror}; check the file") from None
     lines = text.splitlines()
-    header: dict[str, str] = {}
-    i = 0
-    while i < len(lines):
-        parts = lines[i].split()
-        if parts and parts[0].lower() in _ASC_HEADER_KEYS:
-            if len(parts) < 2:
-                raise LandscapeError(f"{path}, line {i + 1}: header '{parts[0]}' has no value")
-            header[parts[0].lower()] = parts[1]
-            i += 1
-        elif not parts:
-            i += 1
-        else:
-            break
+    header, i = asc_header_lines(lines, path)
     try:
         ncols, nrows = int(float(header["ncols"])), int(float(header["nrows"]))
         cellsize = float(header.get("cellsize", 100.0))
@@ -251,20 +237,7 @@ def read_asc(path: Path) -> tuple[np.ndarray, float, float | None]:
     if not (math.isfinite(cellsize) and cellsize > 0):
         raise LandscapeError(f"{path}: cellsize {header.get('cellsize')} must be a positive number of metres; "
                              "fix the header (Cell2Fire's examples use 100)")
-    values = []
-    for j in range(i, len(lines)):
-        parts = lines[j].split()
-        for tok in parts:
-            try:
-                values.append(float(tok))
-            except ValueError:
-                row = len(values) // max(ncols, 1)
-                raise LandscapeError(f"{path}, line {j + 1}: '{tok}' is not a number (grid row {row}); "
-                                     "every raster value must be numeric (use NODATA_value for gaps)") from None
-    if len(values) != nrows * ncols:
-        raise LandscapeError(f"{path}: {len(values)} values but the header says {nrows}x{ncols}="
-                             f"{nrows * ncols}; fix the header or the data")
-    return np.array(values, dtype=np.float64).reshape(nrows, ncols), cellsize, nodata
+    return asc_values(lines, i, nrows, ncols, path), cellsize, nodata
 
 
 def _normalize_fuel_type(name: str) -> str:

@@ -19,7 +19,8 @@ import numpy as np
 from latentga.errors import LandscapeError
 
 __all__ = ["Georeference", "Raster", "RASTER_SUFFIXES", "read_raster", "write_raster", "asc_text",
-           "require_rasterio", "parse_asc", "asc_georeference"]
+           "require_rasterio", "parse_asc", "asc_georeference",
+           "asc_header_lines", "asc_values"]
 
 RASTER_SUFFIXES = (".asc", ".tif", ".tiff")
 _ASC_HEADER_KEYS = {"ncols", "nrows", "xllcorner", "yllcorner", "xllcenter", "yllcenter", "cellsize",
@@ -119,10 +120,9 @@ def _read_text(path, error) -> str:
         raise error(f"cannot read raster {path}: {exc.strerror}; check the file") from None
 
 
-def parse_asc(path, error=LandscapeError) -> tuple[np.ndarray, dict]:
-    """An ESRI ASCII grid's values (float ``[H, W]``) and its header (lower-case keys, strings)."""
-    text = _read_text(path, error)
-    lines = text.splitlines()
+def asc_header_lines(lines: list[str], path, error=LandscapeError) -> tuple[dict[str, str], int]:
+    """An ESRI ASCII grid's header (lower-case keys, string values) and the index of its first
+    data line; shared by every reader of ``.asc`` files."""
     header: dict[str, str] = {}
     i = 0
     while i < len(lines):
@@ -136,16 +136,14 @@ def parse_asc(path, error=LandscapeError) -> tuple[np.ndarray, dict]:
             i += 1
         else:
             break
-    try:
-        ncols, nrows = int(float(header["ncols"])), int(float(header["nrows"]))
-    except (KeyError, ValueError, OverflowError):
-        raise error(f"{path}: missing or bad 'ncols'/'nrows' header; an ESRI ASCII grid "
-                    "starts with ncols, nrows, xllcorner, yllcorner, cellsize, NODATA_value") from None
-    if ncols < 1 or nrows < 1 or nrows * ncols > (len(text) + 1) // 2:  # a value takes 2 characters at least
-        raise error(f"{path}: the header says {nrows} rows x {ncols} columns, which this file cannot hold; "
-                    "fix 'nrows'/'ncols' or the data")
+    return header, i
+
+
+def asc_values(lines: list[str], start: int, nrows: int, ncols: int, path, error=LandscapeError) -> np.ndarray:
+    """The ``nrows x ncols`` values from line ``start`` on, as float64; one error naming the line
+    of a non-number, or the count when it does not match the header."""
     values = []
-    for j in range(i, len(lines)):
+    for j in range(start, len(lines)):
         for tok in lines[j].split():
             try:
                 values.append(float(tok))
@@ -156,7 +154,23 @@ def parse_asc(path, error=LandscapeError) -> tuple[np.ndarray, dict]:
     if len(values) != nrows * ncols:
         raise error(f"{path}: {len(values)} values but the header says {nrows}x{ncols}="
                     f"{nrows * ncols}; fix the header or the data")
-    return np.array(values, dtype=np.float64).reshape(nrows, ncols), header
+    return np.array(values, dtype=np.float64).reshape(nrows, ncols)
+
+
+def parse_asc(path, error=LandscapeError) -> tuple[np.ndarray, dict]:
+    """An ESRI ASCII grid's values (float ``[H, W]``) and its header (lower-case keys, strings)."""
+    text = _read_text(path, error)
+    lines = text.splitlines()
+    header, i = asc_header_lines(lines, path, error)
+    try:
+        ncols, nrows = int(float(header["ncols"])), int(float(header["nrows"]))
+    except (KeyError, ValueError, OverflowError):
+        raise error(f"{path}: missing or bad 'ncols'/'nrows' header; an ESRI ASCII grid "
+                    "starts with ncols, nrows, xllcorner, yllcorner, cellsize, NODATA_value") from None
+    if ncols < 1 or nrows < 1 or nrows * ncols > (len(text) + 1) // 2:  # a value takes 2 characters at least
+        raise error(f"{path}: the header says {nrows} rows x {ncols} columns, which this file cannot hold; "
+                    "fix 'nrows'/'ncols' or the data")
+    return asc_values(lines, i, nrows, ncols, path, error), header
 
 
 def _header_float(header: dict, key: str, path, error, default=None):
