@@ -158,10 +158,14 @@ def downstream_protection_value(simulator, layout: np.ndarray | None = None) -> 
     """Mean subtree size of every cell over the simulator's fires on ``layout`` (default: none).
 
     Returns float64 ``[H, W]``; firebreak and non-fuel cells get 0 (they never burn). Equal to
-    ``subtree_sizes(parents).mean(axis=0)`` (exact integer sums), without the ``[N, n]`` sizes.
+    ``subtree_sizes(parents).mean(axis=0)`` (exact integer sums), without the ``[N, n]`` sizes;
+    a simulator with ``subtree_totals`` (the built-in one) sums them in its kernel, without the
+    ``[N, n]`` spread trees either.
     """
     shape = tuple(simulator.shape)
     grid = np.zeros(shape, bool) if layout is None else np.asarray(layout, bool)
+    if hasattr(simulator, "subtree_totals"):  # summed in the kernel: no [N, n] trees on large grids
+        return simulator.subtree_totals(grid[None])[0] / simulator.n_fires
     parents = simulator.simulate(grid[None], record_parents=True).parents[0]  # [N, n]
     total = np.zeros(parents.shape[-1], np.int64)
     _checked_sizes(parents, np.zeros((0, 0), np.int64), total)

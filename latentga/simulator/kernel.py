@@ -359,15 +359,25 @@ def kernel_scratch(n, weather, nrows):
 
 @njit(cache=True)
 def simulate_batch(layouts, weather, factor, ignition, fixed_blocked, rates, hros, nrows, nbr, dist,
-                   want_masks, out_counts, out_masks, out_parents):
+                   want_masks, out_counts, out_masks, out_parents, out_burn, out_subtree):
     """Run every fire on every layout. ``layouts`` bool[B, n]; per-fire ``weather``,
     ``factor``; ``ignition[B, N]`` (-1 = no fire). Fills ``out_counts[B, N]`` and, when
-    ``want_masks``, ``out_masks[B, N, n]`` (and ``out_parents`` if it has that shape)."""
+    ``want_masks``, ``out_masks[B, N, n]`` (and ``out_parents`` if it has that shape).
+
+    Per-layout sums over the fires, without any per-fire array of every cell (what burn
+    probability and DPV need on large grids), when the arrays have the shape ``[B, n]``
+    (pass ``[0, 0]`` to skip): ``out_burn[b, c]`` += 1 for each fire that burns c, and
+    ``out_subtree[b, c]`` += the size of c's subtree in each fire's spread tree (c plus every
+    cell it set alight, directly or not). A cell settles strictly after the cell that set it
+    alight, so one backward pass over the settling order gives every subtree size."""
     b_count = layouts.shape[0]
     n_fires = weather.shape[0]
     n = nbr.shape[0]
     blocked, key, parent, order, heads, nxt, node_cell = kernel_scratch(n, weather, nrows)
     keep_parents = out_parents.shape[0] == b_count
+    add_burn = out_burn.shape[0] == b_count and out_burn.shape[1] == n
+    add_subtree = out_subtree.shape[0] == b_count and out_subtree.shape[1] == n
+    size = np.zeros(n if add_subtree else 0, np.int64)
     # Only what a fire touched is reset after it (its burned cells' keys and blocked flags; the
     # firebreaks when the layout changes): a fire on a large grid burns a small part of it.
     n_fb = np.zeros(b_count + 1, np.int64)
@@ -403,6 +413,17 @@ def simulate_batch(layouts, weather, factor, ignition, fixed_blocked, rates, hro
                 blocked[order[k]] = False
                 key[order[k]] = NO_KEY
             out_counts[b, f] = cnt
+            if add_burn:
+                for k in range(cnt):
+                    out_burn[b, order[k]] += 1
+            if add_subtree:
+                for k in range(cnt - 1, -1, -1):
+                    c = order[k]
+                    size[c] += 1
+                    out_subtree[b, c] += size[c]
+                    if parent[c] >= 0:
+                        size[parent[c]] += size[c]
+                    size[c] = 0
             if want_masks:
                 for c in range(n):
                     out_masks[b, f, c] = False

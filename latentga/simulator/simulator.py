@@ -268,7 +268,8 @@ class FireSimulator:
         return ign
 
     # ------------------------------------------------------------------ running fires
-    def _run(self, layouts, want_masks: bool, record_parents: bool = False):
+    def _run(self, layouts, want_masks: bool, record_parents: bool = False, sums: str = ""):
+        """Run every fire; ``sums`` ("burn" or "subtree") asks for that per-layout [B, n] sum."""
         batch = self._batch(layouts)
         t, sc = self.tables, self.scenarios
         ign = self._ignitions(batch)
@@ -276,9 +277,11 @@ class FireSimulator:
         counts = np.zeros((b, self.n_fires), np.int64)
         masks = np.zeros((b, self.n_fires, n) if want_masks else (0, 0, 0), np.bool_)
         parents = np.zeros((b, self.n_fires, n) if record_parents else (0, 0, 0), np.int32)
+        burn = np.zeros((b, n) if sums == "burn" else (0, 0), np.int64)
+        subtree = np.zeros((b, n) if sums == "subtree" else (0, 0), np.int64)
         kernel.simulate_batch(np.ascontiguousarray(batch), sc.weather, sc.factor, ign, ~t.burnable, self.edge_rates,
-                              t.hros, t.nrows, t.nbr, t.dist, want_masks, counts, masks, parents)
-        return counts, masks, parents, ign
+                              t.hros, t.nrows, t.nbr, t.dist, want_masks, counts, masks, parents, burn, subtree)
+        return counts, masks, parents, ign, burn if sums == "burn" else subtree
 
     def evaluate(self, layouts) -> np.ndarray:
         """Fitness of each layout: mean over the N fires of the fraction of cells not burned."""
@@ -295,12 +298,24 @@ class FireSimulator:
         return masks.reshape(len(masks), self.n_fires, *self.shape)
 
     def burn_probability(self, layouts, chunk: int = 256) -> np.ndarray:
-        """Share of the N fires that burn each cell: float [B, H, W]."""
+        """Share of the N fires that burn each cell: float [B, H, W].
+
+        Counted in the kernel, fire by fire: memory is [B, H, W], not one grid per fire
+        (1,000 fires on a 400,000-cell landscape would need 400 MB a layout)."""
         batch = self._batch(layouts).reshape(-1, *self.shape)
         out = np.empty(batch.shape, np.float64)
         for i in range(0, len(batch), chunk):
-            out[i:i + chunk] = self.burned(batch[i:i + chunk]).mean(axis=1)
+            counts = self._run(batch[i:i + chunk], want_masks=False, sums="burn")[4]
+            out[i:i + chunk] = (counts / self.n_fires).reshape(-1, *self.shape)
         return out
+
+    def subtree_totals(self, layouts) -> np.ndarray:
+        """Sum over the N fires of every cell's subtree size in the fire's spread tree: int64 [B, H, W].
+
+        What downstream protection value needs (``baselines.dpv``), without the ``[N, H*W]``
+        spread trees of :meth:`simulate`: a cell counts itself plus every cell downstream of it."""
+        totals = self._run(layouts, want_masks=False, sums="subtree")[4]
+        return totals.reshape(len(totals), *self.shape)
 
     def simulate(self, layouts, record_parents: bool = False) -> SimulationResult:
         """Burned cells, ignition cell and (optionally) the spread tree of every fire.
@@ -308,6 +323,6 @@ class FireSimulator:
         ``parents[b, k, c]`` is the 0-based cell that set cell c alight in fire k (-1 for the
         ignition cell, -2 for cells that did not burn): the tree the fire spread along.
         """
-        counts, masks, parents, ign = self._run(layouts, want_masks=True, record_parents=record_parents)
+        counts, masks, parents, ign, _ = self._run(layouts, want_masks=True, record_parents=record_parents)
         return SimulationResult(burned=masks.reshape(len(masks), self.n_fires, *self.shape), ignition=ign,
                                 parents=parents if record_parents else None)
