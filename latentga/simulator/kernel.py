@@ -319,23 +319,29 @@ def _spread(w, factor, ign, blocked, rates, hros, nrows, nbr, dist, key, parent,
                 j = nbr[i, d]
                 if j < 0 or blocked[j]:
                     continue
-                p = _arrival(w, i, d, t, stop, factor, rates, nr, dist[d])
-                if p >= stop:
+                # only an arrival before period key[j] - 1 can improve j's key (the ignition
+                # test below only delays it): search no further, and skip j when key[j] <= t + 1
+                cap = key[j] - 1
+                if cap > stop:
+                    cap = stop
+                if cap <= t:
+                    continue
+                p = _arrival(w, i, d, t, cap, factor, rates, nr, dist[d])
+                if p >= cap:
                     continue
                 # the target ignites at the first period (from arrival on, while the source
                 # still spreads) in which its own head rate exceeds the threshold
-                while p < stop and not hros_ignite(hros, w, j, weather_row(p, nr)) > ROS_THRESHOLD:
+                while p < cap and not hros_ignite(hros, w, j, weather_row(p, nr)) > ROS_THRESHOLD:
                     p += 1
-                if p >= stop:
+                if p >= cap:
                     continue
-                nk = p + 1
-                if nk < key[j]:
-                    key[j] = nk
-                    parent[j] = i
-                    node_cell[n_nodes] = j
-                    nxt[n_nodes] = heads[nk]
-                    heads[nk] = n_nodes
-                    n_nodes += 1
+                nk = p + 1  # < key[j], as p < cap <= key[j] - 1
+                key[j] = nk
+                parent[j] = i
+                node_cell[n_nodes] = j
+                nxt[n_nodes] = heads[nk]
+                heads[nk] = n_nodes
+                n_nodes += 1
     return count
 
 
