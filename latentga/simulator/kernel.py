@@ -277,7 +277,7 @@ def spread_events(w, factor, ign, blocked, rates, hros, nrows, nbr, dist, key, p
     ``heads`` (int32[max_p + 2]), ``nxt`` and ``node_cell`` (int32[8 n + 2]) are scratch.
     """
     key[:] = NO_KEY
-    return _spread(w, factor, ign, blocked, rates, hros, nrows, nbr, dist, key, parent, heads, nxt, node_cell, order)
+    return spread_fire(w, factor, ign, blocked, rates, hros, nrows, nbr, dist, key, parent, heads, nxt, node_cell, order)
 
 
 # No reference counting in the hot kernel (it allocates nothing): with it, every edge increfs and
@@ -336,6 +336,140 @@ def _spread(w, factor, ign, blocked, rates, hros, nrows, nbr, dist, key, parent,
                 if p >= cap:
                     continue
                 nk = p + 1  # < key[j], as p < cap <= key[j] - 1
+                key[j] = nk
+                parent[j] = i
+                node_cell[n_nodes] = j
+                nxt[n_nodes] = heads[nk]
+                heads[nk] = n_nodes
+                n_nodes += 1
+    return count
+
+
+def spread_fire(w, factor, ign, blocked, rates, hros, nrows, nbr, dist, key, parent, heads, nxt, node_cell, order):
+    """:func:`_spread`, or its factored-table specialisation when it applies (compiled per table kind)."""
+    raise NotImplementedError("spread_fire is called from compiled kernels only")
+
+
+@overload(spread_fire, inline="always")
+def _spread_fire(w, factor, ign, blocked, rates, hros, nrows, nbr, dist, key, parent, heads, nxt, node_cell, order):
+    if isinstance(rates, nb_types.Array):
+        def dense(w, factor, ign, blocked, rates, hros, nrows, nbr, dist, key, parent, heads, nxt, node_cell, order):
+            return _spread(w, factor, ign, blocked, rates, hros, nrows, nbr, dist, key, parent, heads, nxt, node_cell,
+                           order)
+        return dense
+
+    def factored(w, factor, ign, blocked, rates, hros, nrows, nbr, dist, key, parent, heads, nxt, node_cell, order):
+        if factor == 1.0 and rates.fail.shape[0] > 0:
+            return _spread_factored(w, ign, blocked, rates, nrows, nbr, dist, key, parent, heads, nxt, node_cell, order)
+        return _spread(w, factor, ign, blocked, rates, hros, nrows, nbr, dist, key, parent, heads, nxt, node_cell, order)
+    return factored
+
+
+# _spread for Kitral / S&B tables without ROS-CV (the common case), with what is fixed per burning
+# cell read once: its rate class, the weather row's index, the stop period; the first row's part
+# of each edge's arrival inlined (most arrivals fall in it). The numbers are _spread's exactly:
+# the same float operations in the same order (tests/test_golden*, check_golden.py).
+@njit(cache=True, _nrt=False)
+def _spread_factored(w, ign, blocked, rates, nrows, nbr, dist, key, parent, heads, nxt, node_cell, order):
+    nr = nrows[w]
+    max_p = 60 * nr
+    if ign < 0 or blocked[ign]:
+        return 0
+    wrow, cls, rate32, se, hign, fail = rates.wrow, rates.cls, rates.rate32, rates.se, rates.hign, rates.fail
+    has_se = se.shape[0] > 0
+    heads[: max_p + 1] = -1
+    key[ign] = 0
+    parent[ign] = -1
+    node_cell[0] = ign
+    nxt[0] = -1
+    heads[0] = 0
+    n_nodes = 1
+    count = 0
+    for t in range(max_p + 1):
+        node = heads[t]
+        while node >= 0:
+            i = node_cell[node]
+            node = nxt[node]
+            if key[i] != t or blocked[i]:  # stale entry, or already settled
+                continue
+            blocked[i] = True
+            order[count] = i
+            count += 1
+            if t >= max_p:
+                continue
+            r0 = weather_row(t, nr)
+            k = cls[i]
+            rf = fail[w, r0, k]
+            if rf >= nr:
+                stop = max_p
+            elif rf == r0:
+                continue
+            else:
+                stop = 60 * rf + 1
+            u0 = wrow[w, r0]
+            end0 = 60 * (r0 + 1) if r0 < nr - 1 else max_p  # last period of row r0 (or beyond the cap)
+            for d in range(8):
+                j = nbr[i, d]
+                if j < 0 or blocked[j]:
+                    continue
+                cap = key[j] - 1  # as in _spread: only an arrival before it can improve key[j]
+                if cap > stop:
+                    cap = stop
+                if cap <= t:
+                    continue
+                target = dist[d]
+                x = np.float64(rate32[u0, k, d])
+                if has_se:
+                    x = np.float64(np.float32(x * np.float64(se[i, d])))
+                seg_end = end0 if end0 < cap - 1 else cap - 1
+                n = seg_end - t + 1
+                p = cap
+                if x > 0.0 and n * x >= target:  # arrives within row r0: _arrival's first segment
+                    kk = int(np.ceil(target / x))
+                    if kk < 1:
+                        kk = 1
+                    if kk > n:
+                        kk = n
+                    while kk > 1 and (kk - 1) * x >= target:
+                        kk -= 1
+                    while kk < n and kk * x < target:
+                        kk += 1
+                    p = t + kk - 1
+                elif seg_end + 1 < cap:  # the later rows, as _arrival does them
+                    total = n * x if x > 0.0 else 0.0
+                    q = seg_end + 1
+                    while q < cap:
+                        r = weather_row(q, nr)
+                        e = 60 * (r + 1) if r < nr - 1 else cap - 1
+                        if e > cap - 1:
+                            e = cap - 1
+                        m = e - q + 1
+                        x = np.float64(rate32[wrow[w, r], k, d])
+                        if has_se:
+                            x = np.float64(np.float32(x * np.float64(se[i, d])))
+                        if x > 0.0:
+                            if total + m * x >= target:
+                                kk = int(np.ceil((target - total) / x))
+                                if kk < 1:
+                                    kk = 1
+                                if kk > m:
+                                    kk = m
+                                while kk > 1 and total + (kk - 1) * x >= target:
+                                    kk -= 1
+                                while kk < m and total + kk * x < target:
+                                    kk += 1
+                                p = q + kk - 1
+                                break
+                            total += m * x
+                        q = e + 1
+                if p >= cap:
+                    continue
+                kj = cls[j]
+                while p < cap and not hign[wrow[w, weather_row(p, nr)], kj] > ROS_THRESHOLD:
+                    p += 1
+                if p >= cap:
+                    continue
+                nk = p + 1
                 key[j] = nk
                 parent[j] = i
                 node_cell[n_nodes] = j
@@ -413,7 +547,7 @@ def simulate_batch(layouts, weather, factor, ignition, fixed_blocked, rates, hro
                 for k in range(n_fb[b], n_fb[b + 1]):
                     blocked[fb_cells[k]] = True
                 current = b
-            cnt = _spread(weather[f], factor[f], ignition[b, f], blocked, rates, hros, nrows, nbr, dist,
+            cnt = spread_fire(weather[f], factor[f], ignition[b, f], blocked, rates, hros, nrows, nbr, dist,
                           key, parent, heads, nxt, node_cell, order)
             for k in range(cnt):  # settled cells were marked blocked; burned cells are never firebreaks
                 blocked[order[k]] = False
