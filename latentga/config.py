@@ -87,8 +87,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
         "delta_evaluation": True,
         # generation 0 from DPV on the search fires, its fires charged to the run (latentga.search.seeding):
         # dpv none | plain | greedy (that layout first; picks = breaks per greedy round), sampled = layouts drawn
-        # with weight DPV ** power
-        "seeding": {"dpv": "none", "picks": 1, "sampled": 0, "power": 1.0},
+        # with weight DPV ** power; lines: true puts the parallel fuel-break lines' layout first
+        "seeding": {"dpv": "none", "picks": 1, "sampled": 0, "power": 1.0, "lines": False},
         # after each generation, the `individuals` best are climbed with `moves` single-break moves,
         # delta-evaluated, fires charged (latentga.search.memetic); individuals 0 = off; z > 0: only moves whose
         # per-fire gain is that many standard errors above 0; restart R > 0: after R generations in

@@ -22,14 +22,15 @@ __all__ = ["COMPARE_DEFAULTS", "QUICK", "BASELINES", "load_compare_config", "val
            "variant_config", "shared_run_config", "method_budget", "milestones"]
 
 #: The built-in baselines, in display order (a config may add its own as 'package.module:function').
-BASELINES = ("random_search", "local_search", "burn_probability", "dpv", "dpv_greedy", "best_line")
+BASELINES = ("random_search", "local_search", "burn_probability", "dpv", "dpv_greedy", "best_line", "parallel_lines")
 
 COMPARE_DEFAULTS: dict[str, Any] = {
     "name": "compare",
     "seeds": [0, 1, 2, 3, 4, 5, 6, 7],
     "run": {},          # a run config (latentga.config keys) shared by every method
     "variants": {},     # name -> overrides of `run`
-    "baselines": {name: True for name in BASELINES},
+    # parallel_lines is off unless named: it needs a full row or column that fits the budget
+    "baselines": {name: name != "parallel_lines" for name in BASELINES},
     "budget": {"fires": 5_000_000},        # fires simulated per run, for every searching method
     "validation": {"n_fires": 500, "seed": 7919, "candidates": 20},  # choose the returned layout
     "heldout": {"n_fires": 1000, "seed": 2024},
@@ -156,6 +157,8 @@ def validate_compare_config(config: Mapping) -> dict:
         shape = load_landscape(run["landscape"]).shape
         _require(run["firebreaks"] <= max(shape), f"baselines.best_line: no straight line of {run['firebreaks']} "
                  f"cells fits the {shape[0]}x{shape[1]} grid; set baselines.best_line: false")
+    if cfg["baselines"].get("parallel_lines"):
+        _check_lines_fit(run)
     held = cfg["heldout"]
     unknown = sorted(map(str, set(held) - {"n_fires", "seed"}))
     if unknown:
@@ -174,6 +177,18 @@ def validate_compare_config(config: Mapping) -> dict:
     _require(set(cfg["output"]) <= {"dir"} and isinstance(cfg["output"]["dir"], str),
              "comparison section 'output' has one key, dir (a folder path string)")
     return cfg
+
+
+def _check_lines_fit(run: dict) -> None:
+    """Fail at load, not after the other methods, when no full row or column fits the budget."""
+    from latentga.baselines.lines import line_sets
+    from latentga.simulator import load_landscape
+
+    burnable = np.asarray(load_landscape(run["landscape"]).burnable, bool)
+    _require(bool(line_sets(burnable, int(run["firebreaks"]), offsets=1)),
+             f"baselines.parallel_lines: no full row or column of this landscape fits {run['firebreaks']} "
+             f"firebreaks (the shortest needs {int(min(burnable.sum(0).min(), burnable.sum(1).min()))}); raise "
+             "the budget or set baselines.parallel_lines: false")
 
 
 def _check_protocol(cfg: dict) -> None:

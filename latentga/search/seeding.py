@@ -13,7 +13,9 @@ placed per greedy round (1: the ``dpv_greedy`` baseline's layout, k passes; more
 picks) passes, what makes greedy DPV affordable on Dogrib's 700 breaks), ``sampled`` = how many
 layouts are drawn with each cell's weight = its DPV value ** ``power`` (without replacement,
 on burnable cells only; when fewer cells have a value than the budget, the rest are drawn
-uniformly among the other burnable cells). The rest of generation 0 comes from ``ga.init``.
+uniformly among the other burnable cells), ``lines: true`` puts the parallel fuel-break lines
+heuristic's layout (:mod:`latentga.baselines.lines`) first. The rest of generation 0 comes from
+``ga.init``.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ def _greedy(simulator, k: int, picks: int, burnable: np.ndarray) -> tuple[np.nda
 
 
 def dpv_seeds(simulator, k: int, rng: np.random.Generator, *, dpv: str = "greedy", picks: int = 1,
-              sampled: int = 0, power: float = 1.0) -> Seeds:
+              sampled: int = 0, power: float = 1.0, lines: bool = False) -> Seeds:
     """DPV's layout(s) and ``sampled`` layouts drawn in proportion to DPV, on ``simulator``'s fires.
 
     ``rng`` is drawn from only when ``sampled > 0``. Returns :class:`Seeds`; its ``fires`` is
@@ -94,6 +96,12 @@ def dpv_seeds(simulator, k: int, rng: np.random.Generator, *, dpv: str = "greedy
                           "lower the budget")
     layouts, fires = [], 0
     value = None
+    if lines:
+        from latentga.baselines.lines import parallel_lines
+
+        found = parallel_lines(simulator, k)
+        layouts.append(found.layout.reshape(shape))
+        fires += found.calls * n_fires
     if dpv == "greedy":
         greedy, value, rounds = _greedy(simulator, k, max(1, int(picks)), burnable)
         layouts.append(greedy.reshape(shape))
@@ -115,7 +123,7 @@ def dpv_seeds(simulator, k: int, rng: np.random.Generator, *, dpv: str = "greedy
 def seeding_on(config: dict) -> bool:
     """Whether ``ga.seeding`` asks for any seeded layout."""
     s = config["ga"].get("seeding") or {}
-    return s.get("dpv", "none") != "none" or int(s.get("sampled", 0)) > 0
+    return s.get("dpv", "none") != "none" or int(s.get("sampled", 0)) > 0 or bool(s.get("lines", False))
 
 
 def seed_individuals(config: dict, problem, rng: np.random.Generator) -> Seeds:
@@ -127,7 +135,7 @@ def seed_individuals(config: dict, problem, rng: np.random.Generator) -> Seeds:
         raise ConfigError("ga.seeding needs a firebreak problem on the built-in simulator (DPV reads its fire "
                           "trees); set simulator.backend: builtin, or ga.seeding.dpv: none and sampled: 0")
     seeds = dpv_seeds(simulator, int(problem.k), rng, dpv=s["dpv"], picks=int(s["picks"]),
-                      sampled=int(s["sampled"]), power=float(s["power"]))
+                      sampled=int(s["sampled"]), power=float(s["power"]), lines=bool(s.get("lines", False)))
     _, first = np.unique(seeds.layouts.reshape(len(seeds.layouts), -1), axis=0, return_index=True)
     keep = np.sort(first)[:int(config["ga"]["population"])]
     return Seeds(seeds.layouts[keep], seeds.fires)
