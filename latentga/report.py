@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from latentga.io import write_text_atomic
+from latentga.schema import thaw
 
 __all__ = ["REPORT_NAME", "NO_VALUE", "comparison_tables", "png_data_uri", "render_page", "plot_layout_over_burn_probability",
            "write_run_report", "write_comparison_report", "write_improve_report", "grid_coordinates"]
@@ -122,7 +123,7 @@ def comparison_tables(summary: pd.DataFrame, welch: pd.DataFrame | None = None,
 def _config_block(config: dict) -> str:
     import yaml
 
-    return f"<pre>{html.escape(yaml.safe_dump(config, sort_keys=False, default_flow_style=None))}</pre>"
+    return f"<pre>{html.escape(yaml.safe_dump(thaw(config), sort_keys=False, default_flow_style=None))}</pre>"
 
 
 def render_page(title: str, sections: list[tuple[str, str]]) -> str:

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 from deap import tools
 
-from latentga.config import DEFAULT_CONFIG, config_hash
+from latentga.config import DEFAULT_CONFIG, RunConfig, config_hash, validate_config
 from latentga.errors import CheckpointError
 from latentga.ga.individual import fitness_array, individual_arrays, make_individual
 from latentga.io import atomic_path
@@ -51,7 +51,7 @@ _LATER_KEYS_BEFORE_FUEL_MODEL = {"ga": _GA_LATER_KEYS}
 _FRESH = "delete it and run without --resume (or with --overwrite) to start over"
 
 
-def config_fingerprint(config: dict) -> str:
+def config_fingerprint(config: RunConfig) -> str:
     """Hash of every setting that changes the search (not the run name, output folders,
     ``ga.generations``, so a finished run can be extended with more generations,
     ``ga.delta_evaluation``, which changes only how many fires are simulated, or ``model.device``,
@@ -59,20 +59,21 @@ def config_fingerprint(config: dict) -> str:
     return config_hash(_identity(config))
 
 
-def _accepted_fingerprints(config: dict) -> set[str]:
+def _accepted_fingerprints(config: RunConfig) -> set[str]:
     """Fingerprints a checkpoint of ``config`` may carry: today's, and the one written while
     ``simulator.fuel_model`` was still hashed at its default."""
     return {config_fingerprint(config), config_hash(_identity(config, _LATER_KEYS_BEFORE_FUEL_MODEL))}
 
 
-def _identity(config: dict, later_keys: dict = _LATER_KEYS) -> dict:
+def _identity(config: RunConfig, later_keys: dict = _LATER_KEYS) -> dict:
     """The settings a fingerprint hashes (see :func:`config_fingerprint`)."""
     from latentga.models.config import model_identity  # torch-free
 
-    subset = {k: v for k, v in config.items() if k not in _NOT_IDENTITY}
+    plain = validate_config(config).to_dict()  # the plain dict old checkpoints were fingerprinted from
+    subset = {k: v for k, v in plain.items() if k not in _NOT_IDENTITY}
     if subset.get("latent") == DEFAULT_CONFIG.get("latent"):  # added later: every lever off keeps old checkpoints
         del subset["latent"]
-    subset["ga"] = {k: v for k, v in config["ga"].items() if k not in _GA_NOT_IDENTITY}
+    subset["ga"] = {k: v for k, v in plain["ga"].items() if k not in _GA_NOT_IDENTITY}
     for section, later in later_keys.items():
         if isinstance(subset.get(section), dict):
             subset[section] = {k: v for k, v in subset[section].items() if not (k in later and v == later[k])}
