@@ -170,7 +170,7 @@ def test_every_variant_starts_from_the_same_population():
     for method in ("vanilla", "ccvae_gd", "ccvae_gd_wr"):
         run = variant_config(config, method, 5)
         problem = firebreak_problem(run, make_simulator(run, n_fires=1))
-        firsts.append(initial_individuals(run, problem, 100, np.random.default_rng(run["seed"])))
+        firsts.append(initial_individuals(run.ga, problem, 100, np.random.default_rng(run["seed"])))
     assert all(np.array_equal(firsts[0], f) for f in firsts[1:])
 
 
