@@ -113,16 +113,14 @@ def tune(config: dict, stage: dict, mapper, progress: bool) -> list[dict]:
     """Run every setting of ``stage`` on the tuning seeds; one row per setting."""
     from latentga.comparison.config import variant_config
     from latentga.comparison.tasks import Task, run_task
-    from latentga.config import merge
 
     tasks, keys = [], []
     for method, points in stage.items():
         for i, point in enumerate(points):
             for seed in TUNING_SEEDS:
-                run = variant_config({**config, "variants": {method: merge(config["variants"][method], point)}},
-                                     method, seed)
-                tasks.append(Task("ga", method, int(seed), run, heldout=config["heldout"],
-                                  validation=config["validation"], rescore=False))
+                run = variant_config(config, method, seed, extra=point)
+                tasks.append(Task("ga", method, int(seed), run, heldout=config.heldout,
+                                  validation=config.validation, rescore=False))
                 keys.append((method, i))
     finals: dict = {}
     for key, res in zip(keys, mapper(run_task, tasks)):
@@ -177,28 +175,31 @@ def main(argv: list[str] | None = None) -> int:
     from latentga.comparison.runner import prepare_models, print_summary
     from latentga.config import merge
     from latentga.io import save_csv_atomic
+    from latentga.schema import thaw
 
     progress = not args.quiet
     try:
         config = load_compare_config(args.config, quick=args.quick)
-        out = args.out if args.out is not None else Path(config["output"]["dir"])
+        out = args.out if args.out is not None else Path(config.output.dir)
         t0 = time.perf_counter()
         prepare_models(config, progress=progress)
         mapper = parallel_map()
         rows = []
         for number in sorted(GRIDS):
-            stage = {m: pts for m, pts in GRIDS[number].items() if m in config["variants"]}
-            if number == 2 and "latent" in config["variants"]:  # levers on the tuned latent base
+            variants = thaw(config.variants)  # the frozen config is re-derived with the winners below
+            stage = {m: pts for m, pts in GRIDS[number].items() if m in variants}
+            if number == 2 and "latent" in variants:  # levers on the tuned latent base
                 base = best_point(rows, "latent", GRIDS[1])
-                config["variants"] = {m: merge(v, base) if m in stage or m == "all" else v
-                                      for m, v in config["variants"].items()}
-            if number == 3 and "all" in config["variants"]:  # every lever at its own winner
+                variants = {m: merge(v, base) if m in stage or m == "all" else v for m, v in variants.items()}
+            if number == 3 and "all" in variants:  # every lever at its own winner
                 for part in ALL_PARTS:
-                    if part in config["variants"]:
-                        config["variants"]["all"] = merge(config["variants"]["all"], best_point(rows, part, GRIDS[2]))
+                    if part in variants:
+                        variants["all"] = merge(variants["all"], best_point(rows, part, GRIDS[2]))
+            config = config.replace(variants=variants)
             stage_rows = tune(config, stage, mapper, progress)
             for method in stage:
-                config["variants"][method] = merge(config["variants"][method], best_point(stage_rows, method, stage))
+                variants[method] = merge(variants[method], best_point(stage_rows, method, stage))
+            config = config.replace(variants=variants)
             rows += [{**r, "stage": number} for r in stage_rows]
         tuning = pd.DataFrame(rows)
         tuning_seconds = time.perf_counter() - t0

@@ -293,8 +293,8 @@ class RunConfig(Section):
 
     def _merge_field(self, field, current, value, prefix):
         if field.name == "model" and not prefix:
-            if value is None:
-                return current
+            if value is None or isinstance(value, ModelConfig):
+                return value or current
             if not isinstance(value, Mapping):
                 raise ConfigError("config key 'model' must be a mapping of model settings")
             model = current.merged(value, "model.")

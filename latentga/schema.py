@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 
 from latentga.errors import ConfigError
 
-__all__ = ["Section", "section", "setting", "freeze", "thaw"]
+__all__ = ["Section", "FrozenMap", "section", "setting", "freeze", "thaw"]
 
 #: The decorator of every section class: frozen; equality and hashing come from :class:`Section`.
 section = dataclasses.dataclass(frozen=True, eq=False)
@@ -35,21 +35,45 @@ section = dataclasses.dataclass(frozen=True, eq=False)
 
 def setting(default: Any, *, low: float | None = None, high: float | None = None, low_open: bool = False,
             high_open: bool = False, choices: tuple | None = None, pattern: str | None = None,
-            need: str | None = None) -> Any:
+            need: str | None = None, hint: str | None = None, item_low: int | None = None) -> Any:
     """A dataclass field with its default and declared constraints: inclusive (or open) bounds
-    ``low``/``high``, allowed ``choices``, a ``pattern`` a string must match in full, and ``need``,
-    the phrase an error uses for what the value must be (when the type and bounds do not say it)."""
-    meta = {k: v for k, v in dict(low=low, high=high, choices=choices, pattern=pattern, need=need).items()
-            if v is not None}
+    ``low``/``high`` (for a list: ``low`` 1 = not empty, ``item_low`` the least item, default 1),
+    allowed ``choices``, a ``pattern`` a string must match in full, ``need``, the phrase an error
+    uses for what the value must be (when the type and bounds do not say it), and ``hint``, a
+    reminder some messages add (why the bound is there, an example)."""
+    meta = {k: v for k, v in dict(low=low, high=high, choices=choices, pattern=pattern, need=need, hint=hint,
+                                  item_low=item_low).items() if v is not None}
     meta.update(low_open=low_open, high_open=high_open)
     frozen = freeze(default)
     return dataclasses.field(default_factory=lambda: frozen, metadata=meta)
 
 
+class FrozenMap(dict):
+    """A read-only dict (free-form ``params``): assignment raises; it pickles and copies (for
+    worker processes) and reads as a plain dict (JSON, ``isinstance(x, dict)``)."""
+
+    def _frozen(self, *args, **kwargs):
+        raise TypeError("config sections are frozen: derive a new config (apply_overrides, .replace) instead")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _frozen
+
+    def __reduce__(self):
+        return FrozenMap, (dict(self),)
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __hash__(self) -> int:
+        return hash(json.dumps(self, sort_keys=True, default=str))
+
+
 def freeze(value: Any) -> Any:
-    """Lists as tuples and mappings as read-only mappings, all the way down."""
+    """Lists as tuples and mappings as read-only :class:`FrozenMap`, all the way down."""
     if isinstance(value, Mapping) and not isinstance(value, Section):
-        return types.MappingProxyType({k: freeze(v) for k, v in value.items()})
+        return FrozenMap({k: freeze(v) for k, v in value.items()})
     if isinstance(value, (list, tuple)):
         return tuple(freeze(v) for v in value)
     return value
@@ -132,6 +156,12 @@ class Section(Mapping):
     def __hash__(self) -> int:
         return hash(json.dumps(self.to_dict(), sort_keys=True, default=str))
 
+    def __copy__(self):
+        return self  # frozen: a copy is the same value
+
+    def __deepcopy__(self, memo):
+        return self
+
     def __setitem__(self, key, value):
         raise TypeError(f"config sections are frozen: derive a new one, e.g. section.replace({key}=...), "
                         "instead of assigning config[...]")
@@ -183,6 +213,8 @@ class Section(Mapping):
     def _merge_field(self, field: _Field, current: Any, value: Any, prefix: str) -> Any:
         key = prefix + field.name
         if isinstance(field.kind, type) and issubclass(field.kind, Section):
+            if isinstance(value, field.kind):  # already a typed, checked section
+                return value
             if value is None and field.nullable:
                 return None
             base = current if current is not None else field.kind()
@@ -207,7 +239,7 @@ class Section(Mapping):
             return freeze(value)
         if kind == "list":
             if not isinstance(value, (list, tuple)) or (not value and meta.get("low", 0) >= 1) or any(
-                    isinstance(v, bool) or not isinstance(v, field.item) or (field.item is int and v < 1)
+                    isinstance(v, bool) or not isinstance(v, field.item) or (field.item is int and v < meta.get("item_low", 1))
                     for v in value):
                 raise self._bad(field, key, value, None)
             return tuple(field.item(v) for v in value)
