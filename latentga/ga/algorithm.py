@@ -3,7 +3,7 @@
 One generation is eaSimple with elitism: the ``elite`` best are carried over unchanged, the rest
 selected, varied and evaluated through the run's fitness cache (and delta evaluation, where the
 problem has it). :func:`latentga.ga.engine.run_ga`, the CLI and the comparison all run this
-object; it draws every random number from ``algorithm.rng`` (seeded by ``config["seed"]``), so the
+object; it draws every random number from ``algorithm.rng`` (seeded by ``config.seed``), so the
 same config and seed give the same numbers, and a checkpoint restores it exactly.
 
 Extension points (where new search levers plug in):
