@@ -83,12 +83,13 @@ class DatasetConfig(Section):
 class SeedingConfig(Section):
     """Generation 0 from DPV on the search fires, its fires charged to the run (latentga.search.seeding):
     dpv none | plain | greedy (that layout first; picks = breaks per greedy round), sampled = layouts
-    drawn with weight DPV ** power."""
+    drawn with weight DPV ** power; lines: true puts the parallel fuel-break lines' layout first."""
 
     dpv: str = setting("none", choices=("none", "plain", "greedy"))
     picks: int = setting(1, low=1)
     sampled: int = setting(0, low=0)
     power: float = setting(1.0, low=0, high=100)
+    lines: bool = setting(False)
 
 
 @section

@@ -66,10 +66,17 @@ def best_line(simulator, k: int, *, budget: dict, rng=None):
     return best_straight_line(simulator, k)
 
 
+@deterministic
+def parallel_lines(simulator, k: int, *, budget: dict, rng=None):
+    from latentga.baselines.lines import parallel_lines as lines
+
+    return lines(simulator, k)
+
+
 #: Short name -> dotted path, in display order.
 BUILTIN_BASELINES: dict[str, str] = {name: f"{__name__}:{name}" for name in
                                      ("random_search", "local_search", "burn_probability", "dpv", "dpv_greedy",
-                                      "best_line")}
+                                      "best_line", "parallel_lines")}
 
 
 def resolve_baseline(name: str, key: str = "baselines") -> Callable:

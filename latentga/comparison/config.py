@@ -26,7 +26,7 @@ __all__ = ["CompareConfig", "BudgetConfig", "ValidationConfig", "HeldoutConfig",
            "variant_config", "shared_run_config", "method_budget", "milestones"]
 
 #: The built-in baselines, in display order (a config may add its own as 'package.module:function').
-BASELINES = ("random_search", "local_search", "burn_probability", "dpv", "dpv_greedy", "best_line")
+BASELINES = ("random_search", "local_search", "burn_probability", "dpv", "dpv_greedy", "best_line", "parallel_lines")
 
 #: What ``--quick`` changes when the config has no ``quick`` section: a run of about a minute.
 QUICK: dict[str, Any] = {
@@ -120,7 +120,8 @@ class CompareConfig(_CompareSection):
                                      need="a non-empty list of distinct integers >= 0, e.g. [0, 1, 2, 3, 4, 5, 6, 7]")
     run: RunConfig = setting(RunConfig())               # a run config shared by every method
     variants: Mapping[str, Any] = setting({})           # name -> overrides of `run`
-    baselines: Mapping[str, Any] = setting({name: True for name in BASELINES})
+    # parallel_lines is off unless named: it needs a full row or column that fits the budget
+    baselines: Mapping[str, Any] = setting({name: name != "parallel_lines" for name in BASELINES})
     budget: BudgetConfig = setting(BudgetConfig())
     validation: ValidationConfig = setting(ValidationConfig())
     heldout: HeldoutConfig = setting(HeldoutConfig())
@@ -171,12 +172,26 @@ class CompareConfig(_CompareSection):
             shape = load_landscape(self.run.landscape).shape
             _require(self.run.firebreaks <= max(shape), f"baselines.best_line: no straight line of "
                      f"{self.run.firebreaks} cells fits the {shape[0]}x{shape[1]} grid; set baselines.best_line: false")
+        if self.baselines.get("parallel_lines"):
+            _check_lines_fit(self.run)
         for name, run in runs.items():
             _require(run.simulator.seed == self.run.simulator.seed, f"variants.{name} sets simulator.seed = "
                      f"{run.simulator.seed}: every method searches the run's fires; set the seed in run.simulator only")
         from latentga.comparison.fires import check_disjoint_fires, landscape_cells
 
         check_disjoint_fires(self, landscape_cells(self.run))  # the fires, not just the seeds
+
+
+def _check_lines_fit(run: RunConfig) -> None:
+    """Fail at load, not after the other methods, when no full row or column fits the budget."""
+    from latentga.baselines.lines import line_sets
+    from latentga.simulator import load_landscape
+
+    burnable = np.asarray(load_landscape(run.landscape).burnable, bool)
+    _require(bool(line_sets(burnable, run.firebreaks, offsets=1)),
+             f"baselines.parallel_lines: no full row or column of this landscape fits {run.firebreaks} "
+             f"firebreaks (the shortest needs {int(min(burnable.sum(0).min(), burnable.sum(1).min()))}); raise "
+             "the budget or set baselines.parallel_lines: false")
 
 
 def _baselines(current: Mapping, value: Any) -> dict:

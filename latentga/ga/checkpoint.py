@@ -78,6 +78,9 @@ def _identity(plain: dict, later_keys: dict = _LATER_KEYS) -> dict:
     for section, later in later_keys.items():
         if isinstance(subset.get(section), dict):
             subset[section] = {k: v for k, v in subset[section].items() if not (k in later and v == later[k])}
+    seeding = subset["ga"].get("seeding")
+    if isinstance(seeding, dict) and seeding.get("lines") is False:  # added later, off: old checkpoints resume
+        subset["ga"]["seeding"] = {k: v for k, v in seeding.items() if k != "lines"}
     if isinstance(subset.get("model"), dict):  # not where the model runs (model.device)
         subset["model"] = model_identity(subset["model"])
     return subset

@@ -13,7 +13,9 @@ placed per greedy round (1: the ``dpv_greedy`` baseline's layout, k passes; more
 picks) passes, what makes greedy DPV affordable on Dogrib's 700 breaks), ``sampled`` = how many
 layouts are drawn with each cell's weight = its DPV value ** ``power`` (without replacement,
 on burnable cells only; when fewer cells have a value than the budget, the rest are drawn
-uniformly among the other burnable cells). The rest of generation 0 comes from ``ga.init``.
+uniformly among the other burnable cells), ``lines: true`` puts the parallel fuel-break lines
+heuristic's layout (:mod:`latentga.baselines.lines`) first. The rest of generation 0 comes from
+``ga.init``.
 """
 
 from __future__ import annotations
@@ -79,7 +81,7 @@ def _greedy(simulator, k: int, picks: int, burnable: np.ndarray) -> tuple[np.nda
 
 
 def dpv_seeds(simulator, k: int, rng: np.random.Generator, *, dpv: str = "greedy", picks: int = 1,
-              sampled: int = 0, power: float = 1.0) -> Seeds:
+              sampled: int = 0, power: float = 1.0, lines: bool = False) -> Seeds:
     """DPV's layout(s) and ``sampled`` layouts drawn in proportion to DPV, on ``simulator``'s fires.
 
     ``rng`` is drawn from only when ``sampled > 0``. Returns :class:`Seeds`; its ``fires`` is
@@ -95,6 +97,12 @@ def dpv_seeds(simulator, k: int, rng: np.random.Generator, *, dpv: str = "greedy
                           "lower the budget")
     layouts, fires = [], 0
     value = None
+    if lines:
+        from latentga.baselines.lines import parallel_lines
+
+        found = parallel_lines(simulator, k)
+        layouts.append(found.layout.reshape(shape))
+        fires += found.calls * n_fires
     if dpv == "greedy":
         greedy, value, rounds = _greedy(simulator, k, max(1, int(picks)), burnable)
         layouts.append(greedy.reshape(shape))
@@ -115,7 +123,7 @@ def dpv_seeds(simulator, k: int, rng: np.random.Generator, *, dpv: str = "greedy
 
 def seeding_on(s: SeedingConfig) -> bool:
     """Whether the ``ga.seeding`` section asks for any seeded layout."""
-    return s.dpv != "none" or s.sampled > 0
+    return s.dpv != "none" or s.sampled > 0 or s.lines
 
 
 def seed_individuals(s: SeedingConfig, problem, rng: np.random.Generator, population: int) -> Seeds:
@@ -125,7 +133,8 @@ def seed_individuals(s: SeedingConfig, problem, rng: np.random.Generator, popula
     if simulator is None or not hasattr(simulator, "tables") or not hasattr(problem, "k"):
         raise ConfigError("ga.seeding needs a firebreak problem on the built-in simulator (DPV reads its fire "
                           "trees); set simulator.backend: builtin, or ga.seeding.dpv: none and sampled: 0")
-    seeds = dpv_seeds(simulator, int(problem.k), rng, dpv=s.dpv, picks=s.picks, sampled=s.sampled, power=s.power)
+    seeds = dpv_seeds(simulator, int(problem.k), rng, dpv=s.dpv, picks=s.picks, sampled=s.sampled, power=s.power,
+                      lines=s.lines)
     _, first = np.unique(seeds.layouts.reshape(len(seeds.layouts), -1), axis=0, return_index=True)
     keep = np.sort(first)[:int(population)]
     return Seeds(seeds.layouts[keep], seeds.fires)
