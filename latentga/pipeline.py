@@ -13,9 +13,9 @@ import logging
 import re
 from pathlib import Path
 
-from latentga.config import RunConfig, config_hash
+from latentga.config import RunConfig, SimulatorConfig, config_hash
 
-__all__ = ["make_simulator", "ensure_dataset", "ensure_model", "model_path", "cache_dir"]
+__all__ = ["make_simulator", "build_simulator", "ensure_dataset", "ensure_model", "model_path", "cache_dir"]
 
 LOGGER = logging.getLogger("latentga.pipeline")
 
@@ -25,8 +25,15 @@ def cache_dir(config: RunConfig) -> Path:
 
 
 def make_simulator(config: RunConfig, n_fires: int | None = None, seed: int | None = None):
-    """The fire simulator a config asks for (its ``simulator`` section and ``landscape``), optionally
-    with other fires.
+    """The fire simulator a run config asks for (its ``simulator`` section on its ``landscape``),
+    optionally with other fires: see :func:`build_simulator`."""
+    return build_simulator(config.simulator, config.landscape, n_fires=n_fires, seed=seed)
+
+
+def build_simulator(sim: SimulatorConfig, landscape: str | None = None, n_fires: int | None = None,
+                    seed: int | None = None):
+    """The fire simulator a ``simulator`` section describes, on ``landscape`` (a Cell2Fire instance
+    folder; None: the built-in Sub20x20).
 
     ``n_fires``/``seed`` override the section (the dataset labels and the held-out re-scoring
     use other fire sets than the GA's fitness).
@@ -34,7 +41,6 @@ def make_simulator(config: RunConfig, n_fires: int | None = None, seed: int | No
     from latentga.errors import ConfigError
     from latentga.simulator import FireSimulator, load_landscape
 
-    sim = config.simulator
     kwargs = dict(
         n_fires=int(n_fires if n_fires is not None else sim.n_fires),
         seed=int(seed if seed is not None else sim.seed),
@@ -50,11 +56,11 @@ def make_simulator(config: RunConfig, n_fires: int | None = None, seed: int | No
         if kwargs.pop("ignitions") != "file":
             raise ConfigError("simulator.ignitions: anywhere is not wired to the Cell2Fire binary backend; "
                               "use backend: builtin (identical fires) or ignitions: file")
-        landscape = config.landscape if config.landscape else load_landscape(None)
+        folder = landscape if landscape else load_landscape(None)
         if sim.fuel_model not in (None, "fbp"):
             raise ConfigError("simulator.fuel_model: the Cell2Fire binary backend runs FBP only; use backend: builtin")
-        return Cell2FireBinarySimulator(binary=sim.cell2fire_binary, landscape=landscape, **kwargs)
-    return FireSimulator(load_landscape(config.landscape, fuel_model=sim.fuel_model), **kwargs)
+        return Cell2FireBinarySimulator(binary=sim.cell2fire_binary, landscape=folder, **kwargs)
+    return FireSimulator(load_landscape(landscape, fuel_model=sim.fuel_model), **kwargs)
 
 
 def ensure_dataset(config: RunConfig, progress: bool = True, workers: int | None = None):

@@ -126,11 +126,11 @@ def _describe(annotation: Any) -> tuple[Any, bool, Any]:
 class Section(Mapping):
     """Base of every typed config section (subclasses are frozen dataclasses).
 
-    Subclasses may set ``_style`` (how messages name keys: ``"run"`` or ``"model"``) and define
-    ``_check(self, prefix)`` for constraints between fields, run after every merge.
+    Subclasses may define ``_check(self, prefix)`` for constraints between fields, run after every
+    merge, and override the message methods (``_bad``, ``_out_of_range``, ``_unknown``,
+    ``_not_mapping``) where their keys are named another way (the model and comparison sections).
     """
 
-    _style: ClassVar[str] = "run"
     _field_cache: ClassVar[dict] = {}
 
     # ---- the mapping view -------------------------------------------------------------------
@@ -261,11 +261,9 @@ class Section(Mapping):
         lo, hi = meta.get("low", -math.inf), meta.get("high", math.inf)
         return (value > lo if meta["low_open"] else value >= lo) and (value < hi if meta["high_open"] else value <= hi)
 
-    # ---- messages (one line each, naming the key and the fix) --------------------------------
+    # ---- messages (one line each, naming the key and the fix; the run config's wording) ---------
     def _bad(self, field: _Field, key: str, value: Any, type_need: str | None) -> ConfigError:
         meta, default = field.meta, thaw(field.default)
-        if self._style == "model":
-            return _model_error(field, value)
         if value is None:
             return ConfigError(f"config key {key!r} must not be null; default: {default!r}")
         if type_need is None and "choices" in meta:
@@ -274,41 +272,18 @@ class Section(Mapping):
         return ConfigError(f"config key {key!r} must be {need}, got {value!r}; default: {default!r}")
 
     def _out_of_range(self, field: _Field, key: str, value: Any) -> ConfigError:
-        if self._style == "model":
-            return _model_error(field, value)
         lo, hi = field.meta.get("low", -math.inf), field.meta.get("high", math.inf)
         span = f">= {lo}" if hi == math.inf else f"between {lo} and {hi}"
         return ConfigError(f"config key {key!r} = {value!r} is out of range: it must be {span}, "
                            f"e.g. --set {key}={thaw(field.default)!r} (the default)")
 
     def _unknown(self, prefix: str, key: Any) -> ConfigError:
-        if self._style == "model":
-            return ConfigError(f"unknown key model.{key}; valid keys are: {', '.join(self._fields())}")
         known = ", ".join(self._fields())
         where = f"section `{prefix[:-1]}`" if prefix else "the top level"
         return ConfigError(f"unknown config key '{prefix}{key}'; valid keys at {where}: {known} "
                            "(check the spelling, see configs/*.yaml)")
 
     def _not_mapping(self, prefix: str, value: Any) -> ConfigError:
-        if self._style == "model":
-            return ConfigError(f"the `model` section must be a mapping of settings, got {type(value).__name__}")
         if not prefix:
             return ConfigError(f"a config must be a mapping of sections, got {type(value).__name__}")
         return ConfigError(f"config key {prefix[:-1]!r} must be a mapping (a YAML section), got {value!r}")
-
-
-def _model_error(field: _Field, value: Any) -> ConfigError:
-    """The model section's message: what the key must be, its default, where to fix it."""
-    meta = field.meta
-    need = meta.get("need")
-    if need is None and "choices" in meta:
-        need = "one of " + " | ".join(meta["choices"])
-    if need is None and field.kind is int:
-        need = f"an integer >= {meta.get('low', 0)}"
-    if need is None and field.kind is float:
-        lo, hi = ("(" if meta["low_open"] else "["), (")" if meta["high_open"] else "]")
-        need = f"a number in {lo}{meta.get('low', -math.inf)}, {meta.get('high', math.inf)}{hi}"
-    if need is None and field.kind == "list":
-        need = "a list of positive integers" + (" (at least one)" if meta.get("low", 0) >= 1 else "")
-    return ConfigError(f"model.{field.name} = {value!r} is invalid: it must be {need} (default "
-                       f"{thaw(field.default)!r}); fix it in the config's `model` section")

@@ -136,3 +136,32 @@ def test_derived_configs_are_checked_and_leave_the_original_alone():
         apply_overrides(config, {"ga": {"cxpb": 2}})
     with pytest.raises(ConfigError, match="'seed' = -1 is out of range"):
         config.replace(seed=-1)
+
+
+def test_a_config_travels_to_workers_and_copies_as_itself():
+    import pickle
+
+    config = load_config(None, ["operators.mutate.params.steps=4"])
+    assert pickle.loads(pickle.dumps(config)) == config and copy.deepcopy(config) is config
+    assert config_hash(pickle.loads(pickle.dumps(config))) == config_hash(config.to_dict())
+
+
+def test_a_comparison_checks_each_operator_section_it_is_given_once(monkeypatch):
+    """Loading compare.yaml checks the shared run once and each variant's own keys once (it used to
+    re-validate every complete run config dozens of times)."""
+    from latentga.comparison.config import load_compare_config, variant_config
+    from latentga.config import OperatorSpec, read_yaml_mapping
+
+    path = CONFIGS[0].parent / "compare.yaml"
+    data = read_yaml_mapping(path)
+    given = len((data.get("run") or {}).get("operators") or {}) + sum(
+        len((v or {}).get("operators") or {}) for v in (data.get("variants") or {}).values())
+    checked = []
+    original = OperatorSpec._check
+    monkeypatch.setattr(OperatorSpec, "_check", lambda self, prefix: checked.append(prefix) or original(self, prefix))
+    config = load_compare_config(path)
+    assert 0 < len(checked) == given
+    for seed in config.seeds:  # another seed of a variant checks no operator again
+        for method in config.variants:
+            variant_config(config, method, seed)
+    assert len(checked) == given

@@ -63,7 +63,8 @@ class _CompareSection(Section):
         name = f"comparison key {key!r}" if "." not in key else key
         return ConfigError(f"{name} = {value!r} must be {need or 'a ' + getattr(field.kind, '__name__', 'value')}{hint}")
 
-    _out_of_range = lambda self, field, key, value: self._bad(field, key, value, None)  # noqa: E731
+    def _out_of_range(self, field, key, value):
+        return self._bad(field, key, value, None)
 
     def _unknown(self, prefix, key):
         if not prefix:

@@ -8,11 +8,12 @@ loader and :func:`validate_model_config` (for a model section on its own) both p
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 from latentga.errors import ConfigError
-from latentga.schema import Section, section, setting
+from latentga.schema import Section, section, setting, thaw
 
 __all__ = ["ModelConfig", "MODEL_DEFAULTS", "RUNTIME_KEYS", "LATER_KEYS", "validate_model_config", "check_device",
            "model_identity"]
@@ -33,8 +34,6 @@ __all__ = ["ModelConfig", "MODEL_DEFAULTS", "RUNTIME_KEYS", "LATER_KEYS", "valid
 @section
 class ModelConfig(Section):
     """The ``model`` section: every model/training key, its type, default and allowed values."""
-
-    _style: ClassVar[str] = "model"
 
     kind: str = setting("ccvae", pattern=r"vae|ccvae|.*:.*",  # vae | ccvae | a plug-in "package.module:Class"
                         need="one of vae | ccvae, or a plug-in 'package.module:Class'")
@@ -60,6 +59,31 @@ class ModelConfig(Section):
                           need="auto (CUDA when PyTorch sees a GPU, else CPU), cpu, cuda, or cuda:N for GPU number N")
     path: str | None = setting(None, pattern=r"(?s).*\S.*",  # a model file (from `train --out`) used as it is
                                need="a model file path (from `python -m latentga train --out FILE`) or null")
+
+    # messages name keys as `model.x` wherever the section sits (a run config, `train`, a model file)
+    def _bad(self, field, key, value, type_need):
+        meta = field.meta
+        need = meta.get("need")
+        if need is None and "choices" in meta:
+            need = "one of " + " | ".join(meta["choices"])
+        if need is None and field.kind is int:
+            need = f"an integer >= {meta.get('low', 0)}"
+        if need is None and field.kind is float:
+            lo, hi = ("(" if meta["low_open"] else "["), (")" if meta["high_open"] else "]")
+            need = f"a number in {lo}{meta.get('low', -math.inf)}, {meta.get('high', math.inf)}{hi}"
+        if need is None and field.kind == "list":
+            need = "a list of positive integers" + (" (at least one)" if meta.get("low", 0) >= 1 else "")
+        return ConfigError(f"model.{field.name} = {value!r} is invalid: it must be {need} (default "
+                           f"{thaw(field.default)!r}); fix it in the config's `model` section")
+
+    def _out_of_range(self, field, key, value):
+        return self._bad(field, key, value, None)
+
+    def _unknown(self, prefix, key):
+        return ConfigError(f"unknown key model.{key}; valid keys are: {', '.join(self._fields())}")
+
+    def _not_mapping(self, prefix, value):
+        return ConfigError(f"the `model` section must be a mapping of settings, got {type(value).__name__}")
 
     def _check(self, prefix: str) -> None:
         if self.kind == "ccvae" and self.architecture == "dense" and self.char_dim > self.latent_dim:
