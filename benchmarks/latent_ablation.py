@@ -141,7 +141,7 @@ def best_point(rows: list[dict], method: str, stage: dict) -> dict:
     return stage[method][max(mine, key=lambda r: (r["final_mean"], -r["index"]))["index"]]
 
 
-def load_compare_config_data(data: dict) -> dict:
+def load_compare_config_data(data: dict):
     """A comparison config from the mapping a results folder's config.yaml holds."""
     from latentga.comparison.config import validate_compare_config
 

@@ -8,7 +8,6 @@ from deap import tools
 from latentga.comparison.aggregate import summary_frame, summary_markdown
 from latentga.comparison.config import load_compare_config
 from latentga.comparison.tasks import TaskResult
-from latentga.config import load_config
 from latentga.cut import burned_area_cut, no_firebreak_fitness
 from latentga.simulator import FireSimulator
 
@@ -56,8 +55,9 @@ def test_a_runs_report_gives_the_cut(tmp_path):
     ind.fitness.values = (float(sim.evaluate(layout[None])[0]),)
     logbook = tools.Logbook()
     logbook.record(gen=0, nevals=1, avg=0.9, std=0.0, min=0.9, max=0.9, best_so_far=0.9)
-    config = load_config(None, {"name": "cut", "operators": {"mate": "cx_uniform", "mutate": "mut_flip"}})
-    write_results(tmp_path, config, logbook, [ind], simulator=sim)
+    write_results(tmp_path, {"name": "cut", "operators": {"mate": {"name": "cx_uniform"},
+                                                          "mutate": {"name": "mut_flip"}}}, logbook, [ind],
+                  simulator=sim)
     page = (tmp_path / "report.html").read_text()
     f0 = no_firebreak_fitness(sim)
     assert "burned-area cut" in page and "fitness without firebreaks" in page

@@ -14,13 +14,13 @@ import shutil
 import socket
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from deap import tools
 
-from latentga.config import RunConfig
 from latentga.cut import burned_area_cut, no_firebreak_fitness
 from latentga.errors import OutputError
 from latentga.ga.engine import CHECKPOINT_NAME
@@ -139,10 +139,10 @@ def read_manifest(out_dir: str | os.PathLike) -> dict | None:
     return data if isinstance(data, dict) and data.get("format") == MANIFEST_FORMAT else None
 
 
-def write_manifest(out_dir: str | os.PathLike, config: RunConfig, status: str, generation: int | None = None,
+def write_manifest(out_dir: str | os.PathLike, config: Mapping, status: str, generation: int | None = None,
                    files: dict[str, str] | None = None) -> Path:
     """Write ``run.json``: who wrote the folder, how far it got, and the hash of each result file."""
-    data = {"format": MANIFEST_FORMAT, "name": config.name, "status": status, "generation": generation,
+    data = {"format": MANIFEST_FORMAT, "name": config.get("name"), "status": status, "generation": generation,
             "host": socket.gethostname(), "pid": os.getpid(),
             "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "files": files or {}}
     return write_text_atomic(Path(out_dir) / MANIFEST_NAME, json.dumps(data, indent=1) + "\n")
@@ -224,10 +224,11 @@ def _no_breaks(simulator) -> float | None:
     return no_firebreak_fitness(simulator)
 
 
-def write_results(out_dir: str | os.PathLike, config: RunConfig, logbook: tools.Logbook, hof,
+def write_results(out_dir: str | os.PathLike, config: Mapping, logbook: tools.Logbook, hof,
                   landscape=None, simulator=None, context=None) -> dict[str, Path]:
     """Write ``logbook.csv``, ``best_layouts.npy`` (hall of fame, best first), ``best_fitness.npy``,
-    ``best_layout.png``, ``convergence.png``, ``config.yaml`` (resolved), the best plan as
+    ``best_layout.png``, ``convergence.png``, ``config.yaml`` (resolved: ``config`` is the run's
+    :class:`~latentga.config.RunConfig`, or any mapping of the same shape), the best plan as
     ``plan.csv`` (Cell2Fire) and ``plan.asc`` (+ ``.prj``/``.tif`` as the landscape has them) and
     ``report.html`` (all of it on one page) into ``out_dir``, then the manifest ``run.json``
     naming them with their SHA-256. Given the run's ``simulator``, the plot marks the whole
@@ -253,7 +254,7 @@ def write_results(out_dir: str | os.PathLike, config: RunConfig, logbook: tools.
         }
         f0 = _no_breaks(simulator)
         cut = burned_area_cut(float(fit[0]), f0) if f0 is not None else None
-        title = f"{config.name}: {config.operators.mate.name} + {config.operators.mutate.name}"
+        title = f"{config['name']}: {config['operators']['mate']['name']} + {config['operators']['mutate']['name']}"
         n_fires = getattr(simulator, "n_fires", None) if simulator is not None else None
         staged["convergence"] = save_figure_atomic(stage / "convergence.png", plot_convergence(frame, title, n_fires))
         if landscape is None and simulator is not None:
@@ -262,7 +263,7 @@ def write_results(out_dir: str | os.PathLike, config: RunConfig, logbook: tools.
         ignition = getattr(landscape, "ignition_cell", None) if landscape is not None else None
         area = _ignition_area(ignition, simulator, best[0].shape)
         staged["best_layout"] = save_figure_atomic(
-            stage / "best_layout.png", plot_layout(best[0], float(fit[0]), f"best layout of {config.name}"
+            stage / "best_layout.png", plot_layout(best[0], float(fit[0]), f"best layout of {config['name']}"
                                                    + (f" (cut {100 * cut:.1f} %)" if cut is not None else ""),
                                                    burnable, ignition, area))
         from latentga.report import write_run_report
