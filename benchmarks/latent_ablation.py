@@ -44,7 +44,10 @@ ALL_PARTS = ("fresh", "fresh_learn", "fresh_screen")
 #: each lever's own effect: (lever, variant with it, the same variant without it)
 EFFECTS = [("no stalls", "fresh", "latent"), ("learn from good layouts", "fresh_learn", "fresh"),
            ("surrogate pre-screening", "fresh_screen", "fresh"), ("trust region", "fresh_trust", "fresh"),
-           ("all four", "all", "latent"), ("learn, screen, trust on no stalls", "all", "fresh")]
+           ("all four", "all", "latent"), ("learn, screen, trust on no stalls", "all", "fresh"),
+           # the comparisons seeded from the parallel fuel-break lines (configs/compare_sub40.yaml, ..._dogrib_fires1000)
+           ("latent gradient mutation on the lines-seeded memetic search", "latent_lines", "memetic_lines"),
+           ("lines instead of greedy DPV as the memetic search's seed", "memetic_lines", "memetic")]
 
 
 def ablation_markdown(tidy, no_breaks: float | None = None,
@@ -155,7 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, help="output folder (default: the config's output.dir)")
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--table", type=Path, metavar="DIR",
-                   help="only (re)write DIR/ablation.md from DIR/tidy.csv of a finished ablation")
+                   help="only (re)write DIR/ablation.md from DIR/tidy.csv of a finished ablation (or comparison)")
+    p.add_argument("--reference", action="append", metavar="METHOD",
+                   help="with --table: compare every other method against METHOD (repeatable; default: vanilla, "
+                        "local_search, dpv_greedy)")
     args = p.parse_args(argv)
     import pandas as pd
 
@@ -166,7 +172,9 @@ def main(argv: list[str] | None = None) -> int:
         from latentga.config import read_yaml_mapping
 
         done = load_compare_config_data(read_yaml_mapping(args.table / "config.yaml"))
-        text = ablation_markdown(pd.read_csv(args.table / "tidy.csv"), no_firebreak_fitness_by_role(done)["heldout"])
+        refs = tuple(args.reference) if args.reference else ("vanilla", "local_search", "dpv_greedy")
+        text = ablation_markdown(pd.read_csv(args.table / "tidy.csv"), no_firebreak_fitness_by_role(done)["heldout"],
+                                 references=refs)
         write_text_atomic(args.table / "ablation.md", text)
         print(text)
         return 0
