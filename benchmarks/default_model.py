@@ -47,14 +47,14 @@ def train_default(overrides: list[str], threads: int, progress: bool = False) ->
     data_s = time.perf_counter() - t0
     load_before = _load()
     wall0, cpu0 = time.perf_counter(), time.process_time()
-    result = train_model(dataset.layouts, dataset.fitness if config["model"]["kind"] == "ccvae" else None,
-                         config["model"], seed=config["dataset"]["seed"], progress=progress, threads=threads)
+    result = train_model(dataset.layouts, dataset.fitness if config.model.kind == "ccvae" else None,
+                         config.model, seed=config.dataset.seed, progress=progress, threads=threads)
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     val = result.metrics.set_index("split").loc["validation"]
     train = result.metrics.set_index("split").loc["train"]
     hist = result.history
     return {
-        "model": config["model"], "dataset": config["dataset"], "n_layouts": len(dataset),
+        "model": config.model.to_dict(), "dataset": config.dataset.to_dict(), "n_layouts": len(dataset),
         "dataset_s": data_s, "wall_s": wall, "cpu_s": cpu, "epochs_run": int(len(hist)),
         "best_epoch": int(hist.loc[hist["best"], "epoch"].iloc[-1]) if hist["best"].any() else 0,
         "val_precision": float(val["precision"]), "val_recall": float(val["recall"]),

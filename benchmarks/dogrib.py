@@ -87,8 +87,8 @@ def search_fires_rows(config: dict, threads: int) -> list[dict]:
     from latentga.comparison.tasks import heldout_simulator
     from latentga.pipeline import make_simulator
 
-    heldout = heldout_simulator(config, load_compare_config(COMPARE_CONFIG)["heldout"])
-    k, rows = config["firebreaks"], []
+    heldout = heldout_simulator(config, load_compare_config(COMPARE_CONFIG).heldout)
+    k, rows = config.firebreaks, []
     for n_fires in SEARCH_FIRES:
         sim = make_simulator(config, n_fires=n_fires)
         builders = {"burn probability": lambda: burn_probability_layout(sim, k),

@@ -44,7 +44,10 @@ ALL_PARTS = ("fresh", "fresh_learn", "fresh_screen")
 #: each lever's own effect: (lever, variant with it, the same variant without it)
 EFFECTS = [("no stalls", "fresh", "latent"), ("learn from good layouts", "fresh_learn", "fresh"),
            ("surrogate pre-screening", "fresh_screen", "fresh"), ("trust region", "fresh_trust", "fresh"),
-           ("all four", "all", "latent"), ("learn, screen, trust on no stalls", "all", "fresh")]
+           ("all four", "all", "latent"), ("learn, screen, trust on no stalls", "all", "fresh"),
+           # the comparisons seeded from the parallel fuel-break lines (configs/compare_sub40.yaml, ..._dogrib_fires1000)
+           ("latent gradient mutation on the lines-seeded memetic search", "latent_lines", "memetic_lines"),
+           ("lines instead of greedy DPV as the memetic search's seed", "memetic_lines", "memetic")]
 
 
 def ablation_markdown(tidy, no_breaks: float | None = None,
@@ -113,16 +116,14 @@ def tune(config: dict, stage: dict, mapper, progress: bool) -> list[dict]:
     """Run every setting of ``stage`` on the tuning seeds; one row per setting."""
     from latentga.comparison.config import variant_config
     from latentga.comparison.tasks import Task, run_task
-    from latentga.config import merge
 
     tasks, keys = [], []
     for method, points in stage.items():
         for i, point in enumerate(points):
             for seed in TUNING_SEEDS:
-                run = variant_config({**config, "variants": {method: merge(config["variants"][method], point)}},
-                                     method, seed)
-                tasks.append(Task("ga", method, int(seed), run, heldout=config["heldout"],
-                                  validation=config["validation"], rescore=False))
+                run = variant_config(config, method, seed, extra=point)
+                tasks.append(Task("ga", method, int(seed), run, heldout=config.heldout,
+                                  validation=config.validation, rescore=False))
                 keys.append((method, i))
     finals: dict = {}
     for key, res in zip(keys, mapper(run_task, tasks)):
@@ -143,7 +144,7 @@ def best_point(rows: list[dict], method: str, stage: dict) -> dict:
     return stage[method][max(mine, key=lambda r: (r["final_mean"], -r["index"]))["index"]]
 
 
-def load_compare_config_data(data: dict) -> dict:
+def load_compare_config_data(data: dict):
     """A comparison config from the mapping a results folder's config.yaml holds."""
     from latentga.comparison.config import validate_compare_config
 
@@ -157,7 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, help="output folder (default: the config's output.dir)")
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--table", type=Path, metavar="DIR",
-                   help="only (re)write DIR/ablation.md from DIR/tidy.csv of a finished ablation")
+                   help="only (re)write DIR/ablation.md from DIR/tidy.csv of a finished ablation (or comparison)")
+    p.add_argument("--reference", action="append", metavar="METHOD",
+                   help="with --table: compare every other method against METHOD (repeatable; default: vanilla, "
+                        "local_search, dpv_greedy)")
     args = p.parse_args(argv)
     import pandas as pd
 
@@ -168,7 +172,9 @@ def main(argv: list[str] | None = None) -> int:
         from latentga.config import read_yaml_mapping
 
         done = load_compare_config_data(read_yaml_mapping(args.table / "config.yaml"))
-        text = ablation_markdown(pd.read_csv(args.table / "tidy.csv"), no_firebreak_fitness_by_role(done)["heldout"])
+        refs = tuple(args.reference) if args.reference else ("vanilla", "local_search", "dpv_greedy")
+        text = ablation_markdown(pd.read_csv(args.table / "tidy.csv"), no_firebreak_fitness_by_role(done)["heldout"],
+                                 references=refs)
         write_text_atomic(args.table / "ablation.md", text)
         print(text)
         return 0
@@ -177,28 +183,31 @@ def main(argv: list[str] | None = None) -> int:
     from latentga.comparison.runner import prepare_models, print_summary
     from latentga.config import merge
     from latentga.io import save_csv_atomic
+    from latentga.schema import thaw
 
     progress = not args.quiet
     try:
         config = load_compare_config(args.config, quick=args.quick)
-        out = args.out if args.out is not None else Path(config["output"]["dir"])
+        out = args.out if args.out is not None else Path(config.output.dir)
         t0 = time.perf_counter()
         prepare_models(config, progress=progress)
         mapper = parallel_map()
         rows = []
         for number in sorted(GRIDS):
-            stage = {m: pts for m, pts in GRIDS[number].items() if m in config["variants"]}
-            if number == 2 and "latent" in config["variants"]:  # levers on the tuned latent base
+            variants = thaw(config.variants)  # the frozen config is re-derived with the winners below
+            stage = {m: pts for m, pts in GRIDS[number].items() if m in variants}
+            if number == 2 and "latent" in variants:  # levers on the tuned latent base
                 base = best_point(rows, "latent", GRIDS[1])
-                config["variants"] = {m: merge(v, base) if m in stage or m == "all" else v
-                                      for m, v in config["variants"].items()}
-            if number == 3 and "all" in config["variants"]:  # every lever at its own winner
+                variants = {m: merge(v, base) if m in stage or m == "all" else v for m, v in variants.items()}
+            if number == 3 and "all" in variants:  # every lever at its own winner
                 for part in ALL_PARTS:
-                    if part in config["variants"]:
-                        config["variants"]["all"] = merge(config["variants"]["all"], best_point(rows, part, GRIDS[2]))
+                    if part in variants:
+                        variants["all"] = merge(variants["all"], best_point(rows, part, GRIDS[2]))
+            config = config.replace(variants=variants)
             stage_rows = tune(config, stage, mapper, progress)
             for method in stage:
-                config["variants"][method] = merge(config["variants"][method], best_point(stage_rows, method, stage))
+                variants[method] = merge(variants[method], best_point(stage_rows, method, stage))
+            config = config.replace(variants=variants)
             rows += [{**r, "stage": number} for r in stage_rows]
         tuning = pd.DataFrame(rows)
         tuning_seconds = time.perf_counter() - t0

@@ -1,18 +1,20 @@
-"""Run configs: the embedded defaults, YAML loading, overrides and validation.
+"""Run configs: the typed sections and their defaults, YAML loading, overrides and hashing.
 
-A run is described by one nested dict (see :data:`DEFAULT_CONFIG`). :func:`load_config` deep-
-merges a YAML file and command-line overrides over the defaults and validates the result, so a
-typo fails in a second with one :class:`~latentga.errors.ConfigError` naming the key and the
-fix, instead of after an hour of simulation. With no file at all the defaults run a small but
-real CCVAE-GD pipeline that finishes in minutes on two cores.
+A run is described by one frozen :class:`RunConfig` (one typed section per part of the code:
+``simulator``, ``dataset``, ``model``, ``ga``, ``operators``, ...). :func:`load_config` lays a YAML
+file and command-line overrides over the defaults and validates them once, so a typo fails in a
+second with one :class:`~latentga.errors.ConfigError` naming the key and the fix, instead of after
+an hour of simulation. With no file at all the defaults run a small but real CCVAE-GD pipeline
+that finishes in minutes on two cores. ``RunConfig.to_dict()`` is the plain dict that caches,
+fingerprints and ``config.yaml`` files are made of (:data:`DEFAULT_CONFIG` is the defaults' one).
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
-import math
 import os
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -20,10 +22,14 @@ from typing import Any, Iterable, Mapping
 import yaml
 
 from latentga.errors import ConfigError
+from latentga.models.config import ModelConfig  # torch-free: a vanilla run imports no torch
+from latentga.schema import Section, freeze, section, setting, thaw
 
-__all__ = ["DEFAULT_CONFIG", "load_config", "validate_config", "parse_overrides", "config_hash", "merge",
-           "apply_overrides",
-           "SMALL_MODEL", "read_yaml_mapping"]
+__all__ = ["RunConfig", "SimulatorConfig", "DatasetConfig", "GAConfig", "SeedingConfig", "MemeticConfig",
+           "OperatorSpec", "OperatorsConfig", "RetrainingConfig", "LatentConfig", "LearnConfig", "ScreenConfig",
+           "TrustConfig", "OutputConfig", "ModelConfig",
+           "DEFAULT_CONFIG", "load_config", "validate_config", "parse_overrides", "config_hash", "merge",
+           "apply_overrides", "SMALL_MODEL", "read_yaml_mapping"]
 
 #: Model settings of the default run, chosen by measurement (benchmarks/default_model.py) so the
 #: main job's CCVAE serves the latent operators: validation reconstruction precision 0.924, label
@@ -44,296 +50,279 @@ SMALL_MODEL: dict[str, Any] = {
 }
 
 
-def _model_defaults() -> dict:
-    from latentga.models.config import MODEL_DEFAULTS  # torch-free: a vanilla run imports no torch
-
-    return {**MODEL_DEFAULTS, **{k: v for k, v in SMALL_MODEL.items() if k in MODEL_DEFAULTS}, "kind": "ccvae"}
+_SEED = dict(low=0, high=2**32 - 1)  # NumPy and Cell2Fire seeds are unsigned 32-bit
 
 
-DEFAULT_CONFIG: dict[str, Any] = {
-    "name": "ccvae_gd",          # run name = results folder name
-    "seed": 0,                   # GA seed: initial population and every operator draw
-    "firebreaks": 20,            # budget k: every layout has exactly k firebreaks
-    "landscape": None,           # null = built-in Sub20x20; else a Cell2Fire instance folder
-    "simulator": {               # the fires that score GA individuals
-        "backend": "builtin",    # builtin | cell2fire
-        "cell2fire_binary": None,
-        "n_fires": 50,
-        "seed": 123,
-        "ignition_radius": 4,
-        "n_weathers": None,      # null = all weather files but the first and last
-        "ros_cv": 0.0,
-        "ignition_mode": "cell2fire",  # cell2fire | redraw
-        "ignitions": "file",     # file (around Ignitions.csv's cell) | anywhere (any burnable cell)
-        "fuel_model": None,      # null = the landscape folder's lookup table decides | fbp | kitral | scott_burgan
-    },
-    "dataset": {"n": 40000, "n_fires": 50, "seed": 0},  # random layouts the model learns from
-    "model": _model_defaults(),
-    "ga": {
-        "population": 40,
-        "generations": 10,
-        "max_cost": None,        # stop once this many fires (the problem's cost unit) were spent
-        "cxpb": 0.7,             # probability a consecutive pair of offspring is mated
-        "mutpb": 0.3,            # probability an offspring is mutated
-        "elite": 2,              # best individuals carried over unchanged
-        "init": "random",        # random | dataset (random dataset layouts) | dataset_best (its best)
-        "init_layouts": None,    # a .npy of [H, W] or [B, H, W] layouts that start generation 0 (the rest: init)
-        "hof_size": 10,          # best distinct layouts kept (best_layouts.npy)
-        "chunk_size": 16,        # layouts per evaluation task sent through toolbox.map
-        # score children from their parent's fires, re-running only the fires the change can
-        # alter: identical fitness, fewer fires simulated (logbook `fires`). Builtin backend only:
-        # with backend cell2fire (or a simulator without single-fire runs) it is silently off.
-        # Memory: ~0.9 kB per fire per population layout on 20x20 (kept, and in each checkpoint).
-        "delta_evaluation": True,
-        # generation 0 from DPV on the search fires, its fires charged to the run (latentga.search.seeding):
-        # dpv none | plain | greedy (that layout first; picks = breaks per greedy round), sampled = layouts drawn
-        # with weight DPV ** power; lines: true puts the parallel fuel-break lines' layout first
-        "seeding": {"dpv": "none", "picks": 1, "sampled": 0, "power": 1.0, "lines": False},
-        # after each generation, the `individuals` best are climbed with `moves` single-break moves,
-        # delta-evaluated, fires charged (latentga.search.memetic); individuals 0 = off; z > 0: only moves whose
-        # per-fire gain is that many standard errors above 0; restart R > 0: after R generations in
-        # which the population's best did not improve, a fresh random population replaces it (the
-        # hall of fame keeps what was found), so a climb stuck in one basin starts in another
-        "memetic": {"individuals": 0, "moves": 100, "strategy": "first", "proposal": "burned",
-                    "z": 0.0, "restart": 0},
-    },
-    "operators": {
-        "mate": {"name": "cx_latent_interpolation", "params": {"alpha_low": 0.0, "alpha_high": 1.0}},
-        "mutate": {"name": "mut_ccvae_gradient", "params": {"steps": 2, "step_size": 0.1}},
-        "select": {"name": "sel_tournament", "params": {"tournsize": 3}},
-    },
-    # weighted retraining of the model during the run (latentga.retraining); every 0 = frozen model
-    "retraining": {"every": 0, "k": 0.02, "epochs": 1, "top": 5000},  # k * top ~ 100
-    # latent levers (latentga.search, docs/latent-levers.md); all off = the plain latent GA
-    "latent": {
-        "fresh": False,          # no stalls: varied children already scored are re-drawn, then perturbed
-        "redraws": 2,            # rounds of re-drawing with the run's mutation before perturbing
-        # learn from good layouts before the search (greedy DPV, DPV-proportional samples, local-search
-        # descents, perturbations; scored on the search fires, charged to the run); samples 0 = off
-        "learn": {"samples": 0, "perturbed": 0, "descent_fires": 0, "epochs": 2, "k": 0.001, "top": 5000},
-        # surrogate pre-screening: candidates per varied child rated by the fitness head (1 = off); the
-        # head is refitted every refit_every generations on everything simulated, rank weights k
-        "screen": {"candidates": 1, "refit_every": 5, "k": 0.001, "epochs": 20},
-        # trust region around the elite's code: share of varied children drawn in it (0 = off); length
-        # in units of the elite's posterior std, doubled after `success` improving generations in a row,
-        # halved after `failure` idle ones, restarted below `min` (the model is then fine-tuned on the
-        # `top` best layouts simulated)
-        "trust": {"share": 0.0, "length": 1.0, "min": 0.125, "max": 4.0, "success": 3, "failure": 5,
-                  "top": 2000},
-    },
-    "output": {"dir": "results", "cache_dir": ".latentga_cache"},
-}
+@section
+class SimulatorConfig(Section):
+    """The fires that score GA individuals."""
 
-# Keys whose default is null, and what else they may hold.
-_NULLABLE = {
-    "landscape": (str,),
-    "simulator.cell2fire_binary": (str,),
-    "simulator.n_weathers": (int,),
-    "simulator.fuel_model": (str,),
-    "ga.max_cost": (int,),
-    "ga.init_layouts": (str,),
-}
-_CHOICES = {
-    "simulator.backend": ("builtin", "cell2fire"),
-    "simulator.ignition_mode": ("cell2fire", "redraw"),
-    "simulator.ignitions": ("file", "anywhere"),
-    "simulator.fuel_model": ("fbp", "kitral", "scott_burgan"),
-    "ga.init": ("random", "dataset", "dataset_best"),
-    "ga.seeding.dpv": ("none", "plain", "greedy"),
-    "ga.memetic.strategy": ("first", "best"),
-    "ga.memetic.proposal": ("uniform", "burned"),
-}
-# key -> (low, high) inclusive bounds
-_RANGES = {
-    "seed": (0, 2**32 - 1),          # NumPy and Cell2Fire seeds are unsigned 32-bit
-    "dataset.seed": (0, 2**32 - 1),
-    "simulator.seed": (0, 2**32 - 1),
-    "firebreaks": (1, math.inf),
-    "simulator.n_fires": (1, math.inf),
-    "simulator.ignition_radius": (0, math.inf),
-    "simulator.n_weathers": (1, math.inf),
-    "simulator.ros_cv": (0, math.inf),
-    "dataset.n": (1, math.inf),
-    "dataset.n_fires": (1, math.inf),
-    "ga.population": (2, math.inf),
-    "ga.generations": (0, math.inf),
-    "ga.max_cost": (1, math.inf),
-    "ga.cxpb": (0, 1),
-    "ga.mutpb": (0, 1),
-    "ga.elite": (0, math.inf),
-    "ga.hof_size": (1, math.inf),
-    "ga.chunk_size": (1, math.inf),
-    "ga.seeding.picks": (1, math.inf),
-    "ga.seeding.sampled": (0, math.inf),
-    "ga.seeding.power": (0, 100),
-    "ga.memetic.individuals": (0, math.inf),
-    "ga.memetic.moves": (1, math.inf),
-    "ga.memetic.z": (0, 10),
-    "ga.memetic.restart": (0, math.inf),
-    "retraining.every": (0, math.inf),
-    "retraining.k": (1e-9, math.inf),
-    "retraining.epochs": (1, math.inf),
-    "retraining.top": (1, math.inf),
-    "latent.redraws": (0, math.inf),
-    "latent.learn.samples": (0, math.inf),
-    "latent.learn.perturbed": (0, math.inf),
-    "latent.learn.descent_fires": (0, math.inf),
-    "latent.learn.epochs": (1, math.inf),
-    "latent.learn.k": (1e-9, math.inf),
-    "latent.learn.top": (2, math.inf),
-    "latent.screen.candidates": (1, math.inf),
-    "latent.screen.refit_every": (0, math.inf),
-    "latent.screen.k": (1e-9, math.inf),
-    "latent.screen.epochs": (1, math.inf),
-    "latent.trust.share": (0, 1),
-    "latent.trust.length": (1e-9, math.inf),
-    "latent.trust.min": (1e-9, math.inf),
-    "latent.trust.max": (1e-9, math.inf),
-    "latent.trust.success": (1, math.inf),
-    "latent.trust.failure": (1, math.inf),
-    "latent.trust.top": (2, math.inf),
-}
+    backend: str = setting("builtin", choices=("builtin", "cell2fire"))
+    cell2fire_binary: str | None = setting(None)
+    n_fires: int = setting(50, low=1)
+    seed: int = setting(123, **_SEED)
+    ignition_radius: int = setting(4, low=0)
+    n_weathers: int | None = setting(None, low=1)    # null = all weather files but the first and last
+    ros_cv: float = setting(0.0, low=0)
+    ignition_mode: str = setting("cell2fire", choices=("cell2fire", "redraw"))
+    ignitions: str = setting("file", choices=("file", "anywhere"))  # around Ignitions.csv's cell | any burnable cell
+    # null = the landscape folder's lookup table decides
+    fuel_model: str | None = setting(None, choices=("fbp", "kitral", "scott_burgan"))
+
+
+@section
+class DatasetConfig(Section):
+    """Random layouts the model learns from."""
+
+    n: int = setting(40000, low=1)
+    n_fires: int = setting(50, low=1)
+    seed: int = setting(0, **_SEED)
+
+
+@section
+class SeedingConfig(Section):
+    """Generation 0 from DPV on the search fires, its fires charged to the run (latentga.search.seeding):
+    dpv none | plain | greedy (that layout first; picks = breaks per greedy round), sampled = layouts
+    drawn with weight DPV ** power; lines: true puts the parallel fuel-break lines' layout first."""
+
+    dpv: str = setting("none", choices=("none", "plain", "greedy"))
+    picks: int = setting(1, low=1)
+    sampled: int = setting(0, low=0)
+    power: float = setting(1.0, low=0, high=100)
+    lines: bool = setting(False)
+
+
+@section
+class MemeticConfig(Section):
+    """After each generation, the ``individuals`` best are climbed with ``moves`` single-break moves,
+    delta-evaluated, fires charged (latentga.search.memetic); individuals 0 = off; z > 0: only moves
+    whose per-fire gain is that many standard errors above 0; restart R > 0: after R generations in
+    which the population's best did not improve, a fresh random population replaces it (the hall of
+    fame keeps what was found), so a climb stuck in one basin starts in another."""
+
+    individuals: int = setting(0, low=0)
+    moves: int = setting(100, low=1)
+    strategy: str = setting("first", choices=("first", "best"))
+    proposal: str = setting("burned", choices=("uniform", "burned"))
+    z: float = setting(0.0, low=0, high=10)
+    restart: int = setting(0, low=0)
+
+
+@section
+class GAConfig(Section):
+    """The genetic algorithm: population, rates, stopping, start and search levers."""
+
+    population: int = setting(40, low=2)
+    generations: int = setting(10, low=0)
+    max_cost: int | None = setting(None, low=1)   # stop once this many fires (the problem's cost unit) were spent
+    cxpb: float = setting(0.7, low=0, high=1)      # probability a consecutive pair of offspring is mated
+    mutpb: float = setting(0.3, low=0, high=1)     # probability an offspring is mutated
+    elite: int = setting(2, low=0)                 # best individuals carried over unchanged
+    init: str = setting("random", choices=("random", "dataset", "dataset_best"))
+    init_layouts: str | None = setting(None)       # a .npy of [H, W] or [B, H, W] layouts that start generation 0
+    hof_size: int = setting(10, low=1)             # best distinct layouts kept (best_layouts.npy)
+    chunk_size: int = setting(16, low=1)           # layouts per evaluation task sent through toolbox.map
+    # score children from their parent's fires, re-running only the fires the change can alter:
+    # identical fitness, fewer fires simulated. Builtin backend only: with backend cell2fire (or a
+    # simulator without single-fire runs) it is silently off. Memory: ~0.9 kB per fire per
+    # population layout on 20x20 (kept, and in each checkpoint).
+    delta_evaluation: bool = setting(True)
+    seeding: SeedingConfig = setting(SeedingConfig())
+    memetic: MemeticConfig = setting(MemeticConfig())
+
+    def _check(self, prefix: str) -> None:
+        if self.elite >= self.population:
+            raise ConfigError(f"config key 'ga.elite' = {self.elite} must be smaller than "
+                              f"ga.population = {self.population}")
+
+
 _INJECTED = ("budget", "k", "rng", "model", "allowed")
 
 
-def _type_name(t: type) -> str:
-    return {int: "an integer", float: "a number", str: "a string", bool: "true or false",
-            dict: "a mapping", list: "a list"}.get(t, t.__name__)
+@section
+class OperatorSpec(Section):
+    """One operator: a registry name or a plug-in ``package.module:function``, and its free-form
+    ``params`` (checked against the function's signature and declared ranges at load)."""
 
+    name: str = setting("")
+    params: Mapping[str, Any] = setting({})
 
-def _deep_merge(base: dict, extra: Mapping, prefix: str = "") -> dict:
-    """Merge ``extra`` over ``base`` (a copy); unknown keys raise, naming the dotted key."""
-    out = copy.deepcopy(base)
-    for key, value in extra.items():
-        dotted = f"{prefix}{key}"
-        if not isinstance(key, str) or key not in base:
-            known = ", ".join(str(k) for k in base)
-            where = f"section `{prefix[:-1]}`" if prefix else "the top level"
-            raise ConfigError(f"unknown config key {dotted!r}; valid keys at {where}: {known} "
-                              "(check the spelling, see configs/*.yaml)")
-        if dotted == "model":
-            if value is not None and not isinstance(value, Mapping):
-                raise ConfigError("config key 'model' must be a mapping of model settings")
-            out[key] = {**base[key], **(value or {})}  # validated by latentga.models
-        elif dotted.startswith("operators."):
-            out[key] = _merge_operator(base[key], value, dotted)
-        elif isinstance(base[key], dict):
-            if not isinstance(value, Mapping):
-                raise ConfigError(f"config key {dotted!r} must be a mapping (a YAML section), "
-                                  f"got {value!r}")
-            out[key] = _deep_merge(base[key], value, dotted + ".")
-        else:
-            out[key] = value
-    return out
+    def merged(self, data: Any, prefix: str = "") -> OperatorSpec:
+        """A new ``name`` starts from empty ``params`` (they belong to the old operator)."""
+        key = prefix[:-1]
+        if isinstance(data, str):  # shorthand: `mutate: mut_flip`
+            data = {"name": data}
+        if not isinstance(data, Mapping):
+            raise ConfigError(f"config key {key!r} must be a mapping with `name` and optional `params`")
+        unknown = set(data) - {"name", "params"}
+        if unknown:
+            raise ConfigError(f"unknown config key '{key}.{sorted(unknown)[0]}'; an operator section has "
+                              "only `name` and `params`")
+        name = data.get("name", self.name)
+        params = dict(self.params) if name == self.name else {}
+        extra = data.get("params") or {}
+        if not isinstance(extra, Mapping):
+            raise ConfigError(f"config key '{key}.params' must be a mapping of parameter: value")
+        params.update(extra)
+        out = dataclasses.replace(self, name=name, params=freeze(params))
+        out._check(prefix)
+        return out
 
+    def _check(self, prefix: str) -> None:
+        from latentga.operators.base import accepted_keywords, check_operator_params
+        from latentga.operators.registry import resolve_operator
 
-def _merge_operator(base: dict, value: Any, key: str) -> dict:
-    """An operator section; a new ``name`` starts from empty ``params`` (they belong to the old one)."""
-    if isinstance(value, str):  # shorthand: `mutate: mut_flip`
-        value = {"name": value}
-    if not isinstance(value, Mapping):
-        raise ConfigError(f"config key {key!r} must be a mapping with `name` and optional `params`")
-    unknown = set(value) - {"name", "params"}
-    if unknown:
-        raise ConfigError(f"unknown config key '{key}.{sorted(unknown)[0]}'; an operator section has "
-                          "only `name` and `params`")
-    name = value.get("name", base["name"])
-    params = dict(base["params"]) if name == base["name"] else {}
-    extra = value.get("params") or {}
-    if not isinstance(extra, Mapping):
-        raise ConfigError(f"config key '{key}.params' must be a mapping of parameter: value")
-    params.update(extra)
-    return {"name": name, "params": params}
-
-
-def _check_value(key: str, value: Any, default: Any) -> Any:
-    if value is None:
-        if key in _NULLABLE:
-            return None
-        raise ConfigError(f"config key {key!r} must not be null; default: {default!r}")
-    allowed = _NULLABLE.get(key) or (type(default),)
-    if isinstance(default, float) or float in allowed:
-        allowed = tuple(set(allowed) | {int, float})
-    if isinstance(value, bool) and bool not in allowed or not isinstance(value, allowed):
-        need = " or ".join(_type_name(t) for t in allowed)
-        raise ConfigError(f"config key {key!r} must be {need}, got {value!r}; default: {default!r}")
-    if isinstance(default, float) and isinstance(value, int):
-        value = float(value)
-    if key in _CHOICES and value not in _CHOICES[key]:
-        raise ConfigError(f"config key {key!r} must be one of {' | '.join(_CHOICES[key])}, got {value!r}")
-    if key in _RANGES:
-        lo, hi = _RANGES[key]
-        if not (lo <= value <= hi) or (isinstance(value, float) and not math.isfinite(value)):
-            span = f">= {lo}" if hi == math.inf else f"between {lo} and {hi}"
-            raise ConfigError(f"config key {key!r} = {value!r} is out of range: it must be {span}, "
-                              f"e.g. --set {key}={default!r} (the default)")
-    return value
-
-
-def _check_section(config: dict, defaults: dict, prefix: str = "") -> None:
-    for key, default in defaults.items():
-        dotted = f"{prefix}{key}"
-        if dotted in ("model", "operators"):
-            continue
-        if isinstance(default, dict):
-            _check_section(config[key], default, dotted + ".")
-        else:
-            config[key] = _check_value(dotted, config[key], default)
-
-
-def _check_operators(config: dict) -> None:
-    from latentga.operators.base import accepted_keywords
-    from latentga.operators.registry import resolve_operator
-
-    for role in ("mate", "mutate", "select"):
-        section = config["operators"][role]
-        key = f"operators.{role}"
-        func = resolve_operator(section["name"], role=role, key=f"{key}.name")
+        key = prefix[:-1]
+        role = key.rpartition(".")[2]
+        func = resolve_operator(self.name, role=role, key=f"{key}.name")
         names, var_kw = accepted_keywords(func)
-        for param in section["params"]:
+        for param in self.params:
             if param in _INJECTED:
                 raise ConfigError(f"{key}.params.{param}: {param!r} is filled in by the engine "
                                   "(budget, random generator, model); remove it from params")
             if param not in names and not var_kw:
                 takes = sorted(names - set(_INJECTED) - {"individual", "individuals", "ind1", "ind2"})
-                raise ConfigError(f"{key}.params.{param}: operator {section['name']} has no parameter "
+                raise ConfigError(f"{key}.params.{param}: operator {self.name} has no parameter "
                                   f"{param!r}; it accepts: {', '.join(takes) or 'none'}")
-        from latentga.operators.base import check_operator_params
-
-        check_operator_params(func, section["params"], key)  # types and declared ranges, at load
+        check_operator_params(func, thaw(self.params), key)  # types and declared ranges, at load
 
 
-def _check_model(config: dict) -> None:
-    from latentga.models.config import validate_model_config
+@section
+class OperatorsConfig(Section):
+    """The three variation roles; each names its operator and parameters."""
 
-    config["model"] = validate_model_config(config["model"])
-    kind = config["model"]["kind"]
-    if isinstance(kind, str) and ":" in kind:  # a plug-in class: found now, not after a dataset build
-        from latentga.plugins import resolve_dotted
-
-        resolve_dotted(kind, key="model.kind", what="model class", callable_only=True)
+    mate: OperatorSpec = setting(OperatorSpec("cx_latent_interpolation", freeze({"alpha_low": 0.0, "alpha_high": 1.0})))
+    mutate: OperatorSpec = setting(OperatorSpec("mut_ccvae_gradient", freeze({"steps": 2, "step_size": 0.1})))
+    select: OperatorSpec = setting(OperatorSpec("sel_tournament", freeze({"tournsize": 3})))
 
 
-def validate_config(config: Mapping) -> dict:
-    """Merge ``config`` over the defaults and validate it; return the complete config."""
-    if not isinstance(config, Mapping):
-        raise ConfigError(f"a config must be a mapping of sections, got {type(config).__name__}")
-    merged = _deep_merge(DEFAULT_CONFIG, config)
-    _check_section(merged, DEFAULT_CONFIG)
-    if not isinstance(merged["name"], str) or not merged["name"] or "/" in merged["name"] or \
-            merged["name"] in (".", ".."):
-        raise ConfigError(f"config key 'name' = {merged['name']!r} must be a plain folder name "
-                          "(no '/'), e.g. ccvae_gd")
-    if merged["ga"]["elite"] >= merged["ga"]["population"]:
-        raise ConfigError(f"config key 'ga.elite' = {merged['ga']['elite']} must be smaller than "
-                          f"ga.population = {merged['ga']['population']}")
-    tr = merged["latent"]["trust"]
-    if not tr["min"] <= tr["length"] <= tr["max"]:
-        raise ConfigError(f"config keys latent.trust.min <= length <= max must hold, got {tr['min']} <= "
-                          f"{tr['length']} <= {tr['max']}; e.g. min 0.125, length 1.0, max 4.0")
-    _check_operators(merged)
-    _check_model(merged)
-    return merged
+@section
+class RetrainingConfig(Section):
+    """Weighted retraining of the model during the run (latentga.retraining); every 0 = frozen model."""
+
+    every: int = setting(0, low=0)
+    k: float = setting(0.02, low=1e-9)
+    epochs: int = setting(1, low=1)
+    top: int = setting(5000, low=1)  # k * top ~ 100
+
+
+@section
+class LearnConfig(Section):
+    """Learn from good layouts before the search (greedy DPV, DPV-proportional samples, local-search
+    descents, perturbations; scored on the search fires, charged to the run); samples 0 = off."""
+
+    samples: int = setting(0, low=0)
+    perturbed: int = setting(0, low=0)
+    descent_fires: int = setting(0, low=0)
+    epochs: int = setting(2, low=1)
+    k: float = setting(0.001, low=1e-9)
+    top: int = setting(5000, low=2)
+
+
+@section
+class ScreenConfig(Section):
+    """Surrogate pre-screening: candidates per varied child rated by the fitness head (1 = off); the
+    head is refitted every ``refit_every`` generations on everything simulated, rank weights k."""
+
+    candidates: int = setting(1, low=1)
+    refit_every: int = setting(5, low=0)
+    k: float = setting(0.001, low=1e-9)
+    epochs: int = setting(20, low=1)
+
+
+@section
+class TrustConfig(Section):
+    """Trust region around the elite's code: share of varied children drawn in it (0 = off); length in
+    units of the elite's posterior std, doubled after ``success`` improving generations in a row,
+    halved after ``failure`` idle ones, restarted below ``min`` (the model is then fine-tuned on the
+    ``top`` best layouts simulated)."""
+
+    share: float = setting(0.0, low=0, high=1)
+    length: float = setting(1.0, low=1e-9)
+    min: float = setting(0.125, low=1e-9)
+    max: float = setting(4.0, low=1e-9)
+    success: int = setting(3, low=1)
+    failure: int = setting(5, low=1)
+    top: int = setting(2000, low=2)
+
+    def _check(self, prefix: str) -> None:
+        if not self.min <= self.length <= self.max:
+            raise ConfigError(f"config keys latent.trust.min <= length <= max must hold, got {self.min} <= "
+                              f"{self.length} <= {self.max}; e.g. min 0.125, length 1.0, max 4.0")
+
+
+@section
+class LatentConfig(Section):
+    """Latent levers (latentga.search, docs/latent-levers.md); all off = the plain latent GA."""
+
+    fresh: bool = setting(False)   # no stalls: varied children already scored are re-drawn, then perturbed
+    redraws: int = setting(2, low=0)  # rounds of re-drawing with the run's mutation before perturbing
+    learn: LearnConfig = setting(LearnConfig())
+    screen: ScreenConfig = setting(ScreenConfig())
+    trust: TrustConfig = setting(TrustConfig())
+
+
+@section
+class OutputConfig(Section):
+    """Where results and caches go (not part of any fingerprint)."""
+
+    dir: str = setting("results")
+    cache_dir: str = setting(".latentga_cache")
+
+
+def _default_model() -> ModelConfig:
+    """The run's model: :data:`SMALL_MODEL` over the model section's defaults (torch-free)."""
+    return ModelConfig().replace(**SMALL_MODEL, kind="ccvae")
+
+
+@section
+class RunConfig(Section):
+    """A complete run: one typed, frozen section per part of the code (each part gets its own)."""
+
+    name: str = setting("ccvae_gd")         # run name = results folder name
+    seed: int = setting(0, **_SEED)         # GA seed: initial population and every operator draw
+    firebreaks: int = setting(20, low=1)    # budget k: every layout has exactly k firebreaks
+    landscape: str | None = setting(None)   # null = built-in Sub20x20; else a Cell2Fire instance folder
+    simulator: SimulatorConfig = setting(SimulatorConfig())
+    dataset: DatasetConfig = setting(DatasetConfig())
+    model: ModelConfig = setting(_default_model())
+    ga: GAConfig = setting(GAConfig())
+    operators: OperatorsConfig = setting(OperatorsConfig())
+    retraining: RetrainingConfig = setting(RetrainingConfig())
+    latent: LatentConfig = setting(LatentConfig())
+    output: OutputConfig = setting(OutputConfig())
+
+    def _merge_field(self, field, current, value, prefix):
+        if field.name == "model" and not prefix:
+            if value is None or isinstance(value, ModelConfig):
+                return value or current
+            if not isinstance(value, Mapping):
+                raise ConfigError("config key 'model' must be a mapping of model settings")
+            model = current.merged(value, "model.")
+            if "kind" in value and ":" in model.kind:  # a plug-in class: found now, not after a dataset build
+                from latentga.plugins import resolve_dotted
+
+                resolve_dotted(model.kind, key="model.kind", what="model class", callable_only=True)
+            return model
+        return super()._merge_field(field, current, value, prefix)
+
+    def _check(self, prefix: str) -> None:
+        if not self.name or "/" in self.name or self.name in (".", ".."):
+            raise ConfigError(f"config key 'name' = {self.name!r} must be a plain folder name "
+                              "(no '/'), e.g. ccvae_gd")
+
+
+#: The defaults as a plain nested dict (what ``config.yaml`` of a default run holds).
+DEFAULT_CONFIG: dict[str, Any] = RunConfig().to_dict()
+
+
+def validate_config(config: Mapping) -> RunConfig:
+    """``config`` (a mapping of sections, e.g. a YAML file's) over the defaults, validated: the
+    complete, frozen :class:`RunConfig`. A :class:`RunConfig` is returned as it is (it was checked
+    when it was made)."""
+    if isinstance(config, RunConfig):
+        return config
+    return RunConfig.parse(config)
 
 
 def parse_overrides(items: Iterable[str]) -> dict:
@@ -399,14 +388,15 @@ def merge(base: Mapping, extra: Mapping) -> dict:
     return out
 
 
-def apply_overrides(config: Mapping, overrides: Mapping) -> dict:
+def apply_overrides(config: Mapping, overrides: Mapping) -> RunConfig:
     """``overrides`` over a complete ``config``, with the rules of a config file (an operator
-    section naming another operator starts from empty params; unknown keys are errors), validated."""
-    return validate_config(_deep_merge(validate_config(config), overrides))
+    section naming another operator starts from empty params; unknown keys are errors); only the
+    keys ``overrides`` gives are checked again."""
+    return validate_config(config).merged(overrides)
 
 
 def load_config(path: str | os.PathLike | None = None,
-                overrides: Mapping | Iterable[str] | None = None) -> dict:
+                overrides: Mapping | Iterable[str] | None = None) -> RunConfig:
     """Defaults <- YAML file (if any) <- overrides, validated; returns the complete config.
 
     ``overrides`` is a nested dict or a list of ``"dotted.key=value"`` strings (``--set``).
@@ -421,5 +411,6 @@ def load_config(path: str | os.PathLike | None = None,
 def config_hash(*settings: Any) -> str:
     """A short stable hash of JSON-able settings (dict key order does not matter): the one
     fingerprint behind cache file names and checkpoint identity."""
-    text = json.dumps(settings[0] if len(settings) == 1 else list(settings), sort_keys=True, default=str)
+    plain = thaw(settings[0] if len(settings) == 1 else list(settings))  # typed sections as their plain dicts
+    text = json.dumps(plain, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -232,4 +232,6 @@ def save_figure_atomic(path: str | os.PathLike, figure, dpi: int = 120) -> Path:
 def save_yaml_atomic(path: str | os.PathLike, data) -> Path:
     import yaml
 
-    return write_text_atomic(path, yaml.safe_dump(data, sort_keys=False))
+    from latentga.schema import thaw  # a typed config is written as its plain dict
+
+    return write_text_atomic(path, yaml.safe_dump(thaw(data), sort_keys=False))

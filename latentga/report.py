@@ -12,11 +12,13 @@ import base64
 import html
 import io
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from latentga.io import write_text_atomic
+from latentga.schema import thaw
 
 __all__ = ["REPORT_NAME", "NO_VALUE", "comparison_tables", "png_data_uri", "render_page", "plot_layout_over_burn_probability",
            "write_run_report", "write_comparison_report", "write_improve_report", "grid_coordinates"]
@@ -119,10 +121,10 @@ def comparison_tables(summary: pd.DataFrame, welch: pd.DataFrame | None = None,
     return sections
 
 
-def _config_block(config: dict) -> str:
+def _config_block(config: Mapping) -> str:
     import yaml
 
-    return f"<pre>{html.escape(yaml.safe_dump(config, sort_keys=False, default_flow_style=None))}</pre>"
+    return f"<pre>{html.escape(yaml.safe_dump(thaw(config), sort_keys=False, default_flow_style=None))}</pre>"
 
 
 def render_page(title: str, sections: list[tuple[str, str]]) -> str:
@@ -152,7 +154,7 @@ def plot_layout_over_burn_probability(layout, burn_probability, title: str):
     return fig
 
 
-def write_run_report(out_dir: str | os.PathLike, config: dict, logbook: pd.DataFrame,
+def write_run_report(out_dir: str | os.PathLike, config: Mapping, logbook: pd.DataFrame,
                      burn_probability=None, best_layout=None, summary: dict | None = None,
                      context=None) -> Path:
     """Write ``report.html`` beside a run's results: the answer on fresh fires (``context``, a
@@ -186,7 +188,7 @@ _CAPTIONS = {"convergence.png": "fitness per generation", "heldout_vs_cost.png":
 _LAST = ("best_layouts.png",)
 
 
-def write_comparison_report(out_dir: str | os.PathLike, config: dict, summary: pd.DataFrame,
+def write_comparison_report(out_dir: str | os.PathLike, config: Mapping, summary: pd.DataFrame,
                             note: str = "", context=None, warnings=(), welch: pd.DataFrame | None = None,
                             models: pd.DataFrame | None = None) -> Path:
     """Write ``report.html`` beside a comparison's results: the answer on the held-out fires

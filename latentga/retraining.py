@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from latentga.config import RunConfig
+
 __all__ = ["WeightedRetraining", "weighted_retraining"]
 
 
@@ -96,8 +98,8 @@ class WeightedRetraining:
         self.retrained = int(state["retrained"])
 
 
-def weighted_retraining(config: dict, model, dataset) -> WeightedRetraining:
+def weighted_retraining(config: RunConfig, model, dataset) -> WeightedRetraining:
     """The hook a run config's ``retraining`` section describes (``every`` > 0), on ``dataset``."""
-    section = config["retraining"]
-    return WeightedRetraining(model, dataset.layouts, dataset.fitness, every=section["every"], k=section["k"],
-                              epochs=section["epochs"], top=section["top"], seed=int(config["seed"]))
+    section = config.retraining
+    return WeightedRetraining(model, dataset.layouts, dataset.fitness, every=section.every, k=section.k,
+                              epochs=section.epochs, top=section.top, seed=int(config.seed))

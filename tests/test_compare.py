@@ -170,7 +170,7 @@ def test_every_variant_starts_from_the_same_population():
     for method in ("vanilla", "ccvae_gd", "ccvae_gd_wr"):
         run = variant_config(config, method, 5)
         problem = firebreak_problem(run, make_simulator(run, n_fires=1))
-        firsts.append(initial_individuals(run, problem, 100, np.random.default_rng(run["seed"])))
+        firsts.append(initial_individuals(run.ga, problem, 100, np.random.default_rng(run["seed"])))
     assert all(np.array_equal(firsts[0], f) for f in firsts[1:])
 
 
@@ -190,8 +190,7 @@ def test_summary_heldout_matches_a_fresh_rescoring(quick):
 def test_same_numbers_in_a_two_worker_pool(quick):
     """Task results do not depend on the process (or the number of workers) that runs them."""
     config, out = quick
-    config = {**config, "seeds": [1], "baselines": {**config["baselines"], "dpv_greedy": False,
-                                                    "best_line": False, "burn_probability": False}}
+    config = config.replace(seeds=[1], baselines={"dpv_greedy": False, "best_line": False, "burn_probability": False})
     tasks = [t for t in build_tasks(config) if t.method in ("vanilla", "ccvae_gd", "random_search")]
     serial = [run_task(t) for t in tasks]
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -209,8 +208,8 @@ def test_same_numbers_in_a_two_worker_pool(quick):
 
 def test_run_comparison_accepts_any_map(quick):
     config, _ = quick
-    small = {**config, "seeds": [0], "variants": {"vanilla": config["variants"]["vanilla"]},
-             "baselines": {b: b == "best_line" for b in BASELINES}}
+    small = config.replace(seeds=[0], variants={"vanilla": config["variants"]["vanilla"]},
+                           baselines={b: b == "best_line" for b in BASELINES})
     calls = []
 
     def recording_map(func, tasks):
@@ -277,7 +276,7 @@ def test_interrupted_comparison_resumes_with_the_same_numbers(quick, tmp_path):
     got = comp.tidy.drop(columns="cpu_seconds").reset_index(drop=True)
     pd.testing.assert_frame_equal(got, want, check_dtype=False)
     # a changed config does not reuse the stored tasks
-    other = {**config, "heldout": {**config["heldout"], "seed": config["heldout"]["seed"] + 1}}
+    other = config.replace(heldout={"seed": config.heldout.seed + 1})
     assert all(store.load(t) is None for t in build_tasks(other))
 
 

@@ -1,11 +1,12 @@
 """Run config loading and validation: every mistake is one ConfigError naming the key and fix."""
 
 import copy
+import dataclasses
 from pathlib import Path
 
 import pytest
 
-from latentga.config import DEFAULT_CONFIG, config_hash, load_config, parse_overrides
+from latentga.config import DEFAULT_CONFIG, RunConfig, apply_overrides, config_hash, load_config, parse_overrides
 from latentga.errors import ConfigError
 
 RUN_CONFIGS = ("vanilla", "vae", "ccvae", "ccvae_cg", "ccvae_gd", "ccvae_gd_ux")
@@ -22,9 +23,15 @@ def test_defaults_load_complete_and_are_not_mutated():
     before = copy.deepcopy(DEFAULT_CONFIG)
     config = load_config()
     assert config == load_config(None, overrides={})
-    config["ga"]["population"] = 1
-    config["operators"]["mutate"]["params"]["steps"] = 99
-    assert DEFAULT_CONFIG == before
+    with pytest.raises(TypeError, match="frozen"):
+        config["ga"]["population"] = 1
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.ga.population = 1
+    with pytest.raises(TypeError):
+        config.operators.mutate.params["steps"] = 99
+    config["operators"]["mutate"]["params"]["steps"] = 99  # the mapping view hands out copies
+    assert config.operators.mutate.params["steps"] == 2
+    assert DEFAULT_CONFIG == before and config.to_dict() == DEFAULT_CONFIG
     assert set(config["model"]) >= {"kind", "latent_dim", "char_dim", "epochs"}
 
 
@@ -108,3 +115,53 @@ def test_shipped_configs_exist():
 def test_config_hash_ignores_key_order_but_not_values():
     assert config_hash({"a": 1, "b": [1, 2]}) == config_hash({"b": [1, 2], "a": 1})
     assert config_hash({"a": 1}) != config_hash({"a": 2})
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+def test_typed_config_round_trips_through_its_plain_dict(path):
+    config = load_config(path)
+    plain = config.to_dict()
+    assert isinstance(config, RunConfig) and RunConfig.parse(plain) == config
+    assert load_config(None, plain) == config and config_hash(RunConfig.parse(plain)) == config_hash(plain)
+    assert isinstance(plain["model"]["channels"], list) and isinstance(config.model.channels, tuple)
+
+
+def test_derived_configs_are_checked_and_leave_the_original_alone():
+    config = load_config()
+    more = config.replace(seed=7)
+    assert more.seed == 7 and config.seed == 0 and more.ga is config.ga  # unchanged sections are shared
+    assert config.ga.replace(population=12).population == 12
+    assert apply_overrides(config, {"ga": {"population": 12}}).ga == config.ga.replace(population=12)
+    with pytest.raises(ConfigError, match="'ga.cxpb' = 2 is out of range"):
+        apply_overrides(config, {"ga": {"cxpb": 2}})
+    with pytest.raises(ConfigError, match="'seed' = -1 is out of range"):
+        config.replace(seed=-1)
+
+
+def test_a_config_travels_to_workers_and_copies_as_itself():
+    import pickle
+
+    config = load_config(None, ["operators.mutate.params.steps=4"])
+    assert pickle.loads(pickle.dumps(config)) == config and copy.deepcopy(config) is config
+    assert config_hash(pickle.loads(pickle.dumps(config))) == config_hash(config.to_dict())
+
+
+def test_a_comparison_checks_each_operator_section_it_is_given_once(monkeypatch):
+    """Loading compare.yaml checks the shared run once and each variant's own keys once (it used to
+    re-validate every complete run config dozens of times)."""
+    from latentga.comparison.config import load_compare_config, variant_config
+    from latentga.config import OperatorSpec, read_yaml_mapping
+
+    path = CONFIGS[0].parent / "compare.yaml"
+    data = read_yaml_mapping(path)
+    given = len((data.get("run") or {}).get("operators") or {}) + sum(
+        len((v or {}).get("operators") or {}) for v in (data.get("variants") or {}).values())
+    checked = []
+    original = OperatorSpec._check
+    monkeypatch.setattr(OperatorSpec, "_check", lambda self, prefix: checked.append(prefix) or original(self, prefix))
+    config = load_compare_config(path)
+    assert 0 < len(checked) == given
+    for seed in config.seeds:  # another seed of a variant checks no operator again
+        for method in config.variants:
+            variant_config(config, method, seed)
+    assert len(checked) == given

@@ -33,8 +33,8 @@ PROBLEMS = [pytest.param(_firebreaks, id="firebreaks"), pytest.param(_k_subset, 
 def _start(config, problem):
     """What the engine does first: one generator, the toolbox on it, generation 0 drawn from it."""
     rng = np.random.default_rng(int(config["seed"]))
-    toolbox = build_toolbox(config, problem, rng=rng, map=map)
-    population = [make_individual(x) for x in initial_individuals(config, problem, GA["population"], rng)]
+    toolbox = build_toolbox(config.operators, problem, rng=rng, map=map)
+    population = [make_individual(x) for x in initial_individuals(config.ga, problem, GA["population"], rng)]
     return rng, toolbox, population
 
 

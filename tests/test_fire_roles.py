@@ -5,6 +5,7 @@ comparison refuses a config whose roles share a random stream, and the fires its
 actually draw (weather, normal draw, ignition) are checked here, not only the seeds.
 """
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -47,7 +48,7 @@ def test_a_fires_stream_seed_is_the_stream_it_is_drawn_from():
 
 def test_the_old_validation_seed_shared_search_fires_and_is_now_refused():
     config = load_compare_config(ROOT / "configs" / "compare.yaml")
-    old = {**config, "validation": {**config["validation"], "seed": 7}}
+    old = dataclasses.replace(config, validation=config.validation.replace(seed=7))  # refused when loaded
     sims = role_simulators(old)
     shared = fires(sims["search"]) & fires(sims["validation"])
     assert len(shared) == 4  # validation fires 123, 246, 369, 492 were search fires 7, 14, 21, 28

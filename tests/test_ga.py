@@ -187,7 +187,7 @@ def test_batch_operator_is_called_once_per_generation_with_everyone(sim, tmp_pat
 
 def test_toolbox_evaluation_pickles_for_scoop_and_matches_the_simulator(sim):
     problem = firebreak_problem(config(), sim)
-    tb = build_toolbox(config(), problem, rng=np.random.default_rng(0))
+    tb = build_toolbox(config().operators, problem, rng=np.random.default_rng(0))
     pop = [make_individual(x) for x in problem.random_individuals(4, np.random.default_rng(0))]
     again = pickle.loads(pickle.dumps(tb.evaluate_batch))
     assert np.array_equal(again(np.stack(pop)), sim.evaluate(np.stack(pop)))
@@ -200,7 +200,7 @@ def test_toolbox_evaluation_pickles_for_scoop_and_matches_the_simulator(sim):
 
 def test_latent_operator_without_a_model_is_a_config_error(sim):
     with pytest.raises(ConfigError, match="needs a trained model"):
-        build_toolbox(config(mutate="mut_ccvae_gradient"), firebreak_problem(config(), sim),
+        build_toolbox(config(mutate="mut_ccvae_gradient").operators, firebreak_problem(config(), sim),
                       rng=np.random.default_rng(0))
 
 
@@ -227,7 +227,7 @@ def test_init_layouts_start_generation_zero_and_bad_files_are_refused(sim, tmp_p
     path = tmp_path / "plan.npy"
     np.save(path, plan.astype(np.uint8))  # 0/1 numbers are taken as well as booleans
     cfg = config(f"ga.init_layouts={path}")
-    first = initial_individuals(cfg, firebreak_problem(cfg, sim), 12, np.random.default_rng(0))
+    first = initial_individuals(cfg.ga, firebreak_problem(cfg, sim), 12, np.random.default_rng(0))
     assert first.dtype == bool and np.array_equal(first[0], plan) and len(first) == 12
     assert all(x.sum() == 20 for x in first) and not np.array_equal(first[1], plan)
     pop, log, hof = ga(cfg, sim, progress=False)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from latentga.config import load_config
+from latentga.config import apply_overrides, load_config
 from latentga.dataset import build_dataset
 from latentga.errors import ConfigError
 from latentga.ga import run_ga
@@ -57,7 +57,7 @@ def run(config, sim, model, dataset, **kwargs):
     problem = firebreak_problem(config, sim)
     hooks, own, variation, spent = search_hooks(config, model, problem, dataset, base_variation=default_variation)
     if spent:
-        config = {**config, "ga": {**config["ga"], "max_cost": max(1, config["ga"]["max_cost"] - spent)}}
+        config = apply_overrides(config, {"ga": {"max_cost": max(1, config.ga.max_cost - spent)}})
     pop, log, hof = run_ga(config, problem, own, progress=False, hooks=hooks, variation=variation, **kwargs)
     return pop, log, hof, hooks, spent
 
@@ -112,7 +112,7 @@ def test_checkpoint_resume_is_exact_with_levers(sim, ccvae, dataset, tmp_path):
     config = cfg("latent.fresh=true", "latent.screen.candidates=3", "latent.trust.share=0.3",
                  "ga.max_cost=100000", "ga.generations=4")
     full = run(config, sim, ccvae, dataset, out_dir=tmp_path / "a")[1]
-    short = {**config, "ga": {**config["ga"], "generations": 2}}
+    short = apply_overrides(config, {"ga": {"generations": 2}})
     run(short, sim, ccvae, dataset, out_dir=tmp_path / "b")
     resumed = run(config, sim, ccvae, dataset, out_dir=tmp_path / "b", resume=True)[1]
     assert [e["max"] for e in resumed] == [e["max"] for e in full]
@@ -156,7 +156,7 @@ def test_comparison_charges_learning_to_the_run(tmp_path):
     path = Path(__file__).resolve().parents[1] / "configs" / "compare_latent.yaml"
     config = load_compare_config(path, quick=True, overrides=[f"run.output.cache_dir={tmp_path}", "budget.fires=1200",
                                                               "run.dataset.n=120"])
-    config["variants"] = {m: config["variants"][m] for m in ("fresh", "fresh_learn")}
+    config = config.replace(variants={m: config["variants"][m] for m in ("fresh", "fresh_learn")})
     prepare_models(config, progress=False)
     results = {}
     for method in config["variants"]:
@@ -177,6 +177,6 @@ def test_fresh_works_for_a_vanilla_ga_and_resumes(sim, tmp_path):
                                                "latent.fresh=true", "ga.generations=4", "ga.max_cost=100000"])
     full = run(config, sim, None, None, out_dir=tmp_path / "a")[1]
     assert all(e["nevals"] == 9 for e in full[1:]) and np.diff([e["evaluations"] for e in full]).tolist() == [9] * 4
-    run({**config, "ga": {**config["ga"], "generations": 2}}, sim, None, None, out_dir=tmp_path / "b")
+    run(apply_overrides(config, {"ga": {"generations": 2}}), sim, None, None, out_dir=tmp_path / "b")
     resumed = run(config, sim, None, None, out_dir=tmp_path / "b", resume=True)[1]
     assert [e["max"] for e in resumed] == [e["max"] for e in full]

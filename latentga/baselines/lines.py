@@ -1,18 +1,20 @@
-"""Parallel fuel-break lines: full rows or columns of breaks, spaced to cut every fire short.
+"""Parallel fuel-break lines: edge-to-edge barriers spaced to cut every fire short.
 
 Why: where one weather stream drives every fire the same way (Dogrib: wind from the west, fires
 about 80 cells long and 40 wide), the firebreaks that save most are the ones land managers
-build, continuous strips across the spread direction. A fire reaching a strip stops there (a
-full row or column of non-burnable cells blocks every 8-connected path), so strips spaced a
-little more than a fire's length apart cut most fires; scattered cells (DPV, burn probability)
-are routed around. Non-fuel cells on a strip already stop fire and cost nothing.
+build, continuous strips across the spread direction. A fire reaching a strip stops there: a
+4-connected chain of non-burnable cells from one edge of the map to the opposite one blocks
+every 8-connected spread path. Scattered cells (DPV, burn probability) are routed around.
 
-The method scores, on the search fires, every set of ``n`` evenly spaced full rows (or
-columns) that fits the budget, for each ``n`` and ``offsets`` phases of the spacing; then moves
-one line at a time of the best set of each orientation (by 1, 2, 4, ... cells up to half the
-spacing, the best move a pass) while that improves the search fitness; then
-spends any budget left on the cells of highest DPV on that layout (one more DPV pass). Every
-layout scored costs N fires (``calls`` counts them), so a comparison charges it fairly.
+A line here is such a chain near a chosen row or column: with ``band = 0`` the straight row or
+column, with ``band = b`` the chain within ``b`` cells of it that needs the fewest breaks, so it
+runs through non-fuel cells (water, rock) where it can, as real fuel breaks are anchored to
+natural barriers; the breaks saved buy more lines. The method scores, on the search fires, every
+set of ``n`` evenly spaced lines that fits the budget (each axis, each ``n``, ``offsets`` phases
+of the spacing, each band of ``bands``); then moves one line at a time of the best set of each
+orientation, straight and wandering (by 1, 2, 4, ... cells up to half the spacing, the best move
+a pass) while that improves the search fitness; then spends any budget left on the cells of highest DPV on that
+layout (one DPV pass). Every layout scored costs N fires (``calls`` counts them).
 """
 
 from __future__ import annotations
@@ -24,88 +26,145 @@ from latentga.baselines.result import BaselineResult
 from latentga.errors import LayoutError
 from latentga.layouts import burnable_cells
 
-__all__ = ["line_sets", "parallel_lines"]
+__all__ = ["Barriers", "line_sets", "parallel_lines"]
+
+#: default bands: the straight line and chains wandering up to 5, 10 and 25 cells from it
+BANDS = (0, 5, 10, 25)
 
 
-def _layout(burnable: np.ndarray, axis: int, positions) -> np.ndarray:
-    """Breaks on every burnable cell of the rows (axis 0) or columns (axis 1) at ``positions``."""
-    grid = np.zeros(burnable.shape, bool)
-    for p in positions:
-        if axis == 0:
-            grid[p, :] = burnable[p, :]
-        else:
-            grid[:, p] = burnable[:, p]
-    return grid
+class Barriers:
+    """The breaks of one line ``(axis, centre, band)`` on a landscape, computed once each.
 
-
-def line_sets(burnable: np.ndarray, k: int, offsets: int = 8) -> list[tuple[int, tuple[int, ...]]]:
-    """Every ``(axis, positions)`` of n evenly spaced full lines that needs at most ``k`` breaks.
-
-    For each axis and each count n, the lines sit at ``int(D * (i + phase))`` (D = length / n,
-    phase = (j + 0.5) / offsets); counts grow until no phase fits the budget. Duplicates dropped.
+    ``axis`` 0: a line from the left edge to the right one near row ``centre``; 1: from the top
+    edge to the bottom one near column ``centre``.
     """
-    burnable = np.asarray(burnable, bool)
-    seen, out = set(), []
-    for axis in (0, 1):
-        length = burnable.shape[axis]
-        per_line = burnable.sum(axis=1 - axis)
-        for n in range(1, length + 1):
-            spacing = length / n
-            fits = False
-            for j in range(offsets):
-                phase = (j + 0.5) / offsets
-                positions = tuple(sorted({min(length - 1, int(spacing * (i + phase))) for i in range(n)}))
-                if int(per_line[list(positions)].sum()) > k:
-                    continue
-                fits = True
-                if (axis, positions) in seen:
-                    continue
-                seen.add((axis, positions))
-                out.append((axis, positions))
-            if not fits:
-                break
+
+    def __init__(self, burnable: np.ndarray):
+        self.burnable = np.asarray(burnable, bool)
+        self._cache: dict[tuple[int, int, int], np.ndarray] = {}
+
+    def line(self, axis: int, centre: int, band: int) -> np.ndarray:
+        key = (int(axis), int(centre), int(band))
+        if key not in self._cache:
+            grid = self.burnable if axis == 1 else self.burnable.T  # chains run top to bottom
+            cells = _cheapest_chain(grid, centre, band)
+            self._cache[key] = cells if axis == 1 else cells.T
+        return self._cache[key]
+
+    def layout(self, axis: int, centres, band: int) -> np.ndarray:
+        grid = np.zeros(self.burnable.shape, bool)
+        for c in centres:
+            grid |= self.line(axis, c, band)
+        return grid
+
+
+def _cheapest_chain(burnable: np.ndarray, centre: int, band: int) -> np.ndarray:
+    """The burnable cells of the 4-connected top-to-bottom chain within ``band`` columns of
+    ``centre`` that crosses the fewest burnable cells (ties: the shorter chain)."""
+    h, w = burnable.shape
+    lo, hi = max(0, centre - band), min(w - 1, centre + band)
+    if band == 0:
+        out = np.zeros((h, w), bool)
+        out[:, centre] = burnable[:, centre]
+        return out
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    sub = burnable[:, lo:hi + 1]
+    rows, cols = sub.shape
+    ids = np.arange(rows * cols).reshape(rows, cols)
+    cost = sub.astype(float).reshape(-1) + 1e-6  # entering a cell: 1 if it must be broken (+ length tie-break)
+    src, dst = [], []
+    for a, b in ((ids[:, :-1], ids[:, 1:]), (ids[:-1, :], ids[1:, :])):
+        src += [a.ravel(), b.ravel()]
+        dst += [b.ravel(), a.ravel()]
+    src, dst = np.concatenate(src), np.concatenate(dst)
+    source = rows * cols  # a virtual node entering every top cell
+    src = np.concatenate([src, np.full(cols, source)])
+    dst = np.concatenate([dst, ids[0]])
+    graph = coo_matrix((cost[dst], (src, dst)), shape=(source + 1, source + 1)).tocsr()
+    dist, pred = dijkstra(graph, indices=source, return_predecessors=True)
+    node = int(ids[-1][np.argmin(dist[ids[-1]])])
+    out = np.zeros((h, w), bool)
+    while node != source and node >= 0:
+        r, c = divmod(node, cols)
+        out[r, lo + c] = sub[r, c]
+        node = int(pred[node])
     return out
 
 
-def _shifted(burnable, axis, positions, k, shifts):
-    """Each line of ``positions`` moved by each of ``shifts`` cells either way (order kept, within budget)."""
-    length = burnable.shape[axis]
-    per_line = burnable.sum(axis=1 - axis)
+def line_sets(barriers: Barriers, k: int, offsets: int = 8, bands=BANDS) -> list[tuple[int, tuple[int, ...], int]]:
+    """Every ``(axis, centres, band)`` of n evenly spaced lines that needs at most ``k`` breaks.
+
+    For each axis, band and count n, the lines sit at ``int(D * (i + phase))`` (D = length / n,
+    phase = (j + 0.5) / offsets); counts grow until no phase fits the budget. Duplicates dropped.
+    """
+    seen, out = set(), []
+    for axis in (0, 1):
+        length = barriers.burnable.shape[axis]
+        for band in bands:
+            for n in range(1, length + 1):
+                spacing, fits = length / n, False
+                for j in range(offsets):
+                    phase = (j + 0.5) / offsets
+                    centres = tuple(sorted({min(length - 1, int(spacing * (i + phase))) for i in range(n)}))
+                    if int(barriers.layout(axis, centres, band).sum()) > k:
+                        continue
+                    fits = True
+                    if (axis, centres, band) not in seen:
+                        seen.add((axis, centres, band))
+                        out.append((axis, centres, band))
+                if not fits:
+                    break
+    return out
+
+
+def _cheapest_straight(burnable: np.ndarray, k: int) -> list[tuple[int, tuple[int, ...], int]]:
+    """The straight row or column with the fewest burnable cells, if it fits ``k`` (else none)."""
+    per = [burnable.sum(axis=1), burnable.sum(axis=0)]  # per row (axis 0), per column (axis 1)
+    axis = int(np.argmin([p.min() for p in per]))
+    centre = int(np.argmin(per[axis]))
+    return [(axis, (centre,), 0)] if per[axis][centre] <= k else []
+
+
+def _shifted(barriers, axis, centres, band, k, shifts):
+    """Each line moved by each of ``shifts`` cells either way (order kept, within budget)."""
+    length = barriers.burnable.shape[axis]
     out = []
-    for i, p in enumerate(positions):
-        low = positions[i - 1] + 1 if i else 0
-        high = positions[i + 1] - 1 if i + 1 < len(positions) else length - 1
+    for i, p in enumerate(centres):
+        low = centres[i - 1] + 1 if i else 0
+        high = centres[i + 1] - 1 if i + 1 < len(centres) else length - 1
         for step in shifts:
             for q in (p - step, p + step):
-                moved = positions[:i] + (q,) + positions[i + 1:]
-                if low <= q <= high and int(per_line[list(moved)].sum()) <= k:
+                moved = centres[:i] + (q,) + centres[i + 1:]
+                if low <= q <= high and int(barriers.layout(axis, moved, band).sum()) <= k:
                     out.append(moved)
     return out
 
 
-def _refine(simulator, burnable, axis, positions, value, k, max_passes):
-    """Move one line at a time (by 1, 2, 4, ... cells up to half the spacing) while the best
-    move improves the search fitness: ``(positions, value, layouts scored, improving values)``."""
-    length = burnable.shape[axis]
-    half = max(1, length // (2 * len(positions)))
+def _refine(simulator, barriers, axis, centres, band, value, k, max_passes):
+    """Move one line at a time while the best move improves the search fitness:
+    ``(centres, value, layouts scored, [(calls so far, value)] of each improvement)``."""
+    length = barriers.burnable.shape[axis]
+    half = max(1, length // (2 * len(centres)))
     shifts = [1 << i for i in range(half.bit_length()) if 1 << i <= half]
     calls, improved = 0, []
     for _ in range(max_passes):
-        moves = _shifted(burnable, axis, positions, k, shifts)
+        moves = _shifted(barriers, axis, centres, band, k, shifts)
         if not moves:
             break
-        scores = simulator.evaluate(np.stack([_layout(burnable, axis, m) for m in moves]))
+        scores = simulator.evaluate(np.stack([barriers.layout(axis, m, band) for m in moves]))
         calls += len(moves)
         if scores.max() <= value:
             break
-        positions, value = moves[int(np.argmax(scores))], float(scores.max())
+        centres, value = moves[int(np.argmax(scores))], float(scores.max())
         improved.append((calls, value))
-    return positions, value, calls, improved
+    return centres, value, calls, improved
 
 
-def parallel_lines(simulator, k: int, *, offsets: int = 8, max_passes: int = 20,
+def parallel_lines(simulator, k: int, *, offsets: int = 8, bands=BANDS, max_passes: int = 20,
                    fill: bool = True) -> BaselineResult:
-    """The best set of parallel full lines on ``simulator``'s fires, then the leftover budget by DPV.
+    """The best set of parallel lines on ``simulator``'s fires, then the leftover budget by DPV.
 
     ``calls`` counts every layout scored (and the DPV pass): N fires each.
     """
@@ -115,29 +174,32 @@ def parallel_lines(simulator, k: int, *, offsets: int = 8, max_passes: int = 20,
     if not isinstance(k, (int, np.integer)) or not 1 <= k <= int(burnable.sum()):
         raise LayoutError(f"firebreak budget k = {k!r} must be an integer between 1 and the {int(burnable.sum())} "
                           "burnable cells; lower the budget")
-    candidates = line_sets(burnable, int(k), offsets)
+    barriers = Barriers(burnable)
+    candidates = line_sets(barriers, int(k), offsets, bands) or _cheapest_straight(burnable, int(k))
     if not candidates:
-        raise LayoutError(f"no full row or column of this landscape fits {k} firebreaks (its shortest line needs "
+        raise LayoutError(f"no full row or column of this landscape fits {k} firebreaks (the shortest needs "
                           f"{int(min(burnable.sum(0).min(), burnable.sum(1).min()))}); raise the budget or drop "
                           "parallel_lines")
-    fitness = simulator.evaluate(np.stack([_layout(burnable, a, p) for a, p in candidates]))
+    fitness = simulator.evaluate(np.stack([barriers.layout(a, c, b) for a, c, b in candidates]))
     calls = len(candidates)
     trace_calls, best_so_far = [calls], [float(fitness.max())]
-    axis, positions, value = None, None, -np.inf
-    for side in (0, 1):  # the best evenly spaced set of each orientation, each refined
-        mine = [i for i, (a, _) in enumerate(candidates) if a == side]
+    best, value = None, -np.inf
+    for side, wandering in ((0, False), (0, True), (1, False), (1, True)):  # refine the best of each kind
+        mine = [i for i, (a, _, b) in enumerate(candidates) if a == side and (b > 0) == wandering]
         if not mine:
             continue
         start = max(mine, key=lambda i: (fitness[i], -i))
-        pos, val, used, improved = _refine(simulator, burnable, side, candidates[start][1], float(fitness[start]),
-                                           int(k), max_passes)
+        _, centres, band = candidates[start]
+        centres, val, used, improved = _refine(simulator, barriers, side, centres, band, float(fitness[start]),
+                                               int(k), max_passes)
         for c, v in improved:
             trace_calls.append(calls + c)
             best_so_far.append(v)
         calls += used
         if val > value:
-            axis, positions, value = side, pos, val
-    layout = _layout(burnable, axis, positions)
+            best, value = (side, centres, band), val
+    axis, centres, band = best
+    layout = barriers.layout(axis, centres, band)
     left = int(k) - int(layout.sum())
     if fill and left > 0:
         dpv = downstream_protection_value(simulator, layout)
@@ -148,6 +210,7 @@ def parallel_lines(simulator, k: int, *, offsets: int = 8, max_passes: int = 20,
         trace_calls.append(calls)
         best_so_far.append(value)
     kind = "rows" if axis == 0 else "columns"
-    name = f"parallel lines ({kind} {', '.join(map(str, positions))}" + (f" + {left} by DPV)" if fill and left else ")")
+    name = (f"parallel lines ({kind} {', '.join(map(str, centres))}" + (f", band {band}" if band else "") +
+            (f" + {left} by DPV)" if fill and left else ")"))
     trace = pd.DataFrame({"calls": trace_calls, "best": np.maximum.accumulate(best_so_far)})
     return BaselineResult(name, layout, value, calls, trace)

@@ -72,7 +72,7 @@ def _inputs(args, need_vae: bool):
     progress = not args.quiet
     config = load_config(args.config)
     dataset = Dataset.load(args.dataset) if args.dataset else ensure_dataset(config, progress=progress)
-    device = config["model"]["device"]  # model files given on the command line load where the config says
+    device = config.model.device  # model files given on the command line load where the config says
     model = load_model(args.model, device=device) if args.model else ensure_model(config, dataset=dataset,
                                                                                   progress=progress)
     vae = None
@@ -83,10 +83,10 @@ def _inputs(args, need_vae: bool):
             vae_config = load_config(args.config, overrides={"model": {"kind": "vae"}})
             vae = ensure_model(vae_config, dataset=dataset, progress=progress)
     if args.dataset:
-        simulator = simulator_for_dataset(dataset, landscape=args.landscape or config["landscape"],
+        simulator = simulator_for_dataset(dataset, landscape=args.landscape or config.landscape,
                                           n_fires=args.fires)
     else:
-        simulator = make_simulator(config, n_fires=args.fires or config["dataset"]["n_fires"])
+        simulator = make_simulator(config, n_fires=args.fires or config.dataset.n_fires)
     return config, dataset, model, vae, simulator
 
 

@@ -12,6 +12,10 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: the CLI imports lazily
+    from latentga.comparison.config import CompareConfig
 
 __all__ = ["add_parser", "add_arguments", "main", "default_config", "only_methods"]
 
@@ -42,18 +46,22 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return p
 
 
-def only_methods(config: dict, names: list[str]) -> dict:
-    """``config`` with only the named GA variants and baselines (one error naming an unknown one)."""
+def only_methods(config: CompareConfig, names: list[str]) -> CompareConfig:
+    """``config`` with only the named GA variants and baselines (one error naming an unknown one);
+    a subset of a checked config needs no new checks."""
+    import dataclasses
+
     from latentga.errors import ConfigError
+    from latentga.schema import freeze
 
     names = [n.strip() for n in names if n.strip()]
-    known = [*config["variants"], *config["baselines"]]
+    known = [*config.variants, *config.baselines]
     unknown = [n for n in names if n not in known]
     if unknown or not names:
         raise ConfigError(f"--only: {', '.join(unknown) or 'no method'} is not a method of this comparison; "
                           f"it has: {', '.join(known)}")
-    return {**config, "variants": {k: v for k, v in config["variants"].items() if k in names},
-            "baselines": {k: (on and k in names) for k, on in config["baselines"].items()}}
+    return dataclasses.replace(config, variants=freeze({k: v for k, v in config.variants.items() if k in names}),
+                               baselines=freeze({k: (on and k in names) for k, on in config.baselines.items()}))
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -84,7 +92,7 @@ def main(args) -> int:
     config = load_compare_config(path, quick=args.quick, overrides=args.overrides)
     if getattr(args, "only", None):
         config = only_methods(config, args.only.split(","))
-    out = args.out if args.out is not None else Path(config["output"]["dir"])
+    out = args.out if args.out is not None else Path(config.output.dir)
     if args.tune_vanilla:
         from latentga.comparison.tuning import tune_vanilla
 

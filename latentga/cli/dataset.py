@@ -30,7 +30,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
-def config_from_args(args) -> dict:
+def config_from_args(args):
     from latentga.config import load_config
 
     overrides: dict = {"dataset": {}, "simulator": {}}
@@ -67,9 +67,9 @@ def main(args) -> int:
     if args.out is None:
         dataset = ensure_dataset(config, workers=args.workers)
     else:
-        ds = config["dataset"]
-        simulator = make_simulator(config, n_fires=ds["n_fires"])
-        dataset = load_or_build_dataset(args.out, simulator, n=ds["n"], k=config["firebreaks"],
-                                        seed=ds["seed"], workers=args.workers, user_named=True)
+        ds = config.dataset
+        simulator = make_simulator(config, n_fires=ds.n_fires)
+        dataset = load_or_build_dataset(args.out, simulator, n=ds.n, k=config.firebreaks,
+                                        seed=ds.seed, workers=args.workers, user_named=True)
     print(dataset.summary())
     return 0

@@ -7,6 +7,10 @@ import shlex
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: the CLI imports lazily
+    from latentga.config import RunConfig
 
 __all__ = ["add_parser", "main"]
 
@@ -51,7 +55,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
-def _folder_config(args) -> dict:
+def _folder_config(args) -> RunConfig:
     """The config saved in the results folder, read as data: it runs no plug-in or program the
     user did not name (:mod:`latentga.trust`)."""
     from latentga.config import merge, parse_overrides, read_yaml_mapping, validate_config
@@ -69,7 +73,6 @@ def _note(message: str) -> None:
 
 
 def main(args) -> int:
-    from latentga.cli import check_seeds
     from latentga.config import load_config
     from latentga.errors import ConfigError
     from latentga.ga import CHECKPOINT_NAME, operators_need_model, run_ga
@@ -90,14 +93,13 @@ def main(args) -> int:
         config = _folder_config(args)  # continue a run from its own folder: --resume --out DIR
     else:
         config = load_config(args.config, overrides=args.overrides)
-    check_seeds(config)
     if args.threads < 0:
         raise ConfigError(f"--threads must be 0 (torch's default) or more, got {args.threads}")
-    if args.threads and operators_need_model(config):
+    if args.threads and operators_need_model(config.operators):
         import torch
 
         torch.set_num_threads(args.threads)
-    out_dir = args.out if args.out is not None else Path(config["output"]["dir"]) / config["name"]
+    out_dir = args.out if args.out is not None else Path(config.output.dir) / config.name
     check_output_folder(out_dir)
     args.resume_command = f"python -m latentga run --resume --out {shlex.quote(str(out_dir))}"
     progress = not args.quiet
@@ -107,19 +109,19 @@ def main(args) -> int:
         if args.resume and not args.trust_folder:
             verify_for_resume(out_dir)  # before any work: the checkpoint and results are the run's own
         simulator = make_simulator(config)
-        need_model = operators_need_model(config)
+        need_model = operators_need_model(config.operators)
         dataset = model = None
-        if need_model or config["ga"]["init"] != "random":  # init, the model, retraining and latent.learn use it
+        if need_model or config.ga.init != "random":  # init, the model, retraining and latent.learn use it
             dataset = ensure_dataset(config, progress=progress, workers=args.workers)
         if need_model:
             model = ensure_model(config, dataset=dataset, progress=progress)
         if not args.resume:  # a resumed run keeps its config.yaml until its checkpoint is accepted
             save_yaml_atomic(Path(out_dir) / "config.yaml", config)
         if progress:
-            ops = config["operators"]
-            print(f"run {config['name']}: {ops['mate']['name']} + {ops['mutate']['name']} + "
-                  f"{ops['select']['name']}, population {config['ga']['population']}, "
-                  f"{config['ga']['generations']} generations, {simulator.settings.get('n_fires')} fires "
+            ops = config.operators
+            print(f"run {config.name}: {ops.mate.name} + {ops.mutate.name} + "
+                  f"{ops.select.name}, population {config.ga.population}, "
+                  f"{config.ga.generations} generations, {simulator.settings.get('n_fires')} fires "
                   f"-> {out_dir}", flush=True)
         t0 = time.perf_counter()
         from latentga.problems import firebreak_problem
@@ -136,8 +138,8 @@ def main(args) -> int:
         hooks, model, variation, spent = search_hooks(config, model, problem, dataset, progress=progress,
                                                       base_variation=default_variation)
         ga_config = config
-        if spent and config["ga"]["max_cost"]:
-            ga_config = {**config, "ga": {**config["ga"], "max_cost": max(1, config["ga"]["max_cost"] - spent)}}
+        if spent and config.ga.max_cost:
+            ga_config = config.replace(ga=config.ga.replace(max_cost=max(1, config.ga.max_cost - spent)))
         _, logbook, hof = run_ga(ga_config, problem, model, out_dir, resume=args.resume,
                                  progress=progress, dataset=dataset, on_generation=running, hooks=hooks,
                                  variation=variation)

@@ -48,7 +48,7 @@ def main(args) -> int:
         return 0
     from latentga.models import save_model, train_model
 
-    result = train_model(dataset.layouts, dataset.fitness, config["model"], seed=config["dataset"]["seed"],
+    result = train_model(dataset.layouts, dataset.fitness, config.model, seed=config.dataset.seed,
                          out_dir=args.out.with_suffix(""), threads=args.threads)
     save_model(result.model, args.out)
     print(result.metrics.to_string(index=False))

@@ -10,7 +10,11 @@ every table also shows each method's burned-area cut (:mod:`latentga.cut`) besid
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
+
+if TYPE_CHECKING:  # annotations only
+    from latentga.comparison.config import CompareConfig
+
 
 import numpy as np
 import pandas as pd
@@ -81,7 +85,7 @@ def heldout_at_cpu(tidy: pd.DataFrame, method: str, cpu: float) -> np.ndarray:
     out = []
     for _, run in tidy[tidy["method"] == method].groupby("seed"):
         run = run.sort_values("cpu_seconds")
-        within = run[run["cpu_seconds"] <= cpu]
+        within = run[run.cpu_seconds <= cpu]
         out.append(float(within["heldout"].iloc[-1]) if len(within) else np.nan)
     return np.array(out)
 
@@ -132,16 +136,16 @@ def _or_dash(value, fmt: str) -> str:
     return "-" if value is None or pd.isna(value) else format(value, fmt)
 
 
-def summary_markdown(summary: pd.DataFrame, config: dict, n_fires: int, welch: pd.DataFrame | None = None,
+def summary_markdown(summary: pd.DataFrame, config: CompareConfig, n_fires: int, welch: pd.DataFrame | None = None,
                      models: pd.DataFrame | None = None, no_breaks: Mapping[str, float] | None = None) -> str:
     """The summary (and the Welch tests) as Markdown, for the README and the report; with
     ``no_breaks`` (the empty layout's fitness per role) the burned-area cut beside each fitness."""
-    held, val = config["heldout"], config["validation"]
+    held, val = config.heldout, config.validation
     cuts = bool(no_breaks) and "heldout_cut_mean" in summary
-    lines = [f"Held-out fitness: the layout each run returns (its best of {val['candidates']} candidates on "
-             f"{val['n_fires']} validation fires, seed {val['seed']}) re-scored on {held['n_fires']} fresh fires "
-             f"(seed {held['seed']}); search fitness on the {n_fires} search fires; budget "
-             f"{int(config['budget']['fires']):,} fires per searching run. mean +- sample std over runs."]
+    lines = [f"Held-out fitness: the layout each run returns (its best of {val.candidates} candidates on "
+             f"{val.n_fires} validation fires, seed {val.seed}) re-scored on {held.n_fires} fresh fires "
+             f"(seed {held.seed}); search fitness on the {n_fires} search fires; budget "
+             f"{int(config.budget.fires):,} fires per searching run. mean +- sample std over runs."]
     if cuts:
         lines[0] += (f" No firebreaks: {no_breaks['heldout']:.4f} held-out, {no_breaks['search']:.4f} search; "
                      "cut = (f - f0) / (1 - f0), the share of the burned area without breaks that a layout saves.")

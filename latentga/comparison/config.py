@@ -3,8 +3,10 @@
 A comparison is one shared run config (``run``: landscape, fires, dataset, model, GA budget),
 a set of GA ``variants`` (each a few overrides of ``run``: operators, model kind, rates), the
 ``baselines`` to score beside them, the ``seeds``, and the ``heldout`` fire set every final
-layout is re-scored on. Every variant's run config goes through :func:`latentga.config.validate_config`,
-so an unknown key or operator fails at once with the GA's own error message.
+layout is re-scored on. The whole is one frozen :class:`CompareConfig`, checked once when it is
+loaded: ``run`` is a typed :class:`~latentga.config.RunConfig`, and each variant's run config is
+resolved and checked once (:meth:`CompareConfig.variant_run`), so an unknown key or operator fails
+at once with the GA's own error message.
 """
 
 from __future__ import annotations
@@ -15,29 +17,16 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from latentga.config import merge, read_yaml_mapping
+from latentga.config import RunConfig, merge, read_yaml_mapping
 from latentga.errors import ConfigError
+from latentga.schema import Section, freeze, section, setting, thaw
 
-__all__ = ["COMPARE_DEFAULTS", "QUICK", "BASELINES", "load_compare_config", "validate_compare_config",
+__all__ = ["CompareConfig", "BudgetConfig", "ValidationConfig", "HeldoutConfig", "CompareOutputConfig",
+           "COMPARE_DEFAULTS", "QUICK", "BASELINES", "load_compare_config", "validate_compare_config",
            "variant_config", "shared_run_config", "method_budget", "milestones"]
 
 #: The built-in baselines, in display order (a config may add its own as 'package.module:function').
 BASELINES = ("random_search", "local_search", "burn_probability", "dpv", "dpv_greedy", "best_line", "parallel_lines")
-
-COMPARE_DEFAULTS: dict[str, Any] = {
-    "name": "compare",
-    "seeds": [0, 1, 2, 3, 4, 5, 6, 7],
-    "run": {},          # a run config (latentga.config keys) shared by every method
-    "variants": {},     # name -> overrides of `run`
-    # parallel_lines is off unless named: it needs a full row or column that fits the budget
-    "baselines": {name: name != "parallel_lines" for name in BASELINES},
-    "budget": {"fires": 5_000_000},        # fires simulated per run, for every searching method
-    "validation": {"n_fires": 500, "seed": 7919, "candidates": 20},  # choose the returned layout
-    "heldout": {"n_fires": 1000, "seed": 2024},
-    "points": 8,        # points of the held-out-vs-cost curves (geometric, up to the budget)
-    "output": {"dir": "results/compare"},
-    "quick": {},        # overrides applied by --quick (same layout as this config)
-}
 
 #: What ``--quick`` changes when the config has no ``quick`` section: a run of about a minute.
 QUICK: dict[str, Any] = {
@@ -62,154 +51,208 @@ def _require(cond: bool, msg: str) -> None:
         raise ConfigError(msg)
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+class _CompareSection(Section):
+    """A comparison section: its messages name the comparison's keys (``budget.fires = 0 ...``)."""
+
+    def _bad(self, field, key, value, type_need):
+        meta = field.meta
+        need = meta.get("need") or (f"an integer >= {meta.get('low', 0)}" if field.kind is int else type_need)
+        if need is None and "choices" in meta:
+            need = "one of " + " | ".join(meta["choices"])
+        hint = f" ({meta['hint']})" if "hint" in meta else ""
+        name = f"comparison key {key!r}" if "." not in key else key
+        return ConfigError(f"{name} = {value!r} must be {need or 'a ' + getattr(field.kind, '__name__', 'value')}{hint}")
+
+    def _out_of_range(self, field, key, value):
+        return self._bad(field, key, value, None)
+
+    def _unknown(self, prefix, key):
+        if not prefix:
+            return ConfigError(f"unknown comparison config key {key!r}; valid keys: {', '.join(self._fields())} "
+                               "(see configs/compare.yaml)")
+        return ConfigError(f"unknown key '{prefix}{key}'; {prefix[:-1]} has {', '.join(sorted(self._fields()))}")
+
+    def _not_mapping(self, prefix, value):
+        if not prefix:
+            return ConfigError("a comparison config must be a mapping of sections (seeds:, run:, variants:, ...); "
+                               "see configs/compare.yaml")
+        return ConfigError(f"comparison key {prefix[:-1]!r} must be a mapping (a YAML section)")
 
 
-def variant_config(config: Mapping, method: str, seed: int, extra: Mapping | None = None) -> dict:
-    """The complete, validated run config of GA variant ``method`` for GA seed ``seed``: the
-    shared ``run``, the variant's overrides (then ``extra``'s) with a config file's merge rules,
-    and the protocol's budget (``ga.max_cost``) and validation candidates (``ga.hof_size``)."""
-    from latentga.config import apply_overrides
+@section
+class BudgetConfig(_CompareSection):
+    """Fires simulated per run, for every searching method."""
 
-    protocol = {"name": f"{method}", "seed": int(seed),
-                "ga": {"max_cost": int(config["budget"]["fires"]), "hof_size": int(config["validation"]["candidates"])}}
-    try:
-        out = apply_overrides(config["run"], config["variants"][method] or {})
-        return apply_overrides(apply_overrides(out, extra or {}), protocol)
-    except ConfigError as exc:
-        raise ConfigError(f"comparison variant {method!r} (run + variants.{method}): {exc}") from None
+    fires: int = setting(5_000_000, low=1, hint="fires simulated per run, e.g. 5000000")
 
 
-def method_budget(config: Mapping) -> dict:
-    """The budget every searching method gets: ``budget.fires`` fires simulated (a GA stops once
-    it has spent them; local search counts delta-evaluated fires as GA runs do), or that many
-    full evaluations' worth of layouts (``calls``) for random search."""
-    run = shared_run_config(config)
-    n_fires = int(run["simulator"]["n_fires"])
-    fires = int(config["budget"]["fires"])
-    return {"fires": fires, "calls": max(1, fires // n_fires), "n_fires": n_fires}
+@section
+class ValidationConfig(_CompareSection):
+    """The fire set a run's returned layout is chosen on, among ``candidates`` hall-of-fame members."""
+
+    n_fires: int = setting(500, low=1)
+    seed: int = setting(7919, low=1)
+    candidates: int = setting(20, low=1)
 
 
-def milestones(config: Mapping) -> tuple[int, ...]:
-    """Fire counts at which every method's current answer is recorded: ``points`` geometric
-    steps from 2 % of the budget up to the whole budget."""
-    fires = int(config["budget"]["fires"])
-    return tuple(int(round(x)) for x in np.geomspace(fires / 50, fires, int(config["points"])))
+@section
+class HeldoutConfig(_CompareSection):
+    """The fresh fire set every returned layout is re-scored on."""
+
+    n_fires: int = setting(1000, low=1, hint="default 1000")
+    seed: int = setting(2024, low=1, hint="Cell2Fire seeds fire k with seed * k, so 0 would repeat one fire")
 
 
-def shared_run_config(config: Mapping) -> dict:
-    """The complete, validated ``run`` section: what every method shares (fires, landscape, k)."""
-    from latentga.config import validate_config
+@section
+class CompareOutputConfig(_CompareSection):
+    """Where the comparison's tables, figures and task store go."""
 
-    try:
-        return validate_config(config["run"])
-    except ConfigError as exc:
-        raise ConfigError(f"comparison section `run`: {exc}") from None
+    dir: str = setting("results/compare", need="a folder path string")
 
 
-def validate_compare_config(config: Mapping) -> dict:
-    """Fill in the defaults and check every key; returns the complete comparison config."""
-    _require(isinstance(config, Mapping), "a comparison config must be a mapping of sections "
-             "(seeds:, run:, variants:, ...); see configs/compare.yaml")
-    unknown = sorted(map(str, set(config) - set(COMPARE_DEFAULTS)))
-    if unknown:
-        raise ConfigError(f"unknown comparison config key {unknown[0]!r}; valid keys: "
-                          f"{', '.join(COMPARE_DEFAULTS)} (see configs/compare.yaml)")
-    cfg = merge(COMPARE_DEFAULTS, {k: v for k, v in config.items() if k not in ("baselines",)})
-    baselines = config.get("baselines", COMPARE_DEFAULTS["baselines"])
-    _require(isinstance(baselines, Mapping), "comparison key 'baselines' must map a baseline name to "
-             f"true/false; known baselines: {', '.join(BASELINES)}")
-    from latentga.baselines.registry import resolve_baseline
+@section
+class CompareConfig(_CompareSection):
+    """A comparison: the shared ``run`` (a :class:`RunConfig`, checked once), GA ``variants`` (overrides of
+    ``run``, each resolved and checked once, see :meth:`variant_run`), ``baselines``, ``seeds`` and the
+    protocol (budget, validation and held-out fires, curve points)."""
 
-    for name, on in baselines.items():
-        _require(name in BASELINES or ":" in str(name), f"unknown baseline {name!r} under 'baselines'; known: "
-                 f"{', '.join(BASELINES)}, or your own as 'package.module:function'")
-        _require(isinstance(on, bool), f"baselines.{name} must be true or false, got {on!r}")
-        if on:
-            resolve_baseline(name)  # a plug-in that does not import fails now, not after the GA runs
-    cfg["baselines"] = {**{name: bool(baselines.get(name, COMPARE_DEFAULTS["baselines"][name])) for name in BASELINES},
-                        **{name: on for name, on in baselines.items() if name not in BASELINES}}
+    name: str = setting("compare", pattern=r"[^/]+", need="a plain folder name, e.g. compare")
+    seeds: tuple[int, ...] = setting([0, 1, 2, 3, 4, 5, 6, 7], low=1, item_low=0,
+                                     need="a non-empty list of distinct integers >= 0, e.g. [0, 1, 2, 3, 4, 5, 6, 7]")
+    run: RunConfig = setting(RunConfig())               # a run config shared by every method
+    variants: Mapping[str, Any] = setting({})           # name -> overrides of `run`
+    # parallel_lines is off unless named: it needs a full row or column that fits the budget
+    baselines: Mapping[str, Any] = setting({name: name != "parallel_lines" for name in BASELINES})
+    budget: BudgetConfig = setting(BudgetConfig())
+    validation: ValidationConfig = setting(ValidationConfig())
+    heldout: HeldoutConfig = setting(HeldoutConfig())
+    points: int = setting(8, low=1)  # points of the held-out-vs-cost curves (geometric, up to the budget)
+    output: CompareOutputConfig = setting(CompareOutputConfig())
+    quick: Mapping[str, Any] = setting({})              # overrides applied by --quick (same layout as this config)
 
-    _require(isinstance(cfg["name"], str) and cfg["name"] and "/" not in cfg["name"],
-             f"comparison key 'name' = {cfg['name']!r} must be a plain folder name, e.g. compare")
-    seeds = cfg["seeds"]
-    _require(isinstance(seeds, list) and seeds and all(_is_int(s) and s >= 0 for s in seeds)
-             and len(set(seeds)) == len(seeds),
-             f"comparison key 'seeds' = {seeds!r} must be a non-empty list of distinct integers >= 0, "
-             "e.g. [0, 1, 2, 3, 4, 5, 6, 7]")
-    for key in ("run", "variants", "heldout", "output", "quick"):
-        _require(isinstance(cfg[key], Mapping), f"comparison key {key!r} must be a mapping (a YAML section)")
-    _require(bool(cfg["variants"]) or any(cfg["baselines"].values()),
-             "the comparison has no methods: list GA variants under 'variants' or turn on a baseline")
-    _check_protocol(cfg)
-    for name, over in cfg["variants"].items():
-        _require(isinstance(name, str) and name.replace("_", "").isalnum() and name not in BASELINES,
-                 f"variant name {name!r} must be letters, digits and '_' and not a baseline's name")
-        _require(over is None or isinstance(over, Mapping),
-                 f"variants.{name} must be a mapping of run-config overrides (or empty)")
-        cfg["variants"][name] = dict(over or {})
-        variant_config(cfg, name, seeds[0])  # raises the GA's ConfigError, prefixed
-    run = shared_run_config(cfg)
-    if cfg["baselines"].get("best_line"):  # fail now, not after an hour of other methods
-        from latentga.simulator import load_landscape
+    def _merge_field(self, field, current, value, prefix):
+        if field.name == "run" and not isinstance(value, RunConfig):
+            if not isinstance(value, Mapping):
+                raise ConfigError("comparison key 'run' must be a mapping (a YAML section)")
+            try:
+                return current.merged(value)
+            except ConfigError as exc:
+                raise ConfigError(f"comparison section `run`: {exc}") from None
+        if field.name == "variants" and isinstance(value, Mapping):
+            for name, over in value.items():
+                _require(isinstance(name, str) and name.replace("_", "").isalnum() and name not in BASELINES,
+                         f"variant name {name!r} must be letters, digits and '_' and not a baseline's name")
+                _require(over is None or isinstance(over, Mapping),
+                         f"variants.{name} must be a mapping of run-config overrides (or empty)")
+            return freeze({name: dict(over or {}) for name, over in value.items()})
+        if field.name == "baselines":
+            return freeze(_baselines(current, value))
+        return super()._merge_field(field, current, value, prefix)
 
-        shape = load_landscape(run["landscape"]).shape
-        _require(run["firebreaks"] <= max(shape), f"baselines.best_line: no straight line of {run['firebreaks']} "
-                 f"cells fits the {shape[0]}x{shape[1]} grid; set baselines.best_line: false")
-    if cfg["baselines"].get("parallel_lines"):
-        _check_lines_fit(run)
-    held = cfg["heldout"]
-    unknown = sorted(map(str, set(held) - {"n_fires", "seed"}))
-    if unknown:
-        raise ConfigError(f"unknown key 'heldout.{unknown[0]}'; heldout has n_fires and seed")
-    _require(_is_int(held["n_fires"]) and held["n_fires"] >= 1,
-             f"heldout.n_fires = {held['n_fires']!r} must be an integer >= 1 (default 1000)")
-    _require(_is_int(held["seed"]) and held["seed"] >= 1, f"heldout.seed = {held['seed']!r} must be an "
-             "integer >= 1 (Cell2Fire seeds fire k with seed * k, so 0 would repeat one fire)")
-    from latentga.comparison.fires import check_disjoint_fires, landscape_cells
+    def variant_run(self, method: str) -> RunConfig:
+        """GA variant ``method``'s run config (``run`` with its overrides), checked once and kept."""
+        cache = self.__dict__.setdefault("_variant_runs", {})
+        if method not in cache:
+            try:
+                cache[method] = self.run.merged(thaw(self.variants[method]))
+            except ConfigError as exc:
+                raise ConfigError(f"comparison variant {method!r} (run + variants.{method}): {exc}") from None
+        return cache[method]
 
-    for name in cfg["variants"]:
-        sim = variant_config(cfg, name, seeds[0])["simulator"]
-        _require(sim["seed"] == run["simulator"]["seed"], f"variants.{name} sets simulator.seed = {sim['seed']}: "
-                 "every method searches the run's fires; set the seed in run.simulator only")
-    check_disjoint_fires(cfg, landscape_cells(run))  # the fires, not just the seeds
-    _require(set(cfg["output"]) <= {"dir"} and isinstance(cfg["output"]["dir"], str),
-             "comparison section 'output' has one key, dir (a folder path string)")
-    return cfg
+    def _check(self, prefix: str) -> None:
+        _require(self.name not in (".", ".."), f"comparison key 'name' = {self.name!r} must be a plain folder "
+                 "name, e.g. compare")
+        _require(len(set(self.seeds)) == len(self.seeds), f"comparison key 'seeds' = {list(self.seeds)!r} must be a "
+                 "non-empty list of distinct integers >= 0, e.g. [0, 1, 2, 3, 4, 5, 6, 7]")
+        _require(bool(self.variants) or any(self.baselines.values()),
+                 "the comparison has no methods: list GA variants under 'variants' or turn on a baseline")
+        runs = {name: self.variant_run(name) for name in self.variants}  # each variant checked once, here
+        if self.baselines.get("best_line"):  # fail now, not after an hour of other methods
+            from latentga.simulator import load_landscape
+
+            shape = load_landscape(self.run.landscape).shape
+            _require(self.run.firebreaks <= max(shape), f"baselines.best_line: no straight line of "
+                     f"{self.run.firebreaks} cells fits the {shape[0]}x{shape[1]} grid; set baselines.best_line: false")
+        if self.baselines.get("parallel_lines"):
+            _check_lines_fit(self.run)
+        for name, run in runs.items():
+            _require(run.simulator.seed == self.run.simulator.seed, f"variants.{name} sets simulator.seed = "
+                     f"{run.simulator.seed}: every method searches the run's fires; set the seed in run.simulator only")
+        from latentga.comparison.fires import check_disjoint_fires, landscape_cells
+
+        check_disjoint_fires(self, landscape_cells(self.run))  # the fires, not just the seeds
 
 
-def _check_lines_fit(run: dict) -> None:
+def _check_lines_fit(run: RunConfig) -> None:
     """Fail at load, not after the other methods, when no full row or column fits the budget."""
-    from latentga.baselines.lines import line_sets
     from latentga.simulator import load_landscape
 
-    burnable = np.asarray(load_landscape(run["landscape"]).burnable, bool)
-    _require(bool(line_sets(burnable, int(run["firebreaks"]), offsets=1)),
-             f"baselines.parallel_lines: no full row or column of this landscape fits {run['firebreaks']} "
+    burnable = np.asarray(load_landscape(run.landscape).burnable, bool)
+    _require(int(min(burnable.sum(0).min(), burnable.sum(1).min())) <= run.firebreaks,
+             f"baselines.parallel_lines: no full row or column of this landscape fits {run.firebreaks} "
              f"firebreaks (the shortest needs {int(min(burnable.sum(0).min(), burnable.sum(1).min()))}); raise "
              "the budget or set baselines.parallel_lines: false")
 
 
-def _check_protocol(cfg: dict) -> None:
-    """Budget, validation fires and curve points: types and ranges (the fire sets are checked
-    once the run config is known, by :func:`latentga.comparison.fires.check_disjoint_fires`)."""
-    for section, keys in (("budget", {"fires"}), ("validation", {"n_fires", "seed", "candidates"})):
-        _require(isinstance(cfg[section], Mapping), f"comparison key {section!r} must be a mapping")
-        unknown = sorted(map(str, set(cfg[section]) - keys))
-        _require(not unknown, f"unknown key '{section}.{unknown[0] if unknown else ''}'; {section} has "
-                 f"{', '.join(sorted(keys))}")
-    _require(_is_int(cfg["budget"]["fires"]) and cfg["budget"]["fires"] >= 1,
-             f"budget.fires = {cfg['budget']['fires']!r} must be an integer >= 1 (fires simulated per run, "
-             "e.g. 5000000)")
-    val = cfg["validation"]
-    for key in ("n_fires", "seed", "candidates"):
-        _require(_is_int(val[key]) and val[key] >= 1, f"validation.{key} = {val[key]!r} must be an integer >= 1")
-    _require(_is_int(cfg["points"]) and cfg["points"] >= 1, f"points = {cfg['points']!r} must be an integer >= 1")
+def _baselines(current: Mapping, value: Any) -> dict:
+    """The ``baselines`` section laid over ``current``: known names or plug-ins, true/false each; a
+    plug-in that is on is imported now, not after the GA runs."""
+    _require(isinstance(value, Mapping), "comparison key 'baselines' must map a baseline name to "
+             f"true/false; known baselines: {', '.join(BASELINES)}")
+    from latentga.baselines.registry import resolve_baseline
+
+    for name, on in value.items():
+        _require(name in BASELINES or ":" in str(name), f"unknown baseline {name!r} under 'baselines'; known: "
+                 f"{', '.join(BASELINES)}, or your own as 'package.module:function'")
+        _require(isinstance(on, bool), f"baselines.{name} must be true or false, got {on!r}")
+        if on:
+            resolve_baseline(name)
+    return {**current, **value}
+
+
+def variant_config(config: CompareConfig, method: str, seed: int, extra: Mapping | None = None) -> RunConfig:
+    """The complete, validated run config of GA variant ``method`` for GA seed ``seed``: the
+    shared ``run``, the variant's overrides (then ``extra``'s) with a config file's merge rules,
+    and the protocol's budget (``ga.max_cost``) and validation candidates (``ga.hof_size``)."""
+    protocol = {"name": f"{method}", "seed": int(seed),
+                "ga": {"max_cost": config.budget.fires, "hof_size": config.validation.candidates}}
+    out = config.variant_run(method)
+    try:
+        return out.merged(extra or {}).merged(protocol)
+    except ConfigError as exc:
+        raise ConfigError(f"comparison variant {method!r} (run + variants.{method}): {exc}") from None
+
+
+def method_budget(config: CompareConfig) -> dict:
+    """The budget every searching method gets: ``budget.fires`` fires simulated (a GA stops once
+    it has spent them; local search counts delta-evaluated fires as GA runs do), or that many
+    full evaluations' worth of layouts (``calls``) for random search."""
+    n_fires = config.run.simulator.n_fires
+    fires = config.budget.fires
+    return {"fires": fires, "calls": max(1, fires // n_fires), "n_fires": n_fires}
+
+
+def milestones(config: CompareConfig) -> tuple[int, ...]:
+    """Fire counts at which every method's current answer is recorded: ``points`` geometric
+    steps from 2 % of the budget up to the whole budget."""
+    fires = config.budget.fires
+    return tuple(int(round(x)) for x in np.geomspace(fires / 50, fires, config.points))
+
+
+def shared_run_config(config: CompareConfig) -> RunConfig:
+    """The complete, validated ``run`` section: what every method shares (fires, landscape, k)."""
+    return config.run
+
+
+def validate_compare_config(config: Mapping) -> CompareConfig:
+    """Fill in the defaults and check every key, once; returns the complete, frozen comparison config."""
+    if isinstance(config, CompareConfig):
+        return config
+    return CompareConfig.parse(config)
 
 
 def load_compare_config(path: str | os.PathLike | None, quick: bool = False,
-                        overrides: Mapping | Iterable[str] | None = None) -> dict:
+                        overrides: Mapping | Iterable[str] | None = None) -> CompareConfig:
     """Defaults <- YAML file <- (``quick`` section if ``quick``) <- overrides, validated.
 
     ``overrides`` is a nested dict or ``"dotted.key=value"`` strings, e.g.
@@ -226,3 +269,7 @@ def load_compare_config(path: str | os.PathLike | None, quick: bool = False,
         extra = overrides if isinstance(overrides, Mapping) else parse_overrides(overrides)
         data = merge(data, extra)
     return validate_compare_config(data)
+
+
+#: The defaults as a plain nested dict (the shape of configs/compare.yaml).
+COMPARE_DEFAULTS: dict[str, Any] = {**CompareConfig().to_dict(), "run": {}}

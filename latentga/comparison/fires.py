@@ -12,7 +12,11 @@ real binary.
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
+
+if TYPE_CHECKING:  # annotations only
+    from latentga.comparison.config import CompareConfig
+
 
 from latentga.errors import ConfigError
 from latentga.simulator.c2f_random import fire_stream_seeds, ignition_stream_seeds
@@ -24,17 +28,17 @@ __all__ = ["ROLES", "role_fire_sets", "stream_seeds", "fire_overlaps", "check_di
 ROLES = ("search", "validation", "heldout")
 
 
-def role_fire_sets(cfg: Mapping) -> dict[str, tuple[int, int]]:
+def role_fire_sets(cfg: CompareConfig) -> dict[str, tuple[int, int]]:
     """``{role: (seed, n_fires)}`` of a comparison config (its variants' overrides included). The
     search set covers every fire a run simulator or a model's dataset draws (the same seed: the
     dataset's fires are the first ones)."""
     from latentga.comparison.config import shared_run_config, variant_config
 
-    runs = [shared_run_config(cfg)] + [variant_config(cfg, name, 0) for name in cfg.get("variants") or {}]
-    n_search = max(max(int(r["simulator"]["n_fires"]), int(r["dataset"]["n_fires"])) for r in runs)
+    runs = [shared_run_config(cfg)] + [variant_config(cfg, name, 0) for name in cfg.variants]
+    n_search = max(max(int(r.simulator.n_fires), int(r.dataset.n_fires)) for r in runs)
     return {"search": (int(runs[0]["simulator"]["seed"]), n_search),
-            "validation": (int(cfg["validation"]["seed"]), int(cfg["validation"]["n_fires"])),
-            "heldout": (int(cfg["heldout"]["seed"]), int(cfg["heldout"]["n_fires"]))}
+            "validation": (int(cfg.validation.seed), int(cfg.validation.n_fires)),
+            "heldout": (int(cfg.heldout.seed), int(cfg.heldout.n_fires))}
 
 
 def stream_seeds(seed: int, n_fires: int, n_cells: int) -> dict[int, int]:
@@ -78,7 +82,7 @@ def _is_prime(n: int) -> bool:
     return n > 1 and all(n % d for d in range(2, math.isqrt(n) + 1))
 
 
-def check_disjoint_fires(cfg: Mapping, n_cells: int) -> None:
+def check_disjoint_fires(cfg: CompareConfig, n_cells: int) -> None:
     """One ConfigError naming the first shared fire and a seed that fixes it, unless the search,
     validation and held-out fires of ``cfg`` (a landscape of ``n_cells`` cells) are disjoint."""
     sets = role_fire_sets(cfg)
@@ -98,6 +102,6 @@ def landscape_cells(run: Mapping) -> int:
     """Cells of the run's landscape (the ignition streams of fires that start anywhere depend on it)."""
     from latentga.simulator import load_landscape
 
-    h, w = load_landscape(run["landscape"]).shape
+    h, w = load_landscape(run.landscape).shape
     return int(h) * int(w)
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from latentga.comparison.aggregate import summary_frame, summary_markdown, tidy_frame, welch_frame
-from latentga.comparison.config import method_budget, milestones, shared_run_config, variant_config
+from latentga.comparison.config import CompareConfig, method_budget, milestones, shared_run_config, variant_config
 from latentga.comparison.tasks import Task, TaskResult, heldout_simulator, run_task, validation_simulator
 
 __all__ = ["Comparison", "build_tasks", "prepare_models", "comparison_map", "run_comparison",
@@ -42,26 +42,26 @@ class Comparison:
     context: object = None  # the answer on the held-out fires (a PlanContext), once the outputs are written
 
 
-def build_tasks(config: dict) -> list[Task]:
+def build_tasks(config: CompareConfig) -> list[Task]:
     """Every (method, seed) of the comparison; GA variants first (the longest tasks)."""
     tasks = []
-    common = dict(heldout=config["heldout"], validation=config["validation"], budget=method_budget(config),
+    common = dict(heldout=config.heldout, validation=config.validation, budget=method_budget(config),
                   milestones=milestones(config))
-    for seed in config["seeds"]:
-        for method in config["variants"]:
+    for seed in config.seeds:
+        for method in config.variants:
             tasks.append(Task("ga", method, int(seed), variant_config(config, method, seed), **common))
     from latentga.baselines.registry import is_deterministic, resolve_baseline
 
     run = shared_run_config(config)
-    for name, on in config["baselines"].items():
+    for name, on in config.baselines.items():
         if not on:
             continue
-        seeds = [-1] if is_deterministic(resolve_baseline(name)) else config["seeds"]  # seedless: once
+        seeds = [-1] if is_deterministic(resolve_baseline(name)) else config.seeds  # seedless: once
         tasks.extend(Task("baseline", name, int(s), run, **common) for s in seeds)
     return tasks
 
 
-def prepare_models(config: dict, progress: bool = True) -> pd.DataFrame:
+def prepare_models(config: CompareConfig, progress: bool = True) -> pd.DataFrame:
     """Build (or load from the cache) the dataset and every model the variants need, once,
     in this process, so workers only ever load finished files. Returns one row per model:
     its kind, the variants using it, its training time (one-off, shared by every seed) and its
@@ -70,16 +70,16 @@ def prepare_models(config: dict, progress: bool = True) -> pd.DataFrame:
     from latentga.pipeline import ensure_dataset, ensure_model, model_path
 
     rows: dict = {}
-    for method in config["variants"]:
-        run = variant_config(config, method, config["seeds"][0])
-        if not operators_need_model(run) and run["ga"]["init"] == "random":
+    for method in config.variants:
+        run = variant_config(config, method, config.seeds[0])
+        if not operators_need_model(run.operators) and run.ga.init == "random":
             continue
         dataset = ensure_dataset(run, progress=progress)
-        if operators_need_model(run):
+        if operators_need_model(run.operators):
             path = model_path(run, dataset)
             if path not in rows:
                 ensure_model(run, dataset=dataset, progress=progress, threads=1)  # as run does: fast on a shared machine
-                rows[path] = {"model": path.name, "kind": run["model"]["kind"], "variants": [],
+                rows[path] = {"model": path.name, "kind": run.model.kind, "variants": [],
                               **_training_record(path.with_suffix(""))}
             rows[path]["variants"].append(method)
     return pd.DataFrame([{**r, "variants": " ".join(r["variants"])} for r in rows.values()])
@@ -107,7 +107,7 @@ def comparison_map() -> Callable:
     return parallel_map()
 
 
-def run_comparison(config: dict, map_fn: Callable | None = None, progress: bool = True, store=None,
+def run_comparison(config: CompareConfig, map_fn: Callable | None = None, progress: bool = True, store=None,
                    resume: bool = False) -> Comparison:
     """Prepare models, run every task through ``map_fn`` (default :func:`comparison_map`).
 
@@ -122,8 +122,8 @@ def run_comparison(config: dict, map_fn: Callable | None = None, progress: bool 
     done = {i: r for i, r in done.items() if r is not None}
     todo = [t for i, t in enumerate(tasks) if i not in done]
     if progress:
-        LOGGER.info(f"comparison {config['name']}: {len(tasks)} runs ({len(config['variants'])} GA variants x "
-                    f"{len(config['seeds'])} seeds + baselines) via {getattr(mapper, '__module__', '')}."
+        LOGGER.info(f"comparison {config.name}: {len(tasks)} runs ({len(config.variants)} GA variants x "
+                    f"{len(config.seeds)} seeds + baselines) via {getattr(mapper, '__module__', '')}."
                     f"{getattr(mapper, '__name__', mapper)}"
                     + (f"; {len(done)} kept from the interrupted comparison, {len(todo)} to run" if resume else ""))
     fresh: list[TaskResult] = []
@@ -144,15 +144,15 @@ def run_comparison(config: dict, map_fn: Callable | None = None, progress: bool 
                       time.perf_counter() - t0, no_breaks)
 
 
-def no_firebreak_fitness_by_role(config: dict) -> dict[str, float]:
+def no_firebreak_fitness_by_role(config: CompareConfig) -> dict[str, float]:
     """The empty layout's fitness on the search, validation and held-out fires: the ``f0`` of
     every burned-area cut in the tables (:mod:`latentga.cut`)."""
     from latentga.cut import no_firebreak_fitness
     from latentga.pipeline import make_simulator
 
     run = shared_run_config(config)
-    sims = {"search": make_simulator(run), "validation": validation_simulator(run, config["validation"]),
-            "heldout": heldout_simulator(run, config["heldout"])}
+    sims = {"search": make_simulator(run), "validation": validation_simulator(run, config.validation),
+            "heldout": heldout_simulator(run, config.heldout)}
     return {role: no_firebreak_fitness(sim) for role, sim in sims.items()}
 
 
@@ -166,7 +166,7 @@ def _best_layouts(comparison: Comparison) -> tuple[dict, dict]:
     return layouts, titles
 
 
-def write_outputs(comparison: Comparison, config: dict, out_dir: str | Path) -> dict[str, Path]:
+def write_outputs(comparison: Comparison, config: CompareConfig, out_dir: str | Path) -> dict[str, Path]:
     """Write tidy.csv, summary.csv, welch.csv, models.csv, summary.md, best_layouts.npz,
     config.yaml, quality_vs_cost.png, best_layouts.png and report.html (every figure on one page)."""
     import matplotlib.pyplot as plt
@@ -183,7 +183,7 @@ def write_outputs(comparison: Comparison, config: dict, out_dir: str | Path) -> 
         "welch": save_csv_atomic(out / "welch.csv", comparison.welch),
         "models": save_csv_atomic(out / "models.csv", comparison.models),
         "summary_md": write_text_atomic(out / "summary.md", summary_markdown(
-            comparison.summary, config, int(run["simulator"]["n_fires"]), comparison.welch, comparison.models,
+            comparison.summary, config, int(run.simulator.n_fires), comparison.welch, comparison.models,
             comparison.no_breaks)),
         "config": save_yaml_atomic(out / "config.yaml", config),
     }
@@ -191,7 +191,7 @@ def write_outputs(comparison: Comparison, config: dict, out_dir: str | Path) -> 
     with atomic_path(out / "best_layouts.npz", suffix=".npz") as tmp:
         np.savez_compressed(tmp, **layouts)
     paths["layouts"] = out / "best_layouts.npz"
-    held = heldout_simulator(run, config["heldout"])
+    held = heldout_simulator(run, config.heldout)
     bp = {m: held.burn_probability(l[None])[0] for m, l in layouts.items()}
     for name, fig in (("quality_vs_cost", plot_quality_vs_cost(comparison.tidy)),
                       ("best_layouts", plot_best_layouts(layouts, titles, bp))):
@@ -242,11 +242,11 @@ def _answer(comparison: Comparison, held, layouts: dict):
     return context, layout
 
 
-def print_summary(comparison: Comparison, config: dict, stream=None) -> None:
+def print_summary(comparison: Comparison, config: CompareConfig, stream=None) -> None:
     """Print the summary as a Markdown table."""
     stream = stream or sys.stdout
     run = shared_run_config(config)
-    print(summary_markdown(comparison.summary, config, int(run["simulator"]["n_fires"]), comparison.welch,
+    print(summary_markdown(comparison.summary, config, int(run.simulator.n_fires), comparison.welch,
                            comparison.models, comparison.no_breaks), file=stream, flush=True)
     for line in comparison.context.lines() if comparison.context is not None else []:
         print(line, file=stream, flush=True)
@@ -254,7 +254,7 @@ def print_summary(comparison: Comparison, config: dict, stream=None) -> None:
         print(line, file=stream, flush=True)
 
 
-def model_warnings(models: pd.DataFrame, config: dict) -> list[str]:
+def model_warnings(models: pd.DataFrame, config: CompareConfig) -> list[str]:
     """One line per model whose validation precision is near chance (breaks / cells)."""
     from latentga.models.summary import near_chance_warning
     from latentga.pipeline import make_simulator
@@ -263,7 +263,7 @@ def model_warnings(models: pd.DataFrame, config: dict) -> list[str]:
         return []
     run = shared_run_config(config)
     h, w = make_simulator(run).shape
-    chance = run["firebreaks"] / (h * w)
+    chance = run.firebreaks / (h * w)
     lines = [near_chance_warning(r.val_precision, chance, f"the {r.kind} model used by {r.variants}")
              for r in models.itertuples()]
     return [line for line in lines if line]

@@ -19,10 +19,14 @@ recorded, which gives held-out quality against cost for every method.
 
 from __future__ import annotations
 
-import copy
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # annotations only
+    from latentga.comparison.config import HeldoutConfig, ValidationConfig
+    from latentga.config import RunConfig
+
 
 import numpy as np
 import pandas as pd
@@ -48,9 +52,9 @@ class Task:
     kind: str
     method: str
     seed: int
-    run: dict = field(repr=False)  # a task's repr (in SCOOP's log lines) stays one short line
-    heldout: dict = field(repr=False)
-    validation: dict = field(repr=False)
+    run: RunConfig = field(repr=False)  # a task's repr (in SCOOP's log lines) stays one short line
+    heldout: HeldoutConfig = field(repr=False)
+    validation: ValidationConfig = field(repr=False)
     budget: dict = field(default_factory=dict, repr=False)
     milestones: tuple = field(default=(), repr=False)
     rescore: bool = True  # False: skip validation/held-out scoring (tuning runs; NaN columns)
@@ -81,21 +85,21 @@ class TaskResult:
     trace: pd.DataFrame
 
 
-def heldout_simulator(run: dict, heldout: dict):
+def heldout_simulator(run: RunConfig, heldout: HeldoutConfig):
     """The fresh, larger fire set every returned layout is re-scored on (same landscape)."""
     from latentga.pipeline import make_simulator
 
-    return make_simulator(run, n_fires=int(heldout["n_fires"]), seed=int(heldout["seed"]))
+    return make_simulator(run, n_fires=int(heldout.n_fires), seed=int(heldout.seed))
 
 
-def validation_simulator(run: dict, validation: dict):
+def validation_simulator(run: RunConfig, validation: ValidationConfig):
     """The fire set a run's final choice is made on (neither search nor held-out fires)."""
     from latentga.pipeline import make_simulator
 
-    return make_simulator(run, n_fires=int(validation["n_fires"]), seed=int(validation["seed"]))
+    return make_simulator(run, n_fires=int(validation.n_fires), seed=int(validation.seed))
 
 
-def _model(run: dict):
+def _model(run: RunConfig):
     """The variant's trained model, loaded once per process from the pipeline's cache."""
     from latentga.pipeline import ensure_dataset, ensure_model, model_path
 
@@ -162,17 +166,16 @@ def _run_ga(task: Task, cpu0: float) -> TaskResult:
     from latentga.search import search_hooks
 
     run = task.run
-    model = _model(run) if operators_need_model(run) else None
-    wants_data = run["ga"]["init"] != "random" or (model is not None and _needs_dataset(run))
+    model = _model(run) if operators_need_model(run.operators) else None
+    wants_data = run.ga.init != "random" or (model is not None and _needs_dataset(run))
     dataset = ensure_dataset(run, progress=False) if wants_data else None
     cpu0 = time.process_time()  # the search's cost: the shared model's one-off training is not in it
     problem = firebreak_problem(run, make_simulator(run))
     # weighted retraining and the latent levers, on the task's own model copy; fires spent before
     # the search (learning from good layouts) are charged: the GA gets the rest of the budget
     hooks, model, variation, spent = search_hooks(run, model, problem, dataset, base_variation=default_variation)
-    if spent:
-        run = copy.deepcopy(run)
-        run["ga"]["max_cost"] = max(1, int(run["ga"]["max_cost"] or 0) - spent) if run["ga"]["max_cost"] else None
+    if spent and run.ga.max_cost:
+        run = run.replace(ga=run.ga.replace(max_cost=max(1, run.ga.max_cost - spent)))
     points: list[_Point] = []
     todo = list(task.milestones)
 
@@ -195,9 +198,9 @@ def _run_ga(task: Task, cpu0: float) -> TaskResult:
                       int(last["evaluations"]), int(last["fires"]), float(last["cpu_seconds"]), 0.0, trace)
 
 
-def _needs_dataset(run: dict) -> bool:
+def _needs_dataset(run: RunConfig) -> bool:
     """Weighted retraining and learning from good layouts fine-tune on the model's training data."""
-    return run["retraining"]["every"] > 0 or run["latent"]["learn"]["samples"] > 0
+    return run.retraining.every > 0 or run.latent.learn.samples > 0
 
 
 def _point(hof, entry: dict, cpu0: float, spent: int = 0) -> _Point:
@@ -215,9 +218,9 @@ def _run_baseline(task: Task, cpu0: float) -> TaskResult:
 
     run, name = task.run, task.method
     simulator = make_simulator(run)
-    n_fires = int(simulator.settings.get("n_fires", run["simulator"]["n_fires"]))
+    n_fires = int(simulator.settings.get("n_fires", run.simulator.n_fires))
     rng = np.random.default_rng(task.seed) if task.seed >= 0 else None
-    res = resolve_baseline(name)(simulator, int(run["firebreaks"]), budget=dict(task.budget), rng=rng)
+    res = resolve_baseline(name)(simulator, int(run.firebreaks), budget=dict(task.budget), rng=rng)
     cpu = time.process_time() - cpu0
     fires = int(getattr(res, "fires", None) or res.calls * n_fires)
     points = _baseline_points(res, task.milestones, n_fires) if res.bests else []

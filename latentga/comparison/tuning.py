@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from latentga.comparison.config import variant_config
+from latentga.comparison.config import CompareConfig, variant_config
 from latentga.comparison.tasks import Task, run_task
 
 __all__ = ["VANILLA_GRID", "TUNING_SEEDS", "tune_vanilla", "vanilla_grid"]
@@ -43,7 +43,7 @@ def vanilla_grid(grid: dict | None = None) -> list[dict]:
     return out
 
 
-def tune_vanilla(config: dict, out_csv: str | Path | None = None, progress: bool = True,
+def tune_vanilla(config: CompareConfig, out_csv: str | Path | None = None, progress: bool = True,
                  map_fn: Callable | None = None, seeds: Sequence[int] = TUNING_SEEDS,
                  grid: dict | None = None, base_variant: str = "vanilla") -> pd.DataFrame:
     """Run the sweep; returns (and writes) one row per grid point, best first.
@@ -59,7 +59,7 @@ def tune_vanilla(config: dict, out_csv: str | Path | None = None, progress: bool
     for i, point in enumerate(points):
         for seed in seeds:
             tasks.append(Task("ga", f"tune{i}", int(seed), variant_config(config, base_variant, seed, extra=point),
-                              heldout=config["heldout"], validation=config["validation"], rescore=False))
+                              heldout=config.heldout, validation=config.validation, rescore=False))
             keys.append(i)
     mapper = map_fn or comparison_map()
     finals: dict[int, list] = {i: [] for i in range(len(points))}
@@ -67,14 +67,14 @@ def tune_vanilla(config: dict, out_csv: str | Path | None = None, progress: bool
         finals[i].append((res.fitness, res.calls))
         if progress and len(finals[i]) == len(seeds):
             p = points[i]
-            LOGGER.info(f"  {p['operators']['mate']['name']:<13} mutpb {p['ga']['mutpb']:<4} indpb "
-                        f"{p['operators']['mutate']['params']['indpb']:<7} final best "
+            LOGGER.info(f"  {p.operators.mate.name:<13} mutpb {p.ga.mutpb:<4} indpb "
+                        f"{p.operators.mutate.params['indpb']:<7} final best "
                         f"{np.mean([f for f, _ in finals[i]]):.4f}")
     rows = []
     for i, p in enumerate(points):
         fit = np.array([f for f, _ in finals[i]])
-        rows.append({"mate": p["operators"]["mate"]["name"], "mutpb": p["ga"]["mutpb"],
-                     "indpb": p["operators"]["mutate"]["params"]["indpb"], "final_mean": fit.mean(),
+        rows.append({"mate": p.operators.mate.name, "mutpb": p.ga.mutpb,
+                     "indpb": p.operators.mutate.params["indpb"], "final_mean": fit.mean(),
                      "final_std": fit.std(ddof=1) if len(fit) > 1 else 0.0,
                      "calls_mean": float(np.mean([c for _, c in finals[i]]))})
     table = pd.DataFrame(rows).sort_values("final_mean", ascending=False, kind="stable").reset_index(drop=True)

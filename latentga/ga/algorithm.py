@@ -3,7 +3,7 @@
 One generation is eaSimple with elitism: the ``elite`` best are carried over unchanged, the rest
 selected, varied and evaluated through the run's fitness cache (and delta evaluation, where the
 problem has it). :func:`latentga.ga.engine.run_ga`, the CLI and the comparison all run this
-object; it draws every random number from ``algorithm.rng`` (seeded by ``config["seed"]``), so the
+object; it draws every random number from ``algorithm.rng`` (seeded by ``config.seed``), so the
 same config and seed give the same numbers, and a checkpoint restores it exactly.
 
 Extension points (where new search levers plug in):
@@ -31,6 +31,7 @@ from typing import Callable, Sequence
 import numpy as np
 from deap import tools
 
+from latentga.config import RunConfig
 from latentga.errors import CheckpointError
 from latentga.ga import checkpoint as ckpt
 from latentga.ga.callbacks import Statistics, is_stateful
@@ -62,29 +63,29 @@ class GeneticAlgorithm:
         variation: replaces :func:`default_variation`.
     """
 
-    def __init__(self, config: dict, problem, model=None, *, dataset=None, map: Callable | None = None,
+    def __init__(self, config: RunConfig, problem, model=None, *, dataset=None, map: Callable | None = None,
                  callbacks: Sequence = (), termination: Sequence | None = None,
                  variation: Callable | None = None):
-        ga = config["ga"]
+        ga = config.ga
         self.config, self.problem, self.model, self.dataset = config, problem, model, dataset
-        self.elite, self.chunk_size = int(ga["elite"]), int(ga["chunk_size"])
-        self.cxpb, self.mutpb = ga["cxpb"], ga["mutpb"]
-        self.rng = np.random.default_rng(int(config["seed"]))
-        self.toolbox = build_toolbox(config, problem, model, rng=self.rng, map=map)
+        self.elite, self.chunk_size = ga.elite, ga.chunk_size
+        self.cxpb, self.mutpb = ga.cxpb, ga.mutpb
+        self.rng = np.random.default_rng(config.seed)
+        self.toolbox = build_toolbox(config.operators, problem, model, rng=self.rng, map=map)
         self.tracker = problem.delta_tracker()
         self.callbacks = list(callbacks)
         if not any(isinstance(c, Statistics) for c in self.callbacks):
             self.callbacks.insert(0, Statistics())
         from latentga.search import MemeticStep, memetic_step  # lazily: firebreak-only levers
 
-        step = memetic_step(config)  # ga.memetic: climbs the elite after each evaluation
+        step = memetic_step(ga.memetic)  # ga.memetic: climbs the elite after each evaluation
         if step is not None and not any(isinstance(c, MemeticStep) for c in self.callbacks):
             self.callbacks.append(step)
         stats = next(c for c in self.callbacks if isinstance(c, Statistics))
         self.termination = list(termination) if termination is not None else from_config(ga)
         self.variation = variation or default_variation
         self.population: list = []
-        self.hof = tools.HallOfFame(int(ga["hof_size"]), similar=np.array_equal)
+        self.hof = tools.HallOfFame(ga.hof_size, similar=np.array_equal)
         self.logbook = stats.new_logbook()
         self.cache: dict[bytes, float] = {}
         self.gen = -1  # the last completed generation; -1: not started
@@ -113,7 +114,7 @@ class GeneticAlgorithm:
         """Continue from a :func:`~latentga.ga.checkpoint.load_checkpoint` state."""
         self.rng.bit_generator.state = state["rng_state"]
         self.population = ckpt.restore_population(state)
-        self.hof = ckpt.restore_hall_of_fame(state, int(self.config["ga"]["hof_size"]))
+        self.hof = ckpt.restore_hall_of_fame(state, self.config.ga.hof_size)
         for name, members in (("population", self.population), ("hall of fame", self.hof)):
             if not all(self.problem.is_feasible(np.asarray(x)) for x in members):
                 raise CheckpointError(f"checkpoint's {name} holds individuals this problem cannot accept "
@@ -155,11 +156,12 @@ class GeneticAlgorithm:
 
         self._t0 = time.perf_counter()
         self.nevals = 0
-        size, seeded = int(self.config["ga"]["population"]), []
-        if seeding_on(self.config):
-            seeds = seed_individuals(self.config, self.problem, self.rng)
+        ga = self.config.ga
+        size, seeded = ga.population, []
+        if seeding_on(ga.seeding):
+            seeds = seed_individuals(ga.seeding, self.problem, self.rng, size)
             seeded, self.cost = list(seeds.layouts), self.cost + seeds.fires
-        rest = initial_individuals(self.config, self.problem, size - len(seeded), self.rng, self.dataset) \
+        rest = initial_individuals(ga, self.problem, size - len(seeded), self.rng, self.dataset) \
             if size > len(seeded) else []
         self.population = [make_individual(x) for x in [*seeded, *rest]]
         self.evaluate(self.population)

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 from deap import tools
 
-from latentga.config import DEFAULT_CONFIG, config_hash
+from latentga.config import DEFAULT_CONFIG, RunConfig, config_hash, validate_config
 from latentga.errors import CheckpointError
 from latentga.ga.individual import fitness_array, individual_arrays, make_individual
 from latentga.io import atomic_path
@@ -51,28 +51,30 @@ _LATER_KEYS_BEFORE_FUEL_MODEL = {"ga": _GA_LATER_KEYS}
 _FRESH = "delete it and run without --resume (or with --overwrite) to start over"
 
 
-def config_fingerprint(config: dict) -> str:
+def config_fingerprint(config: RunConfig) -> str:
     """Hash of every setting that changes the search (not the run name, output folders,
     ``ga.generations``, so a finished run can be extended with more generations,
     ``ga.delta_evaluation``, which changes only how many fires are simulated, or ``model.device``,
     where the model runs)."""
-    return config_hash(_identity(config))
+    return config_hash(_identity(validate_config(config).to_dict()))
 
 
-def _accepted_fingerprints(config: dict) -> set[str]:
+def _accepted_fingerprints(config: RunConfig) -> set[str]:
     """Fingerprints a checkpoint of ``config`` may carry: today's, and the one written while
     ``simulator.fuel_model`` was still hashed at its default."""
-    return {config_fingerprint(config), config_hash(_identity(config, _LATER_KEYS_BEFORE_FUEL_MODEL))}
+    plain = validate_config(config).to_dict()
+    return {config_hash(_identity(plain)), config_hash(_identity(plain, _LATER_KEYS_BEFORE_FUEL_MODEL))}
 
 
-def _identity(config: dict, later_keys: dict = _LATER_KEYS) -> dict:
-    """The settings a fingerprint hashes (see :func:`config_fingerprint`)."""
+def _identity(plain: dict, later_keys: dict = _LATER_KEYS) -> dict:
+    """The settings a fingerprint hashes (see :func:`config_fingerprint`), from a config's plain dict
+    (``RunConfig.to_dict()``, or the one a checkpoint stored)."""
     from latentga.models.config import model_identity  # torch-free
 
-    subset = {k: v for k, v in config.items() if k not in _NOT_IDENTITY}
+    subset = {k: v for k, v in plain.items() if k not in _NOT_IDENTITY}
     if subset.get("latent") == DEFAULT_CONFIG.get("latent"):  # added later: every lever off keeps old checkpoints
         del subset["latent"]
-    subset["ga"] = {k: v for k, v in config["ga"].items() if k not in _GA_NOT_IDENTITY}
+    subset["ga"] = {k: v for k, v in plain["ga"].items() if k not in _GA_NOT_IDENTITY}
     for section, later in later_keys.items():
         if isinstance(subset.get(section), dict):
             subset[section] = {k: v for k, v in subset[section].items() if not (k in later and v == later[k])}
@@ -127,7 +129,7 @@ def _plain_records(records: dict | None) -> dict | None:
     return out
 
 
-def save_checkpoint(path: str | os.PathLike, *, config: dict, generation: int, population: list, hof,
+def save_checkpoint(path: str | os.PathLike, *, config: RunConfig, generation: int, population: list, hof,
                     logbook: tools.Logbook, cache: dict, rng: np.random.Generator,
                     records: dict | None = None, extra: dict[str, np.ndarray] | None = None) -> Path:
     """Write the run's state atomically; ``records`` are the delta tracker's fire records,
@@ -135,7 +137,7 @@ def save_checkpoint(path: str | os.PathLike, *, config: dict, generation: int, p
     meta = {
         "format": CHECKPOINT_FORMAT,
         "fingerprint": config_fingerprint(config),
-        "config": config,
+        "config": config.to_dict(),
         "generation": int(generation),
         "hof_size": int(hof.maxsize),
         "logbook": {"header": list(logbook.header or []), "entries": [dict(e) for e in logbook]},
@@ -239,7 +241,7 @@ def _read(path: Path) -> dict:
     }
 
 
-def load_checkpoint(path: str | os.PathLike, config: dict) -> dict:
+def load_checkpoint(path: str | os.PathLike, config: RunConfig) -> dict:
     """The checkpoint state, or a :class:`CheckpointError` saying why it cannot be resumed.
 
     The state holds ``generation``, ``population``/``fitness`` and ``hof``/``hof_fitness`` (plain
@@ -260,10 +262,10 @@ def load_checkpoint(path: str | os.PathLike, config: dict) -> dict:
                               f"{_FRESH}") from None
     if state["fingerprint"] not in _accepted_fingerprints(config):
         try:
-            changes = _diff(_identity(state["config"]), _identity(config))
+            changes = _diff(_identity(state["config"]), _identity(config.to_dict()))
         except (KeyError, TypeError, AttributeError):  # a stored config of another shape: say what differs
             changes = _diff({k: v for k, v in state["config"].items() if k not in _NOT_IDENTITY},
-                            {k: v for k, v in config.items() if k not in _NOT_IDENTITY})
+                            {k: v for k, v in config.to_dict().items() if k not in _NOT_IDENTITY})
         raise CheckpointError(f"checkpoint {path} belongs to another config ("
                               + ("; ".join(changes[:5]) or "settings differ")
                               + "); resume with the config it was made with, or run without --resume "
@@ -274,7 +276,7 @@ def load_checkpoint(path: str | os.PathLike, config: dict) -> dict:
     return state
 
 
-def _contents_problem(state: dict, config: dict) -> str | None:
+def _contents_problem(state: dict, config: RunConfig) -> str | None:
     """What is wrong with a well-formed checkpoint's values, or None: the generation its logbook
     reaches, finite fitness, a population of the config's size (feasibility is the problem's:
     :meth:`~latentga.ga.algorithm.GeneticAlgorithm.restore` checks it)."""
@@ -286,8 +288,8 @@ def _contents_problem(state: dict, config: dict) -> str | None:
             return f"{'population' if name == 'fitness' else 'hall of fame'} fitness is not finite"
     if state["cache"] and not np.isfinite(np.fromiter(state["cache"].values(), float)).all():
         return "fitness cache values are not finite"
-    if len(state["population"]) != config["ga"]["population"]:
-        return f"{len(state['population'])} individuals, but ga.population is {config['ga']['population']}"
+    if len(state["population"]) != config.ga.population:
+        return f"{len(state['population'])} individuals, but ga.population is {config.ga.population}"
     return None
 
 

@@ -12,6 +12,7 @@ from typing import Callable, Sequence
 
 from deap import tools
 
+from latentga.config import GAConfig, RunConfig
 from latentga.errors import CheckpointError
 from latentga.ga.algorithm import GeneticAlgorithm
 from latentga.ga.callbacks import LOGGER, Callback, Checkpoint, Hook, OnGeneration, Progress, Statistics, progress_line
@@ -29,7 +30,7 @@ def print_progress(entry: dict, ngen: int, unit: str = "cost", stream=None) -> N
     print(progress_line(entry, ngen, unit), file=stream or sys.stdout, flush=True)
 
 
-def standard_callbacks(config: dict, *, checkpoint: str | os.PathLike | None = None, progress: bool = True,
+def standard_callbacks(ga: GAConfig, *, checkpoint: str | os.PathLike | None = None, progress: bool = True,
                        on_generation: Callable | None = None, stats: tools.Statistics | None = None,
                        hooks: Sequence = ()) -> list:
     """``run_ga``'s callbacks in their order: statistics, ``hooks`` (callbacks, or older
@@ -42,11 +43,11 @@ def standard_callbacks(config: dict, *, checkpoint: str | os.PathLike | None = N
     if on_generation is not None:
         out.append(OnGeneration(on_generation))
     if progress:
-        out.append(Progress(int(config["ga"]["generations"])))
+        out.append(Progress(ga.generations))
     return out
 
 
-def run_ga(config: dict, problem, model=None, out_dir: str | os.PathLike | None = None,
+def run_ga(config: RunConfig, problem, model=None, out_dir: str | os.PathLike | None = None,
            resume: bool = False, progress: bool = True, dataset=None,
            on_generation: Callable[[int, list, tools.HallOfFame, tools.Logbook], None] | None = None,
            map: Callable | None = None, stats: tools.Statistics | None = None,
@@ -70,7 +71,7 @@ def run_ga(config: dict, problem, model=None, out_dir: str | os.PathLike | None 
     if out_dir is None and resume:
         raise CheckpointError("resume needs the folder of the run's checkpoint; give out_dir")
     path = Path(out_dir) / CHECKPOINT_NAME if out_dir is not None else None
-    callbacks = standard_callbacks(config, checkpoint=path, progress=progress, on_generation=on_generation,
+    callbacks = standard_callbacks(config.ga, checkpoint=path, progress=progress, on_generation=on_generation,
                                    stats=stats, hooks=hooks)
     algorithm = GeneticAlgorithm(config, problem, model, dataset=dataset, map=map, callbacks=callbacks,
                                  termination=termination, variation=variation)

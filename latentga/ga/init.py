@@ -5,23 +5,24 @@ from __future__ import annotations
 
 import numpy as np
 
+from latentga.config import GAConfig
 from latentga.errors import ConfigError
 
 __all__ = ["initial_individuals"]
 
 
-def initial_individuals(config: dict, problem, n: int, rng: np.random.Generator, dataset=None) -> np.ndarray:
+def initial_individuals(ga: GAConfig, problem, n: int, rng: np.random.Generator, dataset=None) -> np.ndarray:
     """Generation 0: the individuals of ``ga.init_layouts`` first (a known plan, a heuristic's
     layout), then as ``ga.init`` says: ``random`` (the problem's own), or drawn from a pool of
     known individuals (``dataset.layouts`` with ``dataset.fitness``): ``dataset`` at random,
-    ``dataset_best`` its best first."""
-    path = config["ga"]["init_layouts"]
+    ``dataset_best`` its best first. ``ga`` is the run config's ``ga`` section."""
+    path = ga.init_layouts
     if not path:
-        return _initial_by_init(config, problem, n, rng, dataset)
+        return _initial_by_init(ga.init, problem, n, rng, dataset)
     seeds = _seed_individuals(path, problem)[:n]
     if len(seeds) == n:
         return seeds
-    rest = _initial_by_init(config, problem, n - len(seeds), rng, dataset)
+    rest = _initial_by_init(ga.init, problem, n - len(seeds), rng, dataset)
     return np.concatenate([seeds, rest.astype(bool, copy=False)])
 
 
@@ -62,8 +63,7 @@ def _seed_individuals(path: str, problem) -> np.ndarray:
     return arr
 
 
-def _initial_by_init(config: dict, problem, n: int, rng: np.random.Generator, dataset=None) -> np.ndarray:
-    init = config["ga"]["init"]
+def _initial_by_init(init: str, problem, n: int, rng: np.random.Generator, dataset=None) -> np.ndarray:
     if init == "random":
         return problem.random_individuals(n, rng)
     if dataset is None:

@@ -11,6 +11,10 @@ allowance again), and depends on the machine by nature.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only
+    from latentga.config import GAConfig
 
 __all__ = ["Termination", "Generations", "MaxCost", "MaxSeconds", "NoImprovement", "from_config"]
 
@@ -86,10 +90,10 @@ class NoImprovement(Termination):
         return max(best[-self.generations:]) <= best[-self.generations - 1]
 
 
-def from_config(ga: dict) -> list[Termination]:
+def from_config(ga: GAConfig) -> list[Termination]:
     """The terminations a config's ``ga`` section asks for: ``generations``, and ``max_cost``
     when set."""
-    out: list[Termination] = [Generations(int(ga["generations"]))]
-    if ga.get("max_cost") is not None:
-        out.append(MaxCost(ga["max_cost"]))
+    out: list[Termination] = [Generations(ga.generations)]
+    if ga.max_cost is not None:
+        out.append(MaxCost(ga.max_cost))
     return out

@@ -1,4 +1,4 @@
-"""A DEAP toolbox wired from a run config and a :class:`~latentga.problems.base.Problem`.
+"""A DEAP toolbox wired from a run config's ``operators`` section and a :class:`~latentga.problems.base.Problem`.
 
 The toolbox holds what DEAP's own algorithms (``eaSimple``, ``eaMuPlusLambda``, ``varAnd``)
 expect: ``evaluate(individual) -> (fitness,)``, ``mate``, ``mutate``, ``select``, ``clone`` and
@@ -18,24 +18,26 @@ from typing import Callable
 import numpy as np
 from deap import base
 
+from latentga.config import OperatorsConfig
 from latentga.errors import ConfigError
 from latentga.operators.base import accepted_keywords, needs_conditional
 from latentga.operators.registry import resolve_operator
 from latentga.parallel import parallel_map  # SCOOP's map without re-sent futures, bundled to the cores
+from latentga.schema import thaw
 
 __all__ = ["build_toolbox", "parallel_map", "operators_need_model", "resolve_operators", "evaluate_one"]
 
 
-def resolve_operators(config: dict) -> dict:
-    """``{role: function}`` for the config's mate, mutate and select operators."""
-    return {role: resolve_operator(config["operators"][role]["name"], role=role,
-                                   key=f"operators.{role}.name")
+def resolve_operators(operators: OperatorsConfig) -> dict:
+    """``{role: function}`` for the ``operators`` section's mate, mutate and select operators."""
+    return {role: resolve_operator(operators[role].name, role=role, key=f"operators.{role}.name")
             for role in ("mate", "mutate", "select")}
 
 
-def operators_need_model(config: dict) -> bool:
-    """True when some configured operator takes a ``model`` (vanilla runs then train nothing)."""
-    return any("model" in accepted_keywords(f)[0] for f in resolve_operators(config).values())
+def operators_need_model(operators: OperatorsConfig) -> bool:
+    """True when some operator of the ``operators`` section takes a ``model`` (vanilla runs then
+    train nothing)."""
+    return any("model" in accepted_keywords(f)[0] for f in resolve_operators(operators).values())
 
 
 def evaluate_one(problem, individual) -> tuple[float]:
@@ -60,9 +62,9 @@ def _injected(func, role: str, name: str, *, context: dict, model) -> dict:
     return out
 
 
-def build_toolbox(config: dict, problem, model=None, *, rng: np.random.Generator,
+def build_toolbox(operators: OperatorsConfig, problem, model=None, *, rng: np.random.Generator,
                   map: Callable | None = None) -> base.Toolbox:
-    """A toolbox for ``config`` and ``problem``: ``evaluate(individual)``, ``evaluate_batch(chunk)``,
+    """A toolbox for the ``operators`` section and ``problem``: ``evaluate(individual)``, ``evaluate_batch(chunk)``,
     ``mate``, ``mutate``, ``select``, ``clone``, ``map`` (default :func:`parallel_map`).
 
     Builds nothing random itself: operators draw from ``rng`` later, so a checkpointed generator
@@ -73,8 +75,8 @@ def build_toolbox(config: dict, problem, model=None, *, rng: np.random.Generator
     tb.register("evaluate_batch", problem.evaluate)
     tb.register("map", map or parallel_map())
     context = {**problem.operator_keywords(), "rng": rng}
-    for role, func in resolve_operators(config).items():
-        section = config["operators"][role]
-        tb.register(role, func, **section["params"], **_injected(func, role, section["name"],
-                                                                  context=context, model=model))
+    for role, func in resolve_operators(operators).items():
+        spec = operators[role]
+        tb.register(role, func, **thaw(spec.params), **_injected(func, role, spec.name, context=context,
+                                                                model=model))
     return tb

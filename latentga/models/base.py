@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import math
 from abc import ABCMeta, abstractmethod
+from collections.abc import Mapping
 
 import numpy as np
 import torch
 from torch import nn
 
 from latentga.errors import ConfigError, LayoutError
-from latentga.models.config import validate_model_config
+from latentga.models.config import ModelConfig, validate_model_config
 
 __all__ = ["LayoutModel", "FitnessHead", "conv_block"]
 
@@ -43,14 +44,14 @@ class LayoutModel(nn.Module, metaclass=ABCMeta):
     latent_dim: int
     char_dim: int
 
-    def __init__(self, config: dict, grid_shape: tuple[int, int]):
+    def __init__(self, config: ModelConfig | Mapping, grid_shape: tuple[int, int]):
         super().__init__()
         self.config = validate_model_config(config)
         self.grid_shape = (int(grid_shape[0]), int(grid_shape[1]))
         if min(self.grid_shape) < 1:
             raise LayoutError(f"grid shape {self.grid_shape} is empty; layouts need at least one row and column")
-        self.noise_std = self.config["noise_std"]
-        scale = 2 ** len(self.config["channels"])  # each conv halves the side: pad to a multiple
+        self.noise_std = self.config.noise_std
+        scale = 2 ** len(self.config.channels)  # each conv halves the side: pad to a multiple
         self._padded = tuple(scale * math.ceil(s / scale) for s in self.grid_shape)
 
     @abstractmethod

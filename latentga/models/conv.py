@@ -21,11 +21,14 @@ the remaining ``head_hidden`` linear layers to one standardised output.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 from latentga.models.base import FitnessHead, LayoutModel, conv_block
+from latentga.models.config import ModelConfig
 
 __all__ = ["ConvLayoutVAE", "ConvLayoutCCVAE"]
 
@@ -33,21 +36,21 @@ __all__ = ["ConvLayoutVAE", "ConvLayoutCCVAE"]
 class ConvLayoutVAE(LayoutModel):
     """Convolutional encoder -> latent map -> transposed-conv decoder; z flattened for callers."""
 
-    def __init__(self, config: dict, grid_shape: tuple[int, int]):
+    def __init__(self, config: ModelConfig | Mapping, grid_shape: tuple[int, int]):
         super().__init__(config, grid_shape)
         cfg = self.config
-        channels = cfg["channels"]
+        channels = cfg.channels
         scale = 2 ** len(channels)
         self.map_shape = (self._padded[0] // scale, self._padded[1] // scale)
-        self.latent_channels = cfg["latent_channels"]
-        self.char_channels = cfg["char_channels"] if self.is_conditional else 0
+        self.latent_channels = cfg.latent_channels
+        self.char_channels = cfg.char_channels if self.is_conditional else 0
         positions = self.map_shape[0] * self.map_shape[1]
         self.latent_dim = self.latent_channels * positions
         self.char_dim = self.char_channels * positions
 
         enc, c_in = [], 1
         for c in channels:
-            enc.append(conv_block(nn.Conv2d(c_in, c, 4, 2, 1), c, cfg["dropout"]))
+            enc.append(conv_block(nn.Conv2d(c_in, c, 4, 2, 1), c, cfg.dropout))
             c_in = c
         self.encoder = nn.Sequential(*enc)
         # ``fc_*`` names kept: callers read ``fc_mu.weight`` for the model's device and dtype.
@@ -56,7 +59,7 @@ class ConvLayoutVAE(LayoutModel):
         self.fc_decode = nn.Sequential(nn.Conv2d(self.latent_channels, c_in, 3, 1, 1), nn.ReLU())
         dec = []
         for c_out in reversed(channels[:-1]):
-            dec.append(conv_block(nn.ConvTranspose2d(c_in, c_out, 4, 2, 1), c_out, cfg["dropout"]))
+            dec.append(conv_block(nn.ConvTranspose2d(c_in, c_out, 4, 2, 1), c_out, cfg.dropout))
             c_in = c_out
         dec.append(nn.ConvTranspose2d(c_in, 1, 4, 2, 1))
         self.decoder = nn.Sequential(*dec)
@@ -87,9 +90,9 @@ class ConvLayoutVAE(LayoutModel):
 class ConvLayoutCCVAE(FitnessHead, ConvLayoutVAE):
     """The conv VAE whose last ``char_channels`` latent channels (z_c) predict fitness."""
 
-    def __init__(self, config: dict, grid_shape: tuple[int, int]):
+    def __init__(self, config: ModelConfig | Mapping, grid_shape: tuple[int, int]):
         super().__init__(config, grid_shape)
-        hidden = self.config["head_hidden"]
+        hidden = self.config.head_hidden
         first = hidden[0] if hidden else 1
         self.head_conv = nn.Conv2d(self.char_channels, first, 1)
         self.head_position = nn.Parameter(torch.zeros(1, first, *self.map_shape))
@@ -107,7 +110,7 @@ class ConvLayoutCCVAE(FitnessHead, ConvLayoutVAE):
         """Head output on standardised labels, ``[B]``; depends on z_c only."""
         zc = self.z_c(self.codes(z)).reshape(-1, self.char_channels, *self.map_shape)
         h = self.head_conv(zc) + self.head_position
-        if self.config["head_hidden"]:
+        if self.config.head_hidden:
             h = F.relu(self.head_norm(h))
         pooled = h.mean(dim=(2, 3))
         return (self.head(pooled) if len(self.head) else pooled)[:, 0]

@@ -7,9 +7,11 @@ picks the built-ins' network, ``dense`` (:mod:`latentga.models.networks`) or ``c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from latentga.errors import ConfigError
 from latentga.models.base import LayoutModel
-from latentga.models.config import validate_model_config
+from latentga.models.config import ModelConfig, validate_model_config
 
 __all__ = ["model_class", "build_model"]
 
@@ -40,8 +42,8 @@ def model_class(kind: str, architecture: str = "dense") -> type:
     return cls
 
 
-def build_model(config: dict, grid_shape: tuple[int, int]) -> LayoutModel:
-    """A fresh (untrained) model for ``grid_shape`` = (rows, cols), of the class ``config['kind']``
-    and ``config['architecture']`` name."""
+def build_model(config: ModelConfig | Mapping, grid_shape: tuple[int, int]) -> LayoutModel:
+    """A fresh (untrained) model for ``grid_shape`` = (rows, cols), of the class ``config.kind``
+    and ``config.architecture`` name."""
     cfg = validate_model_config(config)
-    return model_class(cfg["kind"], cfg["architecture"])(cfg, grid_shape)
+    return model_class(cfg.kind, cfg.architecture)(cfg, grid_shape)

@@ -18,12 +18,15 @@ and :meth:`LayoutCCVAE.predict` returns fitness in original units.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 from latentga.models.base import FitnessHead, LayoutModel, conv_block
+from latentga.models.config import ModelConfig
 
 __all__ = ["LayoutVAE", "LayoutCCVAE"]
 
@@ -32,19 +35,19 @@ class LayoutVAE(LayoutModel):
     """A VAE over ``[H, W]`` binary layouts whose conv features map to z through LINEAR heads
     (the dense network; weights grow with the grid). Decoder outputs per-cell logits."""
 
-    def __init__(self, config: dict, grid_shape: tuple[int, int]):
+    def __init__(self, config: ModelConfig | Mapping, grid_shape: tuple[int, int]):
         super().__init__(config, grid_shape)
         cfg = self.config
-        self.latent_dim = cfg["latent_dim"]
-        self.char_dim = cfg["char_dim"] if self.is_conditional else 0
-        channels = cfg["channels"]
+        self.latent_dim = cfg.latent_dim
+        self.char_dim = cfg.char_dim if self.is_conditional else 0
+        channels = cfg.channels
         scale = 2 ** len(channels)
         self._feature_shape = (channels[-1], self._padded[0] // scale, self._padded[1] // scale)
         n_features = int(np.prod(self._feature_shape))
 
         enc, c_in = [], 1
         for c in channels:
-            enc.append(conv_block(nn.Conv2d(c_in, c, 4, 2, 1), c, cfg["dropout"]))
+            enc.append(conv_block(nn.Conv2d(c_in, c, 4, 2, 1), c, cfg.dropout))
             c_in = c
         self.encoder = nn.Sequential(*enc, nn.Flatten())
         self.fc_mu = nn.Linear(n_features, self.latent_dim)
@@ -53,7 +56,7 @@ class LayoutVAE(LayoutModel):
         self.fc_decode = nn.Sequential(nn.Linear(self.latent_dim, n_features), nn.ReLU())
         dec = []
         for c_out in reversed(channels[:-1]):
-            dec.append(conv_block(nn.ConvTranspose2d(c_in, c_out, 4, 2, 1), c_out, cfg["dropout"]))
+            dec.append(conv_block(nn.ConvTranspose2d(c_in, c_out, 4, 2, 1), c_out, cfg.dropout))
             c_in = c_out
         dec.append(nn.ConvTranspose2d(c_in, 1, 4, 2, 1))
         self.decoder = nn.Sequential(*dec)
@@ -80,10 +83,10 @@ class LayoutCCVAE(FitnessHead, LayoutVAE):
     """The dense VAE whose last ``char_dim`` latent dims (z_c) also predict fitness through a
     small MLP head."""
 
-    def __init__(self, config: dict, grid_shape: tuple[int, int]):
+    def __init__(self, config: ModelConfig | Mapping, grid_shape: tuple[int, int]):
         super().__init__(config, grid_shape)
         layers, width = [], self.char_dim
-        for hidden in self.config["head_hidden"]:
+        for hidden in self.config.head_hidden:
             layers += [nn.Linear(width, hidden), nn.BatchNorm1d(hidden), nn.ReLU()]
             width = hidden
         layers.append(nn.Linear(width, 1))

@@ -117,10 +117,10 @@ def fine_tune(model: LayoutModel, layouts, fitness, *, k: float, epochs: int, se
         raise DatasetError("fine_tune needs at least 2 layouts (BatchNorm cannot train on one)")
     weights = rank_weights(f, k)
     cfg = model.config
-    lr = cfg["lr"] if lr is None else lr
+    lr = cfg.lr if lr is None else lr
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
         raise ConfigError(f"fine_tune lr = {lr!r} is invalid: it must be a number > 0 (or None for the model's)")
-    beta, alpha, bs = cfg["beta"], cfg["alpha"], cfg["batch_size"]
+    beta, alpha, bs = cfg.beta, cfg.alpha, cfg.batch_size
 
     param = next(model.parameters())
     x = torch.from_numpy(x_np.astype(np.float32)).to(param.device)
@@ -151,7 +151,7 @@ def fine_tune(model: LayoutModel, layouts, fitness, *, k: float, epochs: int, se
         with seeded_rng(seed, param.device):
             gen = torch.Generator().manual_seed(seed)  # a CPU generator, whatever the model's device
             opt = torch.optim.Adam(model.parameters(), lr=float(lr))
-            sched = _schedule(opt, {**cfg, "lr": float(lr), "epochs": epochs}, n)
+            sched = _schedule(opt, cfg.replace(lr=float(lr), epochs=epochs), n)
             model.train()
             for _ in range(epochs):
                 draw = torch.multinomial(w_t, n, replacement=True, generator=gen).to(param.device)

@@ -40,9 +40,9 @@ def save_model(model: LayoutModel, path: str | os.PathLike) -> Path:
     payload = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "kind": model.config["kind"],
+        "kind": model.config.kind,
         "grid_shape": list(model.grid_shape),
-        "config": dict(model.config),
+        "config": model.config.to_dict(),
         "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
         "torch_version": str(torch.__version__),
     }

@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import os
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -29,7 +30,7 @@ from latentga.errors import ConfigError, DatasetError
 from latentga.io import save_csv_atomic
 from latentga.layouts import as_layout_batch
 from latentga.models.base import LayoutModel
-from latentga.models.config import validate_model_config
+from latentga.models.config import ModelConfig, validate_model_config
 from latentga.models.factory import build_model, model_class
 from latentga.models.losses import ccvae_loss
 from latentga.models.metrics import evaluate_model
@@ -77,7 +78,7 @@ def _validation_terms(model, x: torch.Tensor, y: torch.Tensor, beta: float, alph
     return sums / max(len(x), 1)
 
 
-def train_model(layouts, fitness, config: dict, seed: int, progress: bool = True,
+def train_model(layouts, fitness, config: ModelConfig | Mapping, seed: int, progress: bool = True,
                 out_dir: str | os.PathLike | None = None, threads: int | None = None,
                 device: str | torch.device | None = None) -> TrainResult:
     """Train the model ``config`` describes; see the module docstring for reproducibility.
@@ -95,16 +96,16 @@ def train_model(layouts, fitness, config: dict, seed: int, progress: bool = True
             None = the config's ``model.device``. The returned model stays on it.
     """
     cfg = validate_model_config(config)
-    device = resolve_device(cfg["device"] if device is None else device)
+    device = resolve_device(cfg.device if device is None else device)
     x_all = as_layout_batch(layouts, name="training layout")
     n = len(x_all)
-    conditional = model_class(cfg["kind"]).is_conditional
+    conditional = model_class(cfg.kind).is_conditional
     y_all = _labels(fitness, n, conditional)
-    n_val = max(1, int(round(cfg["val_fraction"] * n)))
+    n_val = max(1, int(round(cfg.val_fraction * n)))
     if n - n_val < 2:
         raise DatasetError(f"{n} layouts are too few to train on with val_fraction "
-                           f"{cfg['val_fraction']}; use a dataset of at least a few hundred layouts")
-    beta, alpha = cfg["beta"], cfg["alpha"]
+                           f"{cfg.val_fraction}; use a dataset of at least a few hundred layouts")
+    beta, alpha = cfg.beta, cfg.alpha
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
         raise ConfigError(f"threads = {threads!r} is invalid: use a whole number of torch threads >= 1")
     old_threads = torch.get_num_threads()
@@ -125,7 +126,7 @@ def train_model(layouts, fitness, config: dict, seed: int, progress: bool = True
             std = float(known.std()) if known.size > 1 and known.std() > 0 else 1.0
             if conditional:
                 model.set_label_normalization(mean, std)
-            if cfg["output_bias"] == "base_rate":
+            if cfg.output_bias == "base_rate":
                 model.set_output_bias(float(x_all[train_idx].mean()))
             model.to(device)  # built (initial weights drawn) on the CPU, so every device starts alike
             x_t = torch.from_numpy(x_all.astype(np.float32))
@@ -144,21 +145,21 @@ def train_model(layouts, fitness, config: dict, seed: int, progress: bool = True
         out = Path(out_dir)
         save_csv_atomic(out / "metrics.csv", metrics)
         save_csv_atomic(out / "history.csv", history)
-        plot_loss_curve(history, out / "loss_curve.png", title=f"{cfg['kind'].upper()} training loss")
+        plot_loss_curve(history, out / "loss_curve.png", title=f"{cfg.kind.upper()} training loss")
     return TrainResult(model, history, metrics)
 
 
-def _schedule(opt, cfg: dict, n_train: int):
+def _schedule(opt, cfg: ModelConfig, n_train: int):
     """Per-batch cosine annealing from ``lr`` to 0 over ``epochs`` (None for a constant rate).
 
     Annealing removes the noise of a high constant rate at the end of a short budget: the
     default model reaches its precision in fewer epochs (see SMALL_MODEL in latentga.config).
     """
-    if cfg["lr_schedule"] == "constant":
+    if cfg.lr_schedule == "constant":
         return None
-    bs = cfg["batch_size"]
+    bs = cfg.batch_size
     per_epoch = n_train // bs + (1 if n_train % bs >= 2 else 0)  # batches of one are skipped
-    return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, cfg["epochs"] * per_epoch))
+    return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, cfg.epochs * per_epoch))
 
 
 def train_step(model, opt, sched, xb: torch.Tensor, yb: torch.Tensor, beta: float, alpha: float):
@@ -177,12 +178,12 @@ def train_step(model, opt, sched, xb: torch.Tensor, yb: torch.Tensor, beta: floa
 def _fit(model, cfg: dict, xt, yt, xv, yv, beta: float, alpha: float, gen: torch.Generator,
          progress: bool) -> pd.DataFrame:
     """Adam with early stopping on the validation loss; leaves the best weights in ``model``."""
-    opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     device = model_device(model)
-    bs, n_train = cfg["batch_size"], len(xt)
+    bs, n_train = cfg.batch_size, len(xt)
     sched = _schedule(opt, cfg, n_train)
     best_loss, best_state, stale, rows = float("inf"), None, 0, []
-    bar = tqdm(range(1, cfg["epochs"] + 1), desc=f"train {cfg['kind']}", unit="epoch",
+    bar = tqdm(range(1, cfg.epochs + 1), desc=f"train {cfg.kind}", unit="epoch",
                disable=not progress, leave=True)
     for epoch in bar:
         t0 = time.perf_counter()
@@ -209,7 +210,7 @@ def _fit(model, cfg: dict, xt, yt, xv, yv, beta: float, alpha: float, gen: torch
                      **{f"val_{k}": v for k, v in zip(("loss", "recon", "kl", "label"), val_terms)},
                      "seconds": time.perf_counter() - t0, "best": improved})
         bar.set_postfix(train=f"{train_terms[0]:.2f}", val=f"{val_terms[0]:.2f}", best=f"{best_loss:.2f}")
-        if stale >= cfg["patience"]:
+        if stale >= cfg.patience:
             break
     bar.close()
     if best_state is not None:

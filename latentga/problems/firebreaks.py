@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from latentga.config import RunConfig
 from latentga.errors import LayoutError
 from latentga.layouts import burnable_cells, layout_key, random_layouts
 from latentga.problems.base import KCellsProblem
@@ -67,11 +68,11 @@ class FirebreakProblem(KCellsProblem):
                 f"{self.cost_per_evaluation} fires per layout")
 
 
-def firebreak_problem(config: dict, simulator=None) -> FirebreakProblem:
+def firebreak_problem(config: RunConfig, simulator=None) -> FirebreakProblem:
     """The problem a run config describes (``firebreaks``, ``simulator``, ``ga.delta_evaluation``);
     ``simulator`` defaults to the config's own (:func:`latentga.pipeline.make_simulator`)."""
     if simulator is None:
         from latentga.pipeline import make_simulator
 
         simulator = make_simulator(config)
-    return FirebreakProblem(simulator, config["firebreaks"], config["ga"].get("delta_evaluation", True))
+    return FirebreakProblem(simulator, config.firebreaks, config.ga.delta_evaluation)

@@ -14,6 +14,7 @@ import shutil
 import socket
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -138,7 +139,7 @@ def read_manifest(out_dir: str | os.PathLike) -> dict | None:
     return data if isinstance(data, dict) and data.get("format") == MANIFEST_FORMAT else None
 
 
-def write_manifest(out_dir: str | os.PathLike, config: dict, status: str, generation: int | None = None,
+def write_manifest(out_dir: str | os.PathLike, config: Mapping, status: str, generation: int | None = None,
                    files: dict[str, str] | None = None) -> Path:
     """Write ``run.json``: who wrote the folder, how far it got, and the hash of each result file."""
     data = {"format": MANIFEST_FORMAT, "name": config.get("name"), "status": status, "generation": generation,
@@ -223,10 +224,11 @@ def _no_breaks(simulator) -> float | None:
     return no_firebreak_fitness(simulator)
 
 
-def write_results(out_dir: str | os.PathLike, config: dict, logbook: tools.Logbook, hof,
+def write_results(out_dir: str | os.PathLike, config: Mapping, logbook: tools.Logbook, hof,
                   landscape=None, simulator=None, context=None) -> dict[str, Path]:
     """Write ``logbook.csv``, ``best_layouts.npy`` (hall of fame, best first), ``best_fitness.npy``,
-    ``best_layout.png``, ``convergence.png``, ``config.yaml`` (resolved), the best plan as
+    ``best_layout.png``, ``convergence.png``, ``config.yaml`` (resolved: ``config`` is the run's
+    :class:`~latentga.config.RunConfig`, or any mapping of the same shape), the best plan as
     ``plan.csv`` (Cell2Fire) and ``plan.asc`` (+ ``.prj``/``.tif`` as the landscape has them) and
     ``report.html`` (all of it on one page) into ``out_dir``, then the manifest ``run.json``
     naming them with their SHA-256. Given the run's ``simulator``, the plot marks the whole

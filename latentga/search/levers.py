@@ -16,16 +16,16 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from latentga.config import LatentConfig, RunConfig
 from latentga.errors import ConfigError
 
 __all__ = ["LatentLevers", "levers_on", "lever_hooks", "search_hooks", "SearchSetup"]
 
 
-def levers_on(config: dict) -> dict[str, bool]:
-    """Which levers the config turns on: ``fresh``, ``learn``, ``screen``, ``trust``."""
-    lat = config["latent"]
-    return {"fresh": bool(lat["fresh"]), "learn": lat["learn"]["samples"] > 0,
-            "screen": lat["screen"]["candidates"] > 1, "trust": lat["trust"]["share"] > 0}
+def levers_on(lat: LatentConfig) -> dict[str, bool]:
+    """Which levers the ``latent`` section turns on: ``fresh``, ``learn``, ``screen``, ``trust``."""
+    return {"fresh": bool(lat.fresh), "learn": lat.learn.samples > 0,
+            "screen": lat.screen.candidates > 1, "trust": lat.trust.share > 0}
 
 
 class LatentLevers:
@@ -44,12 +44,12 @@ class LatentLevers:
 
         self.model, self.section, self.k, self.seed = model, section, int(k), int(seed)
         self.base_variation = base_variation  # the engine's default varAnd (passed in: search imports no ga)
-        on = {"fresh": bool(section["fresh"]), "screen": section["screen"]["candidates"] > 1,
-              "trust": section["trust"]["share"] > 0}
+        on = {"fresh": bool(section.fresh), "screen": section.screen.candidates > 1,
+              "trust": section.trust.share > 0}
         self.on = on
-        tr = section["trust"]
-        self.region = TrustRegion(length=tr["length"], min_length=tr["min"], max_length=tr["max"],
-                                  success=tr["success"], failure=tr["failure"]) if on["trust"] else None
+        tr = section.trust
+        self.region = TrustRegion(length=tr.length, min_length=tr.min, max_length=tr.max,
+                                  success=tr.success, failure=tr.failure) if on["trust"] else None
         self.keys: dict[bytes, int] = {}
         self.layouts: list[np.ndarray] = []
         self.fitness: list[float] = []
@@ -81,10 +81,10 @@ class LatentLevers:
         known = set(cache)
         if not varied:
             return
-        m = int(self.section["screen"]["candidates"])
+        m = int(self.section.screen.candidates)
         allowed = getattr(problem, "allowed", None)  # breaks on burnable cells only
         if self.region is not None and len(hof):
-            n = int(round(self.section["trust"]["share"] * len(varied)))
+            n = int(round(self.section.trust.share * len(varied)))
             slots = sorted(rng.choice(varied, size=n, replace=False).tolist()) if n else []
             if slots:
                 draws = self.region.sample(self.model, np.asarray(hof[0], bool), len(slots) * m, rng, k=self.k,
@@ -106,7 +106,7 @@ class LatentLevers:
             from latentga.search.fresh import replace_stale
 
             self.stats[0] += replace_stale(offspring, problem=problem, mutate=toolbox.mutate, known=known,
-                                           redraws=self.section["redraws"], rng=rng)
+                                           redraws=self.section.redraws, rng=rng)
 
     def _place(self, offspring: list, slots: list, cand: np.ndarray, problem, known: set, rng) -> None:
         """Write into each slot its candidate chosen by the head (the first one without a head)."""
@@ -128,7 +128,7 @@ class LatentLevers:
         self.best = max(self.best, best)
         if gen == 0:
             return
-        every = int(self.section["screen"]["refit_every"])
+        every = int(self.section.screen.refit_every)
         if self.on["screen"] and every and gen % every == 0:
             self.refit(gen)
         if self.region is not None and self.region.update(improved):
@@ -143,8 +143,8 @@ class LatentLevers:
             return
         from latentga.search.surrogate import refit_head
 
-        sc = self.section["screen"]
-        refit_head(self.model, *self._archive(), k=sc["k"], epochs=sc["epochs"], seed=self.seed * 1_000_003 + gen)
+        sc = self.section.screen
+        refit_head(self.model, *self._archive(), k=sc.k, epochs=sc.epochs, seed=self.seed * 1_000_003 + gen)
         self.stats[3] += 1
 
     def update_model(self, gen: int) -> None:
@@ -154,8 +154,8 @@ class LatentLevers:
         from latentga.models.retraining import fine_tune
 
         x, y = self._archive()
-        top = np.argsort(-y, kind="stable")[: int(self.section["trust"]["top"])]
-        fine_tune(self.model, x[top], y[top], k=self.section["screen"]["k"], epochs=1,
+        top = np.argsort(-y, kind="stable")[: int(self.section.trust.top)]
+        fine_tune(self.model, x[top], y[top], k=self.section.screen.k, epochs=1,
                   seed=self.seed * 1_000_003 + gen + 500_000)
         if self.on["screen"]:
             self.refit(gen)
@@ -186,15 +186,15 @@ class LatentLevers:
             self.region.restore(state["region"])
 
 
-def lever_hooks(config: dict, model, problem, dataset=None, *, progress: bool = False,
+def lever_hooks(config: RunConfig, model, problem, dataset=None, *, progress: bool = False,
                 base_variation=None) -> tuple[list, int]:
     """The levers' hook for ``config`` (``[]`` when every lever is off) and the fires spent up
     front by "learn from good layouts" (charge them to the run). ``model`` is changed in place:
     pass the run's own copy."""
-    on = levers_on(config)
+    on = levers_on(config.latent)
     if not any(on.values()):
         return [], 0
-    lat = config["latent"]
+    lat = config.latent
     if model is None and (on["learn"] or on["screen"] or on["trust"]):
         raise ConfigError("latent.learn / latent.screen / latent.trust act on the operators' model, but this run's "
                           "operators use none; pick latent operators (e.g. mut_ccvae_gradient) or turn the levers off")
@@ -205,18 +205,18 @@ def lever_hooks(config: dict, model, problem, dataset=None, *, progress: bool = 
     if on["learn"]:
         from latentga.search.good_layouts import heuristic_layouts, learn_from_layouts
 
-        ln = lat["learn"]
-        rng = np.random.default_rng([int(config["seed"]), 21])  # its own stream: the GA's draws stay as they were
-        layouts, fitness, spent = heuristic_layouts(problem.simulator, problem.k, rng, samples=ln["samples"],
-                                                    perturbed=ln["perturbed"], descent_fires=ln["descent_fires"])
+        ln = lat.learn
+        rng = np.random.default_rng([int(config.seed), 21])  # its own stream: the GA's draws stay as they were
+        layouts, fitness, spent = heuristic_layouts(problem.simulator, problem.k, rng, samples=ln.samples,
+                                                    perturbed=ln.perturbed, descent_fires=ln.descent_fires)
         if dataset is None:
             raise ConfigError("latent.learn needs the run's dataset (the model's training data) to fine-tune on")
-        learn_from_layouts(model, dataset, layouts, fitness, k=ln["k"], epochs=ln["epochs"], top=ln["top"],
-                           seed=int(config["seed"]) * 1_000_003 + 21)
+        learn_from_layouts(model, dataset, layouts, fitness, k=ln.k, epochs=ln.epochs, top=ln.top,
+                           seed=int(config.seed) * 1_000_003 + 21)
         archive = (layouts, fitness)
         if progress:
             print(f"latent.learn: {len(layouts)} good layouts (best {fitness.max():.4f}), {spent} fires", flush=True)
-    hook = LatentLevers(model, lat, k=problem.k, seed=int(config["seed"]), archive=archive,
+    hook = LatentLevers(model, lat, k=problem.k, seed=int(config.seed), archive=archive,
                         base_variation=base_variation)
     if on["screen"] and archive is not None:
         hook.refit(0)
@@ -234,14 +234,14 @@ class SearchSetup(NamedTuple):
     spent: int
 
 
-def search_hooks(config: dict, model, problem, dataset=None, *, base_variation: Callable | None = None,
+def search_hooks(config: RunConfig, model, problem, dataset=None, *, base_variation: Callable | None = None,
                  progress: bool = False) -> SearchSetup:
     """Every hook a run's config asks for (weighted retraining, the latent levers) on ONE private
     copy of ``model`` (which both fine-tune), as a :class:`SearchSetup`. ``base_variation`` is
     the engine's default varAnd (:func:`latentga.ga.algorithm.default_variation`), which the
     levers' variation revises; the caller passes it, so this package imports nothing of the GA."""
-    wants_wr = model is not None and config["retraining"]["every"] > 0
-    if not wants_wr and not any(levers_on(config).values()):
+    wants_wr = model is not None and config.retraining.every > 0
+    if not wants_wr and not any(levers_on(config.latent).values()):
         return SearchSetup([], model, None, 0)
     own = copy.deepcopy(model) if model is not None else None
     hooks = []
@@ -251,7 +251,7 @@ def search_hooks(config: dict, model, problem, dataset=None, *, base_variation: 
         if dataset is None:
             raise ConfigError("retraining.every > 0 needs the run's dataset (the model's training data)")
         hooks.append(weighted_retraining(config, own, dataset))
-    if any(levers_on(config).values()) and base_variation is None:
+    if any(levers_on(config.latent).values()) and base_variation is None:
         raise ConfigError("the latent levers revise the GA's own variation: pass base_variation="
                           "latentga.ga.algorithm.default_variation to search_hooks")
     levers, spent = lever_hooks(config, own, problem, dataset, progress=progress, base_variation=base_variation)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from latentga.config import MemeticConfig
 from latentga.errors import CheckpointError, ConfigError
 from latentga.layouts import layout_key
 from latentga.simulator.delta import DeltaEvaluator, FireRecord
@@ -171,12 +172,10 @@ class MemeticStep:
         settings: the ``ga.memetic`` section (``individuals``, ``moves``, ``strategy``, ``proposal``, ``z``).
     """
 
-    def __init__(self, settings: dict):
-        self.individuals = int(settings["individuals"])
-        self.moves = int(settings["moves"])
-        self.strategy, self.proposal = settings["strategy"], settings["proposal"]
-        self.z = float(settings.get("z", 0.0))
-        self.restart = int(settings.get("restart", 0))
+    def __init__(self, settings: MemeticConfig):
+        self.individuals, self.moves = settings.individuals, settings.moves
+        self.strategy, self.proposal = settings.strategy, settings.proposal
+        self.z, self.restart = settings.z, settings.restart
         self.best, self.idle = -1.0, 0  # the population's best since the last restart (fitness >= 0); idle gens
         self.evaluator: DeltaEvaluator | None = None
         self.own: dict[bytes, FireRecord] = {}
@@ -198,7 +197,7 @@ class MemeticStep:
     def after_evaluation(self, algorithm) -> None:
         if self.evaluator is None:
             self._setup(algorithm)
-        max_cost = algorithm.config["ga"].get("max_cost")
+        max_cost = algorithm.config.ga.max_cost
         budget = None if max_cost is None else max(0, int(max_cost) - int(algorithm.cost))
         new, spent = self.step(algorithm.population, algorithm.cache, algorithm.rng, algorithm.tracker, budget)
         algorithm.evaluations += new
@@ -326,9 +325,8 @@ def _unpack(packed: dict, evaluator: DeltaEvaluator) -> dict[bytes, FireRecord]:
     return unpack_records(plain, evaluator)
 
 
-def memetic_step(config: dict) -> MemeticStep | None:
-    """The callback ``ga.memetic`` asks for, or None when it is off (``individuals: 0``)."""
-    settings = config["ga"].get("memetic") or {}
-    if int(settings.get("individuals", 0)) <= 0:
+def memetic_step(settings: MemeticConfig) -> MemeticStep | None:
+    """The callback the ``ga.memetic`` section asks for, or None when it is off (``individuals: 0``)."""
+    if settings.individuals <= 0:
         return None
     return MemeticStep(settings)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from latentga.config import SeedingConfig
 from latentga.errors import ConfigError
 
 __all__ = ["Seeds", "dpv_seeds", "seed_individuals", "seeding_on"]
@@ -120,22 +121,20 @@ def dpv_seeds(simulator, k: int, rng: np.random.Generator, *, dpv: str = "greedy
     return Seeds(out, fires)
 
 
-def seeding_on(config: dict) -> bool:
-    """Whether ``ga.seeding`` asks for any seeded layout."""
-    s = config["ga"].get("seeding") or {}
-    return s.get("dpv", "none") != "none" or int(s.get("sampled", 0)) > 0 or bool(s.get("lines", False))
+def seeding_on(s: SeedingConfig) -> bool:
+    """Whether the ``ga.seeding`` section asks for any seeded layout."""
+    return s.dpv != "none" or s.sampled > 0 or s.lines
 
 
-def seed_individuals(config: dict, problem, rng: np.random.Generator) -> Seeds:
-    """The seeded individuals of ``ga.seeding`` for ``problem`` (distinct, at most
-    ``ga.population``), and their fires. Needs a firebreak problem with the built-in simulator."""
-    s = config["ga"]["seeding"]
+def seed_individuals(s: SeedingConfig, problem, rng: np.random.Generator, population: int) -> Seeds:
+    """The seeded individuals of the ``ga.seeding`` section for ``problem`` (distinct, at most
+    ``population``), and their fires. Needs a firebreak problem with the built-in simulator."""
     simulator = getattr(problem, "simulator", None)
     if simulator is None or not hasattr(simulator, "tables") or not hasattr(problem, "k"):
         raise ConfigError("ga.seeding needs a firebreak problem on the built-in simulator (DPV reads its fire "
                           "trees); set simulator.backend: builtin, or ga.seeding.dpv: none and sampled: 0")
-    seeds = dpv_seeds(simulator, int(problem.k), rng, dpv=s["dpv"], picks=int(s["picks"]),
-                      sampled=int(s["sampled"]), power=float(s["power"]), lines=bool(s.get("lines", False)))
+    seeds = dpv_seeds(simulator, int(problem.k), rng, dpv=s.dpv, picks=s.picks, sampled=s.sampled, power=s.power,
+                      lines=s.lines)
     _, first = np.unique(seeds.layouts.reshape(len(seeds.layouts), -1), axis=0, return_index=True)
-    keep = np.sort(first)[:int(config["ga"]["population"])]
+    keep = np.sort(first)[:int(population)]
     return Seeds(seeds.layouts[keep], seeds.fires)
