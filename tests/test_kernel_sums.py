@@ -1,8 +1,8 @@
 """Burn probability and DPV summed in the kernel equal the per-fire grids they replace, and
 their memory does not grow with fires x cells (what lets them run on 400,000-cell landscapes)."""
 
-from pathlib import Path
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pytest
