@@ -19,7 +19,12 @@ ids (-1 off the grid), ``dist[dir]`` centre distances. Kitral and Scott & Burgan
 a :class:`FactoredRates` as both ``rates`` and ``hros`` instead (rates per distinct weather row
 and fuel class, times a per-edge slope factor): a 400,000-cell landscape with 1,000 weather files
 would need hundreds of GB as dense tables. The kernels read both kinds through
-:func:`edge_increment`, :func:`hros_spread` and :func:`hros_ignite`, compiled per kind.
+:func:`edge_increment`, :func:`hros_spread` and :func:`hros_ignite`, compiled per kind; fires
+without ROS-CV on them run a specialisation of the same search (:func:`spread_fire` picks it).
+
+Both search an edge only as far as it can matter: an arrival at or after the period the target
+cell is already reached by cannot change anything, so it is not computed (most edges a burning
+cell tries are of that kind).
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from numba import njit
 from numba.core import types as nb_types
 from numba.extending import overload
 
-__all__ = ["edge_rate", "spread_periods", "spread_events", "simulate_batch", "kernel_scratch", "weather_row",
+__all__ = ["edge_rate", "spread_periods", "spread_events", "spread_fire", "simulate_batch", "kernel_scratch", "weather_row",
            "ROS_THRESHOLD", "NO_KEY", "FactoredRates", "edge_increment", "hros_spread", "hros_ignite"]
 
 # m/min: at or below it a cell neither spreads nor ignites (C2F-W's default, a float 0.1)
