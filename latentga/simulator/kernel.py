@@ -494,10 +494,12 @@ def _spread_factored(w, ign, blocked, rates, nrows, nbr, dist, key, parent, head
                 if p >= cap:
                     continue
                 kj = cls[j]
-                while p < cap and not hign[wrow[w, weather_row(p, nr)], kj] > ROS_THRESHOLD:
-                    p += 1
-                if p >= cap:
-                    continue
+                # the ignition test: within the run, p's weather row has rates u0
+                if not (p <= end0 and hign[u0, kj] > ROS_THRESHOLD):
+                    while p < cap and not hign[wrow[w, weather_row(p, nr)], kj] > ROS_THRESHOLD:
+                        p += 1
+                    if p >= cap:
+                        continue
                 nk = p + 1
                 key[j] = nk
                 parent[j] = i
