@@ -22,6 +22,11 @@ would need hundreds of GB as dense tables. The kernels read both kinds through
 :func:`edge_increment`, :func:`hros_spread` and :func:`hros_ignite`, compiled per kind; fires
 without ROS-CV on them run a specialisation of the same search (:func:`spread_fire` picks it).
 
+Without ROS-CV an edge's metres after k periods at one rate are exactly ``k x rate`` (a float
+times an integer fits a double), so the factored specialisation looks up the fewest such k per
+(distinct weather row, cell, direction) in ``FactoredRates.steps`` over the run of equal weather
+rows (``FactoredRates.run_end``) instead of dividing per edge.
+
 Both search an edge only as far as it can matter: an arrival at or after the period the target
 cell is already reached by cannot change anything, so it is not computed (most edges a burning
 cell tries are of that kind).
