@@ -22,6 +22,11 @@ would need hundreds of GB as dense tables. The kernels read both kinds through
 :func:`edge_increment`, :func:`hros_spread` and :func:`hros_ignite`, compiled per kind; fires
 without ROS-CV on them run a specialisation of the same search (:func:`spread_fire` picks it).
 
+Without ROS-CV an edge's metres after k periods at one rate are exactly ``k x rate`` (a float
+times an integer fits a double), so the factored specialisation looks up the fewest such k per
+(distinct weather row, cell, direction) in ``FactoredRates.steps`` over the run of equal weather
+rows (``FactoredRates.run_end``) instead of dividing per edge.
+
 Both search an edge only as far as it can matter: an arrival at or after the period the target
 cell is already reached by cannot change anything, so it is not computed (most edges a burning
 cell tries are of that kind).
@@ -80,6 +85,8 @@ class FactoredRates(NamedTuple):
     hros: np.ndarray  # float32 [U, K]: head rate, the "keeps spreading" test
     hign: np.ndarray  # float32 [U, K]: head rate, the "can ignite" test (Kitral: another slope neighbour)
     fail: np.ndarray  # int16 [W, R, K] (or [0, 0, 0]): first row >= r whose head rate fails (nrows[w]: none)
+    run_end: np.ndarray  # int32 [W, R]: last period of the run of rows from r on with row r's rates
+    steps: np.ndarray  # int32 [U, n, 8] (or [0, 0, 8]): periods edge (i, d) takes at rate row u (factor 1)
 
 
 _NAN_RATE = float(np.float32(1e-4))
@@ -370,6 +377,36 @@ def _spread_fire(w, factor, ign, blocked, rates, hros, nrows, nbr, dist, key, pa
     return factored
 
 
+@njit(cache=True, inline="always")
+def _arrival_later(w, i, d, k, q, cap, total, target, nr, wrow, rate32, se, has_se):
+    """_arrival's later segments (from period q, ``total`` metres so far) for _spread_factored, row
+    by row as _arrival adds them; ``cap`` if the edge does not arrive before it."""
+    while q < cap:
+        r = weather_row(q, nr)
+        e = 60 * (r + 1) if r < nr - 1 else cap - 1
+        if e > cap - 1:
+            e = cap - 1
+        m = e - q + 1
+        x = np.float64(rate32[wrow[w, r], k, d])
+        if has_se:
+            x = np.float64(np.float32(x * np.float64(se[i, d])))
+        if x > 0.0:
+            if total + m * x >= target:
+                kk = int(np.ceil((target - total) / x))
+                if kk < 1:
+                    kk = 1
+                if kk > m:
+                    kk = m
+                while kk > 1 and total + (kk - 1) * x >= target:
+                    kk -= 1
+                while kk < m and total + kk * x < target:
+                    kk += 1
+                return q + kk - 1
+            total += m * x
+        q = e + 1
+    return cap
+
+
 # _spread for Kitral / S&B tables without ROS-CV (the common case), with what is fixed per burning
 # cell read once: its rate class, the weather row's index, the stop period; the first row's part
 # of each edge's arrival inlined (most arrivals fall in it). The numbers are _spread's exactly:
@@ -381,7 +418,9 @@ def _spread_factored(w, ign, blocked, rates, nrows, nbr, dist, key, parent, head
     if ign < 0 or blocked[ign]:
         return 0
     wrow, cls, rate32, se, hign, fail = rates.wrow, rates.cls, rates.rate32, rates.se, rates.hign, rates.fail
+    run_end, steps = rates.run_end, rates.steps
     has_se = se.shape[0] > 0
+    has_steps = steps.shape[0] > 0
     heads[: max_p + 1] = -1
     key[ign] = 0
     parent[ign] = -1
@@ -412,7 +451,7 @@ def _spread_factored(w, ign, blocked, rates, nrows, nbr, dist, key, parent, head
             else:
                 stop = 60 * rf + 1
             u0 = wrow[w, r0]
-            end0 = 60 * (r0 + 1) if r0 < nr - 1 else max_p  # last period of row r0 (or beyond the cap)
+            end0 = run_end[w, r0]  # last period with row r0's rates (or beyond the cap)
             for d in range(8):
                 j = nbr[i, d]
                 if j < 0 or blocked[j]:
@@ -423,57 +462,49 @@ def _spread_factored(w, ign, blocked, rates, nrows, nbr, dist, key, parent, head
                 if cap <= t:
                     continue
                 target = dist[d]
-                x = np.float64(rate32[u0, k, d])
-                if has_se:
-                    x = np.float64(np.float32(x * np.float64(se[i, d])))
                 seg_end = end0 if end0 < cap - 1 else cap - 1
                 n = seg_end - t + 1
                 p = cap
-                if x > 0.0 and n * x >= target:  # arrives within row r0: _arrival's first segment
-                    kk = int(np.ceil(target / x))
-                    if kk < 1:
-                        kk = 1
-                    if kk > n:
-                        kk = n
-                    while kk > 1 and (kk - 1) * x >= target:
-                        kk -= 1
-                    while kk < n and kk * x < target:
-                        kk += 1
-                    p = t + kk - 1
-                elif seg_end + 1 < cap:  # the later rows, as _arrival does them
-                    total = n * x if x > 0.0 else 0.0
-                    q = seg_end + 1
-                    while q < cap:
-                        r = weather_row(q, nr)
-                        e = 60 * (r + 1) if r < nr - 1 else cap - 1
-                        if e > cap - 1:
-                            e = cap - 1
-                        m = e - q + 1
-                        x = np.float64(rate32[wrow[w, r], k, d])
+                # Over the first run of rows with equal rates, the metres after kk periods are kk x
+                # (x a float, kk < 2**29: exact, as are _arrival's row-by-row sums of it), so the
+                # arrival is the first kk with kk x >= target; later rows go row by row.
+                if has_steps:
+                    kk = steps[u0, i, d]
+                    if kk <= n:
+                        p = t + kk - 1
+                    elif seg_end + 1 < cap:
+                        x = np.float64(rate32[u0, k, d])
                         if has_se:
                             x = np.float64(np.float32(x * np.float64(se[i, d])))
-                        if x > 0.0:
-                            if total + m * x >= target:
-                                kk = int(np.ceil((target - total) / x))
-                                if kk < 1:
-                                    kk = 1
-                                if kk > m:
-                                    kk = m
-                                while kk > 1 and total + (kk - 1) * x >= target:
-                                    kk -= 1
-                                while kk < m and total + kk * x < target:
-                                    kk += 1
-                                p = q + kk - 1
-                                break
-                            total += m * x
-                        q = e + 1
+                        p = _arrival_later(w, i, d, k, seg_end + 1, cap, n * x if x > 0.0 else 0.0, target,
+                                           nr, wrow, rate32, se, has_se)
+                else:
+                    x = np.float64(rate32[u0, k, d])
+                    if has_se:
+                        x = np.float64(np.float32(x * np.float64(se[i, d])))
+                    if x > 0.0 and n * x >= target:  # arrives within the run: _arrival's first segment
+                        kk = int(np.ceil(target / x))
+                        if kk < 1:
+                            kk = 1
+                        if kk > n:
+                            kk = n
+                        while kk > 1 and (kk - 1) * x >= target:
+                            kk -= 1
+                        while kk < n and kk * x < target:
+                            kk += 1
+                        p = t + kk - 1
+                    elif seg_end + 1 < cap:
+                        p = _arrival_later(w, i, d, k, seg_end + 1, cap, n * x if x > 0.0 else 0.0, target,
+                                           nr, wrow, rate32, se, has_se)
                 if p >= cap:
                     continue
                 kj = cls[j]
-                while p < cap and not hign[wrow[w, weather_row(p, nr)], kj] > ROS_THRESHOLD:
-                    p += 1
-                if p >= cap:
-                    continue
+                # the ignition test: within the run, p's weather row has rates u0
+                if not (p <= end0 and hign[u0, kj] > ROS_THRESHOLD):
+                    while p < cap and not hign[wrow[w, weather_row(p, nr)], kj] > ROS_THRESHOLD:
+                        p += 1
+                    if p >= cap:
+                        continue
                 nk = p + 1
                 key[j] = nk
                 parent[j] = i

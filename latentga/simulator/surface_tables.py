@@ -34,7 +34,7 @@ from latentga.simulator.surface32 import (
     slope_factor_sb,
 )
 
-__all__ = ["build_surface_tables", "c2f_cell_side"]
+__all__ = ["build_surface_tables", "c2f_cell_side", "centre_distances"]
 
 # math angle (east 0, counter-clockwise) of each neighbour N, NE, E, SE, S, SW, W, NW
 _MATH_ANGLES = np.array([90.0, 45.0, 0.0, 315.0, 270.0, 225.0, 180.0, 135.0])
@@ -44,6 +44,12 @@ _DIR_OF_KEY = {int(a): d for d, a in enumerate(_MATH_ANGLES)}
 def c2f_cell_side(cell_size: float) -> int:
     """The cell side C2F-W spreads with: ``stoi`` of the header's cellsize (100.02 -> 100)."""
     return int(math.trunc(float(cell_size)))
+
+
+def centre_distances(side: int) -> np.ndarray:
+    """Metres between a cell's centre and each neighbour's (N, NE, E, ... NW) for a cell side."""
+    cs = float(side)
+    return np.array([cs * (np.sqrt(2.0) if d % 2 else 1.0) for d in range(8)])
 
 
 def _weather_rows(landscape: Landscape):
@@ -143,10 +149,56 @@ def build_surface_tables(landscape: Landscape, nbr: np.ndarray) -> FactoredRates
     if wrow.size * hros.shape[1] * 2 <= FAIL_TABLE_LIMIT_BYTES:
         fail = np.zeros(wrow.shape + (hros.shape[1],), np.int16)
         _fail_rows(wrow, nrows, hros, fail)
-    return FactoredRates(wrow=wrow, cls=cls, rho=rho, rate32=rate32, se=se, hros=hros, hign=hign, fail=fail), nrows
+    run_end = np.zeros(wrow.shape, np.int32)
+    _run_ends(wrow, nrows, run_end)
+    steps = np.zeros((0, 0, 8), np.int32)
+    if len(uw) * n * 8 * 4 <= STEPS_TABLE_LIMIT_BYTES:
+        steps = np.zeros((len(uw), n, 8), np.int32)
+        _edge_steps(rate32, cls, se, centre_distances(side), steps)
+    return FactoredRates(wrow=wrow, cls=cls, rho=rho, rate32=rate32, se=se, hros=hros, hign=hign, fail=fail,
+                         run_end=run_end, steps=steps), nrows
 
 
 FAIL_TABLE_LIMIT_BYTES = 64 * 2**20  # above it the kernels scan the rows instead
+STEPS_TABLE_LIMIT_BYTES = 64 * 2**20  # above it the kernels divide per edge instead (Zona_60)
+
+
+@njit(cache=True)
+def _run_ends(wrow, nrows, out):
+    """``out[w, r]``: last period of the run of rows from r on with row r's rates (60 * nrows[w] if
+    it reaches the last row): an edge's metres are ``k x rate`` over the whole run."""
+    for w in range(wrow.shape[0]):
+        nr = nrows[w]
+        last = 60 * nr
+        for r in range(nr - 1, -1, -1):
+            if r < nr - 1 and wrow[w, r + 1] != wrow[w, r]:
+                last = 60 * (r + 1)
+            out[w, r] = last
+
+
+@njit(cache=True)
+def _edge_steps(rate32, cls, se, dist, out):
+    """``out[u, i, d]``: the fewest periods k >= 1 with ``k x rate >= dist[d]`` (in doubles, as the
+    kernels test it) for edge (i, d) at distinct weather row u; 1 << 30 when the rate is not > 0.
+    The rate is a float, so ``k x rate`` is exact and this is also the count over several rows
+    with the same rate."""
+    has_se = se.shape[0] > 0
+    for u in range(out.shape[0]):
+        for i in range(out.shape[1]):
+            for d in range(8):
+                x = np.float64(rate32[u, cls[i], d])
+                if has_se:
+                    x = np.float64(np.float32(x * np.float64(se[i, d])))
+                target = dist[d]
+                if not x > 0.0 or target / x >= 1 << 29:
+                    out[u, i, d] = 1 << 30
+                    continue
+                k = max(int(np.ceil(target / x)), 1)
+                while k > 1 and (k - 1) * x >= target:
+                    k -= 1
+                while k * x < target:
+                    k += 1
+                out[u, i, d] = k
 
 
 @njit(cache=True)

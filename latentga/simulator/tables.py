@@ -161,12 +161,11 @@ def _build(landscape: Landscape) -> RateTables:
 
 def _build_surface(landscape: Landscape) -> RateTables:
     """Kitral / Scott & Burgan: factored tables (:mod:`latentga.simulator.surface_tables`)."""
-    from latentga.simulator.surface_tables import build_surface_tables, c2f_cell_side
+    from latentga.simulator.surface_tables import build_surface_tables, c2f_cell_side, centre_distances
 
     nbr = neighbours(landscape.shape)
     factored, nrows = build_surface_tables(landscape, nbr)
-    cs = float(c2f_cell_side(landscape.cell_size))
-    dist = np.array([cs * (np.sqrt(2.0) if d % 2 else 1.0) for d in range(8)])
+    dist = centre_distances(c2f_cell_side(landscape.cell_size))
     burnable = np.asarray(landscape.fuel_types).ravel() != NON_FUEL
     return RateTables(rates=factored, hros=factored, nrows=nrows, nbr=nbr, dist=dist, burnable=burnable,
                       rates64=factored)
