@@ -47,7 +47,11 @@ EFFECTS = [("no stalls", "fresh", "latent"), ("learn from good layouts", "fresh_
            ("all four", "all", "latent"), ("learn, screen, trust on no stalls", "all", "fresh"),
            # the comparisons seeded from the parallel fuel-break lines (configs/compare_sub40.yaml, ..._dogrib_fires1000)
            ("latent gradient mutation on the lines-seeded memetic search", "latent_lines", "memetic_lines"),
-           ("lines instead of greedy DPV as the memetic search's seed", "memetic_lines", "memetic")]
+           ("lines instead of greedy DPV as the memetic search's seed", "memetic_lines", "memetic"),
+           ("no stalls on the lines-seeded latent search", "latent_lines_fresh", "latent_lines"),
+           ("learn from good layouts (lines-seeded)", "latent_lines_learn", "latent_lines_fresh"),
+           ("surrogate pre-screening (lines-seeded)", "latent_lines_screen", "latent_lines_fresh"),
+           ("trust region (lines-seeded)", "latent_lines_trust", "latent_lines_fresh")]
 
 
 def ablation_markdown(tidy, no_breaks: float | None = None,
