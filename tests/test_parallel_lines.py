@@ -108,3 +108,17 @@ def test_a_comparison_naming_parallel_lines_fails_at_load_when_no_line_fits(tmp_
                     "false, local_search: false, burn_probability: false, dpv: false, dpv_greedy: false}\n")
     with pytest.raises(ConfigError, match="parallel_lines: no full row or column .* fits 5 firebreaks"):
         load_compare_config(path)
+
+
+def test_parallel_lines_run_on_the_cell2fire_binary_and_agree_with_the_builtin_simulator():
+    """A backend without spread trees fills the leftover budget by burn probability."""
+    from latentga.simulator.cell2fire_backend import Cell2FireBinarySimulator, find_cell2fire_binary
+
+    try:  # $CELL2FIRE_BINARY, else Cell2Fire on PATH
+        binary = find_cell2fire_binary()
+    except ConfigError as exc:
+        pytest.skip(f"no Cell2Fire binary: {exc}")
+    c2f = Cell2FireBinarySimulator(binary=str(binary), n_fires=2)
+    found = parallel_lines(c2f, 25, offsets=2, bands=(0, 3))
+    assert found.layout.sum() == 25
+    assert found.fitness == pytest.approx(float(FireSimulator(n_fires=2, seed=c2f.seed).evaluate(found.layout[None])[0]))

@@ -1,10 +1,10 @@
 """Parallel fuel-break lines: edge-to-edge barriers spaced to cut every fire short.
 
 Why: where one weather stream drives every fire the same way (Dogrib: wind from the west, fires
-about 80 cells long and 40 wide), the firebreaks that save most are the ones land managers
-build, continuous strips across the spread direction. A fire reaching a strip stops there: a
-4-connected chain of non-burnable cells from one edge of the map to the opposite one blocks
-every 8-connected spread path. Scattered cells (DPV, burn probability) are routed around.
+about 80 cells long and 40 wide), the firebreaks that save most are the ones land managers build,
+continuous strips across the spread direction. A fire reaching a strip stops there: a 4-connected
+chain of non-burnable cells from one edge of the map to the opposite one blocks every 8-connected
+spread path. Scattered cells (DPV, burn probability) are routed around.
 
 A line here is such a chain near a chosen row or column: with ``band = 0`` the straight row or
 column, with ``band = b`` the chain within ``b`` cells of it that needs the fewest breaks, so it
@@ -12,9 +12,10 @@ runs through non-fuel cells (water, rock) where it can, as real fuel breaks are 
 natural barriers; the breaks saved buy more lines. The method scores, on the search fires, every
 set of ``n`` evenly spaced lines that fits the budget (each axis, each ``n``, ``offsets`` phases
 of the spacing, each band of ``bands``); then moves one line at a time of the best set of each
-orientation, straight and wandering (by 1, 2, 4, ... cells up to half the spacing, the best move
-a pass) while that improves the search fitness; then spends any budget left on the cells of highest DPV on that
-layout (one DPV pass). Every layout scored costs N fires (``calls`` counts them).
+orientation, straight and wandering (by 1, 2, 4, ... cells up to half the spacing, the best move a
+pass) while that improves the search fitness; then spends any budget left on the cells of highest
+DPV on that layout (one DPV pass; burn probability on a backend without spread trees). Every
+layout scored costs N fires (``calls`` counts them).
 """
 
 from __future__ import annotations
@@ -202,8 +203,11 @@ def parallel_lines(simulator, k: int, *, offsets: int = 8, bands=BANDS, max_pass
     layout = barriers.layout(axis, centres, band)
     left = int(k) - int(layout.sum())
     if fill and left > 0:
-        dpv = downstream_protection_value(simulator, layout)
-        key = np.where(burnable & ~layout, dpv, -np.inf).reshape(-1)
+        if hasattr(simulator, "subtree_totals") or hasattr(simulator, "simulate"):
+            value = downstream_protection_value(simulator, layout)
+        else:  # a backend without spread trees (the Cell2Fire binary): burn probability instead
+            value = simulator.burn_probability(layout[None])[0]
+        key = np.where(burnable & ~layout, value, -np.inf).reshape(-1)
         layout.reshape(-1)[np.argsort(-key, kind="stable")[:left]] = True
         value = float(simulator.evaluate(layout[None])[0])
         calls += 2
