@@ -62,7 +62,8 @@ def test_seeds_hold_greedy_dpv_then_plain_then_samples_on_burnable_cells(patchy)
     assert np.array_equal(rounds.layouts[1], seeds.layouts[1])  # the plain layout: the same first pass
 
 
-@pytest.mark.parametrize("strategy,proposal", [("first", "burned"), ("first", "uniform"), ("best", "burned")])
+@pytest.mark.parametrize("strategy,proposal", [("first", "burned"), ("first", "uniform"), ("best", "burned"),
+                                               ("first", "idle")])
 def test_improve_is_never_worse_exact_and_counts_its_fires(patchy, strategy, proposal):
     delta = DeltaEvaluator(patchy)
     burnable = np.asarray(patchy.tables.burnable, bool).reshape(patchy.shape)
@@ -127,6 +128,26 @@ def test_switches_off_reproduce_the_plain_run(sim):
 def test_bad_settings_are_one_clear_error(key, value, match):
     with pytest.raises(ConfigError, match=match):
         load_config(None, [f"{key}={value}"])
+
+
+def test_the_idle_proposal_moves_only_breaks_no_fire_reaches_while_there_are_any(patchy):
+    from latentga.search.memetic import _propose, _weights
+
+    delta = DeltaEvaluator(patchy)
+    burnable = np.asarray(patchy.tables.burnable, bool).reshape(patchy.shape)
+    (rec,) = delta.record(random_layouts(1, patchy.shape, K, np.random.default_rng(5), allowed=burnable))
+    counts, idle = _weights(rec, patchy.n_cells, "idle")
+    grid = counts.reshape(patchy.shape)
+    brute = [r * patchy.shape[1] + c for r, c in zip(*np.nonzero(rec.layout))
+             if grid[max(r - 1, 0):r + 2, max(c - 1, 0):c + 2].sum() == 0]
+    assert list(idle) == brute
+    children = _propose(rec, burnable.reshape(-1), "idle", (counts, idle), np.random.default_rng(6), 30)
+    removed = {int(np.flatnonzero(rec.layout.reshape(-1) & ~child.reshape(-1))[0]) for child in children}
+    assert removed <= set(idle) if idle.size else removed <= set(np.flatnonzero(rec.layout))
+    with_idle = (counts, np.array(sorted(brute or [int(np.flatnonzero(rec.layout)[0])])))
+    moved = {int(np.flatnonzero(rec.layout.reshape(-1) & ~c.reshape(-1))[0])
+             for c in _propose(rec, burnable.reshape(-1), "idle", with_idle, np.random.default_rng(7), 30)}
+    assert moved <= set(with_idle[1])
 
 
 def test_a_significance_bar_only_takes_moves_that_clear_it(sim):

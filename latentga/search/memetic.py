@@ -8,7 +8,10 @@ but alone it sits in one basin; a GA carrying a few climbed individuals gets bot
 :func:`improve` is the core (records in, improved records + fires out): for each individual it
 tries ``moves`` moves, each taking one firebreak (chosen uniformly) to one burnable free cell,
 chosen uniformly (``proposal: uniform``) or in proportion to how many of the individual's
-search fires burn it (``burned``: a break on a cell no fire reaches saves nothing). Strategy
+search fires burn it (``burned``: a break on a cell no fire reaches saves nothing); ``idle``
+draws the target the same way but takes the break among those no search fire reaches (none of
+their 8 neighbours burns), while there are any: on a layout of lines, where moving a reached
+break opens a gap, these are the moves that can pay. Strategy
 ``first`` takes every strict improvement at once and goes on from there; ``best`` scores
 ``moves`` moves of the same individual and keeps the best if it is a strict improvement. With
 ``z > 0`` an improvement only counts when it is significant across the fires: the mean per-fire
@@ -35,7 +38,7 @@ from latentga.simulator.delta import DeltaEvaluator, FireRecord
 __all__ = ["Improved", "improve", "MemeticStep", "memetic_step", "STRATEGIES", "PROPOSALS"]
 
 STRATEGIES = ("first", "best")
-PROPOSALS = ("uniform", "burned")
+PROPOSALS = ("uniform", "burned", "idle")
 _BEST_CHUNK = 8  # moves scored per batch under "best": each carries a full copy of the fire times
 
 
@@ -55,6 +58,20 @@ def _burn_counts(rec: FireRecord, n_cells: int) -> np.ndarray:
     return np.bincount(rec.cells, minlength=n_cells).astype(np.int64)  # a fire lists each cell once
 
 
+def _weights(rec: FireRecord, n_cells: int, proposal: str):
+    """What :func:`_propose` draws from: burn counts (``burned``), burn counts and the idle breaks
+    (``idle``: breaks none of whose 8 neighbours any fire burned), or nothing (``uniform``)."""
+    if proposal == "uniform":
+        return None
+    counts = _burn_counts(rec, n_cells)
+    if proposal == "burned":
+        return counts
+    grid = np.pad(counts.reshape(rec.layout.shape), 1)
+    h, w = rec.layout.shape
+    near = sum(grid[1 + dr:1 + dr + h, 1 + dc:1 + dc + w] for dr in (-1, 0, 1) for dc in (-1, 0, 1))
+    return counts, np.flatnonzero(rec.layout.reshape(-1) & (near.reshape(-1) == 0))
+
+
 def _propose(rec: FireRecord, allowed: np.ndarray, proposal: str, weights, rng: np.random.Generator,
              n: int) -> list[np.ndarray]:
     """``n`` children of ``rec``'s layout, each with one firebreak moved to a free allowed cell."""
@@ -63,6 +80,10 @@ def _propose(rec: FireRecord, allowed: np.ndarray, proposal: str, weights, rng: 
     free = np.flatnonzero(allowed & ~flat)
     if on.size == 0 or free.size == 0:
         return []
+    if proposal == "idle":  # take a break no fire reaches (when there is one): its move costs nothing
+        weights, idle = weights
+        on = idle if idle.size else on
+        proposal = "burned"
     removes = on[rng.integers(0, on.size, size=n)]
     if proposal == "burned":
         w = weights[free].astype(np.float64)
@@ -99,7 +120,7 @@ def improve(records: list[FireRecord], evaluator: DeltaEvaluator, rng: np.random
         evaluator: the delta evaluator of the search fires.
         rng: every draw (which break, where to, the order) comes from it.
         moves: moves tried per individual.
-        strategy: ``first`` or ``best``; proposal: ``uniform`` or ``burned``.
+        strategy: ``first`` or ``best``; proposal: ``uniform``, ``burned`` or ``idle``.
         z: standard errors a move's mean per-fire gain must exceed (0: any strict improvement).
         allowed: bool [H, W], where breaks may go (default: the landscape's burnable cells).
         budget: fires this call may simulate at most (None: no limit); it stops before a move
@@ -121,7 +142,7 @@ def improve(records: list[FireRecord], evaluator: DeltaEvaluator, rng: np.random
 
     for rec in records:
         cur, start = rec, rec
-        weights = _burn_counts(cur, n_cells) if proposal == "burned" else None
+        weights = _weights(cur, n_cells, proposal)
         tried = 0
         while tried < moves and room():
             if strategy == "first":
@@ -132,7 +153,7 @@ def improve(records: list[FireRecord], evaluator: DeltaEvaluator, rng: np.random
                 fires, evaluations, tried = fires + spent, evaluations + 1, tried + 1
                 if _better(new, cur, z):
                     cur = new
-                    weights = _burn_counts(cur, n_cells) if proposal == "burned" else None
+                    weights = _weights(cur, n_cells, proposal)
                 continue
             best = None
             while tried < moves and room(min(_BEST_CHUNK, moves - tried)):
