@@ -103,8 +103,11 @@ def ablation_markdown(tidy, no_breaks: float | None = None,
                 p = ttest_1samp(a, value).pvalue if len(a) > 1 else np.nan
                 lines.append(f"| {m} | {a.mean():.4f} | {a.mean() - value:+.4f} | {p:.3g} |")
             continue
-        as_ga = tidy.assign(kind=np.where(tidy["method"] == ref, "ga", tidy["kind"]))  # welch_frame reads GA rows
+        # welch_frame reads GA rows: the reference and every seeded method (searching baselines too)
+        as_ga = tidy.assign(kind=np.where((tidy["method"] == ref) | (tidy["seed"] >= 0), "ga", tidy["kind"]))
         w = welch_frame(as_ga, reference=ref)
+        if w.empty:
+            continue
         w = w[w["method"].isin([m for m in g.groups if m not in references])]
         lines += ["", f"Against {ref} (at equal fires: final answers; at equal CPU: each run's answer after the "
                   f"CPU seconds {ref}'s slowest run needed):", "",
