@@ -27,7 +27,7 @@ from latentga.baselines.result import BaselineResult
 from latentga.errors import LayoutError
 from latentga.layouts import burnable_cells
 
-__all__ = ["Barriers", "line_sets", "parallel_lines"]
+__all__ = ["Barriers", "line_sets", "parallel_lines", "shortest_line"]
 
 #: default bands: the straight line and chains wandering up to 5, 10 and 25 cells from it
 BANDS = (0, 5, 10, 25)
@@ -120,6 +120,12 @@ def line_sets(barriers: Barriers, k: int, offsets: int = 8, bands=BANDS) -> list
     return out
 
 
+def shortest_line(burnable: np.ndarray) -> int:
+    """Breaks the cheapest straight row or column needs: no line set fits a smaller budget."""
+    burnable = np.asarray(burnable, bool)
+    return int(min(burnable.sum(axis=0).min(), burnable.sum(axis=1).min()))
+
+
 def _cheapest_straight(burnable: np.ndarray, k: int) -> list[tuple[int, tuple[int, ...], int]]:
     """The straight row or column with the fewest burnable cells, if it fits ``k`` (else none)."""
     per = [burnable.sum(axis=1), burnable.sum(axis=0)]  # per row (axis 0), per column (axis 1)
@@ -179,7 +185,7 @@ def parallel_lines(simulator, k: int, *, offsets: int = 8, bands=BANDS, max_pass
     candidates = line_sets(barriers, int(k), offsets, bands) or _cheapest_straight(burnable, int(k))
     if not candidates:
         raise LayoutError(f"no full row or column of this landscape fits {k} firebreaks (the shortest needs "
-                          f"{int(min(burnable.sum(0).min(), burnable.sum(1).min()))}); raise the budget or drop "
+                          f"{shortest_line(burnable)}); raise the budget or drop "
                           "parallel_lines")
     fitness = simulator.evaluate(np.stack([barriers.layout(a, c, b) for a, c, b in candidates]))
     calls = len(candidates)

@@ -185,13 +185,13 @@ class CompareConfig(_CompareSection):
 
 def _check_lines_fit(run: RunConfig) -> None:
     """Fail at load, not after the other methods, when no full row or column fits the budget."""
+    from latentga.baselines.lines import shortest_line
     from latentga.simulator import load_landscape
 
-    burnable = np.asarray(load_landscape(run.landscape).burnable, bool)
-    _require(int(min(burnable.sum(0).min(), burnable.sum(1).min())) <= run.firebreaks,
+    shortest = shortest_line(load_landscape(run.landscape).burnable)
+    _require(shortest <= run.firebreaks,
              f"baselines.parallel_lines: no full row or column of this landscape fits {run.firebreaks} "
-             f"firebreaks (the shortest needs {int(min(burnable.sum(0).min(), burnable.sum(1).min()))}); raise "
-             "the budget or set baselines.parallel_lines: false")
+             f"firebreaks (the shortest needs {shortest}); raise the budget or set baselines.parallel_lines: false")
 
 
 def _baselines(current: Mapping, value: Any) -> dict:
