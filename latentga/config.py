@@ -103,7 +103,7 @@ class MemeticConfig(Section):
     individuals: int = setting(0, low=0)
     moves: int = setting(100, low=1)
     strategy: str = setting("first", choices=("first", "best"))
-    proposal: str = setting("burned", choices=("uniform", "burned", "idle"))
+    proposal: str = setting("burned", choices=("uniform", "burned", "idle", "segment"))
     z: float = setting(0.0, low=0, high=10)
     restart: int = setting(0, low=0)
 

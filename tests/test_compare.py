@@ -80,6 +80,7 @@ def test_default_config_has_the_report_variants_and_all_baselines():
     ({"heldout": {"n_fires": 0}}, "heldout.n_fires"),
     ({"variants": {"vae": {"operators": {"mutate": {"name": "mut_wiggle"}}}}}, "variant 'vae'.*mut_wiggle"),
     ({"run": {"ga": {"populaton": 5}}}, "populaton"),
+    ({"reference": "memetik"}, "'reference' = 'memetik' is not a GA variant.*memetic_random"),
 ])
 def test_bad_config_is_one_clear_error(overrides, match):
     with pytest.raises(ConfigError, match=match):

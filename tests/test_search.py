@@ -63,7 +63,7 @@ def test_seeds_hold_greedy_dpv_then_plain_then_samples_on_burnable_cells(patchy)
 
 
 @pytest.mark.parametrize("strategy,proposal", [("first", "burned"), ("first", "uniform"), ("best", "burned"),
-                                               ("first", "idle")])
+                                               ("first", "idle"), ("first", "segment")])
 def test_improve_is_never_worse_exact_and_counts_its_fires(patchy, strategy, proposal):
     delta = DeltaEvaluator(patchy)
     burnable = np.asarray(patchy.tables.burnable, bool).reshape(patchy.shape)

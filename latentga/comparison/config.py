@@ -127,6 +127,8 @@ class CompareConfig(_CompareSection):
     validation: ValidationConfig = setting(ValidationConfig())
     heldout: HeldoutConfig = setting(HeldoutConfig())
     points: int = setting(8, low=1)  # points of the held-out-vs-cost curves (geometric, up to the budget)
+    # the GA variant the Welch table tests every other one against (welch.csv); usually the best non-latent one
+    reference: str = setting("vanilla", need="a GA variant's name, e.g. vanilla")
     output: CompareOutputConfig = setting(CompareOutputConfig())
     quick: Mapping[str, Any] = setting({})              # overrides applied by --quick (same layout as this config)
 
@@ -166,6 +168,9 @@ class CompareConfig(_CompareSection):
                  "non-empty list of distinct integers >= 0, e.g. [0, 1, 2, 3, 4, 5, 6, 7]")
         _require(bool(self.variants) or any(self.baselines.values()),
                  "the comparison has no methods: list GA variants under 'variants' or turn on a baseline")
+        _require(not self.variants or self.reference == "vanilla" or self.reference in self.variants,
+                 f"comparison key 'reference' = {self.reference!r} is not a GA variant of this comparison; "
+                 f"name one of {', '.join(self.variants)}")
         runs = {name: self.variant_run(name) for name in self.variants}  # each variant checked once, here
         if self.baselines.get("best_line"):  # fail now, not after an hour of other methods
             from latentga.simulator import load_landscape

@@ -140,7 +140,7 @@ def run_comparison(config: CompareConfig, map_fn: Callable | None = None, progre
     results = [done[i] if i in done else next(ran) for i in range(len(tasks))]
     tidy = tidy_frame(results)
     no_breaks = no_firebreak_fitness_by_role(config)
-    return Comparison(results, tidy, summary_frame(results, no_breaks), welch_frame(tidy), models,
+    return Comparison(results, tidy, summary_frame(results, no_breaks), welch_frame(tidy, config.reference), models,
                       time.perf_counter() - t0, no_breaks)
 
 

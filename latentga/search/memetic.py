@@ -11,7 +11,9 @@ chosen uniformly (``proposal: uniform``) or in proportion to how many of the ind
 search fires burn it (``burned``: a break on a cell no fire reaches saves nothing); ``idle``
 draws the target the same way but takes the break among those no search fire reaches (none of
 their 8 neighbours burns), while there are any: on a layout of lines, where moving a reached
-break opens a gap, these are the moves that can pay. Strategy
+break opens a gap, these are the moves that can pay; ``segment`` bends a line instead: it moves a
+stretch of a line a few cells across and keeps the line closed
+(:func:`latentga.search.line_moves.shift_segment`; an ``idle`` move where no stretch can move). Strategy
 ``first`` takes every strict improvement at once and goes on from there; ``best`` scores
 ``moves`` moves of the same individual and keeps the best if it is a strict improvement. With
 ``z > 0`` an improvement only counts when it is significant across the fires: the mean per-fire
@@ -33,12 +35,13 @@ import numpy as np
 from latentga.config import MemeticConfig
 from latentga.errors import CheckpointError, ConfigError
 from latentga.layouts import layout_key
+from latentga.search.line_moves import shift_segment
 from latentga.simulator.delta import DeltaEvaluator, FireRecord
 
 __all__ = ["Improved", "improve", "MemeticStep", "memetic_step", "STRATEGIES", "PROPOSALS"]
 
 STRATEGIES = ("first", "best")
-PROPOSALS = ("uniform", "burned", "idle")
+PROPOSALS = ("uniform", "burned", "idle", "segment")
 _BEST_CHUNK = 8  # moves scored per batch under "best": each carries a full copy of the fire times
 
 
@@ -60,7 +63,7 @@ def _burn_counts(rec: FireRecord, n_cells: int) -> np.ndarray:
 
 def _weights(rec: FireRecord, n_cells: int, proposal: str):
     """What :func:`_propose` draws from: burn counts (``burned``), burn counts and the idle breaks
-    (``idle``: breaks none of whose 8 neighbours any fire burned), or nothing (``uniform``)."""
+    (``idle`` and ``segment``: breaks none of whose 8 neighbours any fire burned), or nothing (``uniform``)."""
     if proposal == "uniform":
         return None
     counts = _burn_counts(rec, n_cells)
@@ -80,6 +83,14 @@ def _propose(rec: FireRecord, allowed: np.ndarray, proposal: str, weights, rng: 
     free = np.flatnonzero(allowed & ~flat)
     if on.size == 0 or free.size == 0:
         return []
+    if proposal == "segment":
+        counts = weights[0].reshape(rec.layout.shape)
+        allowed_grid = allowed.reshape(rec.layout.shape)
+        children = []
+        for _ in range(n):
+            child = shift_segment(rec.layout, allowed_grid, counts, rng)
+            children += [child] if child is not None else _propose(rec, allowed, "idle", weights, rng, 1)
+        return children
     if proposal == "idle":  # take a break no fire reaches (when there is one): its move costs nothing
         weights, idle = weights
         on = idle if idle.size else on
