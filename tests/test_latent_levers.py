@@ -180,3 +180,28 @@ def test_fresh_works_for_a_vanilla_ga_and_resumes(sim, tmp_path):
     run(apply_overrides(config, {"ga": {"generations": 2}}), sim, None, None, out_dir=tmp_path / "b")
     resumed = run(config, sim, None, None, out_dir=tmp_path / "b", resume=True)[1]
     assert [e["max"] for e in resumed] == [e["max"] for e in full]
+
+
+CONV_MODEL = dict(kind="ccvae", architecture="conv", channels=[4, 8], latent_channels=2, char_channels=1,
+                  head_hidden=[8, 4], epochs=2, batch_size=32)
+
+
+@pytest.mark.parametrize("levers", [["latent.screen.candidates=4", "latent.screen.refit_every=1"],
+                                    ["latent.trust.share=0.5", "latent.trust.failure=1", "latent.trust.min=0.5"]])
+def test_levers_that_refit_the_head_work_on_a_conv_model(levers, sim, dataset):
+    """The conv CCVAE's head starts with a 1x1 conv on the z_c map: a head-only refit trains it
+    (and nothing of the encoder or decoder) instead of failing on shapes (Dogrib's model is conv)."""
+    from latentga.search.surrogate import predicted_fitness, refit_head
+
+    model = train_model(dataset.layouts, dataset.fitness, CONV_MODEL, seed=0, progress=False, threads=1).model
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    refit_head(model, dataset.layouts[:64], dataset.fitness[:64], k=1e-3, epochs=3, seed=0)
+    after = model.state_dict()
+    changed = {k for k, v in before.items() if not torch_equal(v, after[k])}
+    assert {"head_position", "head_conv.weight"} <= changed
+    assert all(k.startswith("head") for k in changed)
+    assert np.isfinite(predicted_fitness(model, dataset.layouts[:8])).all()
+    config = load_config(None, STALLED + [f"model.{k}={v}" for k, v in CONV_MODEL.items()] +
+                         ["latent.fresh=true", *levers])
+    pop, log, *_ = run(config, sim, model, dataset)
+    assert all(int(ind.sum()) == 20 for ind in pop) and log[-1]["cost"] >= 400

@@ -139,6 +139,16 @@ class FitnessHead:
         """Head output on standardised labels, ``[B]`` (what the training loss compares)."""
         raise NotImplementedError
 
+    def head_modules(self) -> list:
+        """The modules of the fitness head (train mode and refits touch only these): the subclass
+        lists every layer :meth:`predict_standardized` runs after z_c, so a head-only refit
+        (:func:`latentga.search.surrogate.refit_head`) trains all of them and nothing else."""
+        return [self.head]
+
+    def head_parameters(self) -> list:
+        """Every parameter of the fitness head (see :meth:`head_modules`)."""
+        return [p for m in self.head_modules() for p in m.parameters()]
+
     def predict(self, z: torch.Tensor) -> torch.Tensor:
         """Predicted fitness ``[B]`` in original units; differentiable w.r.t. ``z`` (GD mutation)."""
         y = self.predict_standardized(z)

@@ -106,6 +106,12 @@ class ConvLayoutCCVAE(FitnessHead, ConvLayoutVAE):
         self.head = nn.Sequential(*layers)
         self.add_label_buffers()
 
+    def head_modules(self) -> list:
+        return [self.head_conv, self.head_norm, self.head]
+
+    def head_parameters(self) -> list:
+        return [self.head_position, *super().head_parameters()]
+
     def predict_standardized(self, z) -> torch.Tensor:
         """Head output on standardised labels, ``[B]``; depends on z_c only."""
         zc = self.z_c(self.codes(z)).reshape(-1, self.char_channels, *self.map_shape)

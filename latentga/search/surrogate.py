@@ -34,8 +34,8 @@ def predicted_fitness(model, layouts: np.ndarray) -> np.ndarray:
 
 def refit_head(model, layouts: np.ndarray, fitness: np.ndarray, *, k: float, epochs: int, seed: int,
                lr: float = 1e-3) -> float:
-    """Retrain ``model.head`` in place on rank-weighted ``(layouts, fitness)``; returns the final
-    weighted mean squared error (standardised units). Shuffling comes from a CPU generator
+    """Retrain the fitness head (``model.head_parameters()``) in place on rank-weighted
+    ``(layouts, fitness)``; returns the final weighted mean squared error (standardised units). Shuffling comes from a CPU generator
     seeded by ``seed``, so a seed gives the same head. Leaves the model in eval mode."""
     layouts = np.asarray(layouts, bool)
     f = np.asarray(fitness, np.float64)
@@ -46,16 +46,17 @@ def refit_head(model, layouts: np.ndarray, fitness: np.ndarray, *, k: float, epo
     w_t = torch.as_tensor(w / w.mean(), dtype=torch.float32, device=device)
     mean, std = float(model.label_mean), float(model.label_std)
     y = torch.as_tensor((f - mean) / std, dtype=torch.float32, device=device)
-    zc = torch.cat([model.z_c(encode_layouts(model, layouts[s:s + 1024])[0])
-                    for s in range(0, len(layouts), 1024)]).detach()
-    head = model.head
-    grads = {name: p.requires_grad for name, p in head.named_parameters()}
+    codes = torch.cat([encode_layouts(model, layouts[s:s + 1024])[0] for s in range(0, len(layouts), 1024)]).detach()
+    params, modules = model.head_parameters(), model.head_modules()
+    grads = [p.requires_grad for p in params]
     gen = torch.Generator().manual_seed(int(seed))
-    opt = torch.optim.Adam(head.parameters(), lr=lr)
+    opt = torch.optim.Adam(params, lr=lr)
     loss = torch.zeros(())
     try:
-        head.requires_grad_(True)
-        head.train()
+        for p in params:
+            p.requires_grad_(True)
+        for m in modules:
+            m.train()
         with torch.enable_grad():
             for _ in range(int(epochs)):
                 order = torch.randperm(len(f), generator=gen).to(device)
@@ -63,15 +64,14 @@ def refit_head(model, layouts: np.ndarray, fitness: np.ndarray, *, k: float, epo
                     idx = order[s:s + _BATCH]
                     if len(idx) < 2:  # BatchNorm cannot train on one row
                         continue
-                    loss = (w_t[idx] * (head(zc[idx])[:, 0] - y[idx]).pow(2)).mean()
+                    loss = (w_t[idx] * (model.predict_standardized(codes[idx]) - y[idx]).pow(2)).mean()
                     opt.zero_grad(set_to_none=True)
                     loss.backward()
                     opt.step()
     finally:
-        head.eval()
         model.eval()
-        for name, p in head.named_parameters():
-            p.requires_grad_(grads[name])
+        for p, g in zip(params, grads):
+            p.requires_grad_(g)
     return float(loss.detach())
 
 
