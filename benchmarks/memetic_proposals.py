@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--budget", type=int, default=100_000, help="fires each climb may spend")
     p.add_argument("--proposals", default="burned,idle,segment")
     p.add_argument("--seeds", default="0")
+    p.add_argument("--z", default="0", help="comma-separated significance bars (ga.memetic.z) to try")
     p.add_argument("--ignitions", default="anywhere", choices=("anywhere", "file"))
     args = p.parse_args(argv)
 
@@ -46,20 +47,21 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{land.name}: k = {args.firebreaks}, {args.fires} search fires, {args.heldout} held-out fires; start "
           f"{start.name}: search {start.fitness:.5f}, held-out {fresh.evaluate(start.layout[None])[0]:.5f} "
           f"({start.calls * args.fires:,} fires, {time.process_time() - t0:.0f} CPU s)")
-    print("| proposal | seed | moves | taken | fires | search | held-out | CPU s |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| proposal | z | seed | moves | cells changed | fires | search | held-out | CPU s |")
+    print("|---|---|---|---|---|---|---|---|---|")
     delta = DeltaEvaluator(sim)
     (record,) = delta.record(start.layout[None])
-    for proposal in args.proposals.split(","):
-        for seed in (int(s) for s in args.seeds.split(",")):
-            t0 = time.process_time()
-            res = improve([record], delta, np.random.default_rng(seed), moves=10**9, proposal=proposal,
-                          budget=args.budget)
-            cpu = time.process_time() - t0
-            (out,) = res.records
-            taken = int((out.layout != record.layout).sum())
-            print(f"| {proposal} | {seed} | {res.evaluations:,} | {taken} cells differ | {res.fires:,} | "
-                  f"{out.fitness:.5f} | {fresh.evaluate(out.layout[None])[0]:.5f} | {cpu:.0f} |", flush=True)
+    runs = [(p, float(z), int(s)) for p in args.proposals.split(",") for z in args.z.split(",")
+            for s in args.seeds.split(",")]
+    for proposal, z, seed in runs:
+        t0 = time.process_time()
+        res = improve([record], delta, np.random.default_rng(seed), moves=10**9, proposal=proposal, z=z,
+                      budget=args.budget)
+        cpu = time.process_time() - t0
+        (out,) = res.records
+        changed = int((out.layout != record.layout).sum())
+        print(f"| {proposal} | {z:g} | {seed} | {res.evaluations:,} | {changed} | {res.fires:,} | "
+              f"{out.fitness:.5f} | {fresh.evaluate(out.layout[None])[0]:.5f} | {cpu:.0f} |", flush=True)
     return 0
 
 

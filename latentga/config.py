@@ -94,8 +94,9 @@ class SeedingConfig(Section):
 
 @section
 class MemeticConfig(Section):
-    """After each generation, the ``individuals`` best are climbed with ``moves`` single-break moves,
-    delta-evaluated, fires charged (latentga.search.memetic); individuals 0 = off; z > 0: only moves
+    """After each generation, the ``individuals`` best are climbed with ``moves`` moves (``proposal``:
+    one break moved, or ``segment``: a stretch of a line bent), delta-evaluated, fires charged
+    (latentga.search.memetic); individuals 0 = off; z > 0: only moves
     whose per-fire gain is that many standard errors above 0; restart R > 0: after R generations in
     which the population's best did not improve, a fresh random population replaces it (the hall of
     fame keeps what was found), so a climb stuck in one basin starts in another."""
