@@ -46,6 +46,8 @@ _GA_NOT_IDENTITY = ("generations", "max_cost", "delta_evaluation")  # a longer r
 _GA_LATER_KEYS = {"init_layouts": None, "seeding": DEFAULT_CONFIG["ga"]["seeding"],
                   "memetic": DEFAULT_CONFIG["ga"]["memetic"]}
 _LATER_KEYS = {"ga": _GA_LATER_KEYS, "simulator": {"fuel_model": None}}
+# keys added later inside a section of a section: (path, {key: old behaviour}), the same rule one level down
+_NESTED_LATER_KEYS = ((("ga", "seeding"), {"lines": False}),)
 # the rule checkpoints were written with while simulator.fuel_model was hashed at its default
 _LATER_KEYS_BEFORE_FUEL_MODEL = {"ga": _GA_LATER_KEYS}
 _FRESH = "delete it and run without --resume (or with --overwrite) to start over"
@@ -77,13 +79,19 @@ def _identity(plain: dict, later_keys: dict = _LATER_KEYS) -> dict:
     subset["ga"] = {k: v for k, v in plain["ga"].items() if k not in _GA_NOT_IDENTITY}
     for section, later in later_keys.items():
         if isinstance(subset.get(section), dict):
-            subset[section] = {k: v for k, v in subset[section].items() if not (k in later and v == later[k])}
-    seeding = subset["ga"].get("seeding")
-    if isinstance(seeding, dict) and seeding.get("lines") is False:  # added later, off: old checkpoints resume
-        subset["ga"]["seeding"] = {k: v for k, v in seeding.items() if k != "lines"}
+            subset[section] = _without_later(subset[section], later)
+    for (section, inner), later in _NESTED_LATER_KEYS:
+        outer = subset.get(section)
+        if isinstance(outer, dict) and isinstance(outer.get(inner), dict):
+            outer[inner] = _without_later(outer[inner], later)
     if isinstance(subset.get("model"), dict):  # not where the model runs (model.device)
         subset["model"] = model_identity(subset["model"])
     return subset
+
+
+def _without_later(section: dict, later: dict) -> dict:
+    """``section`` less the keys of ``later`` that hold their old behaviour (``later``'s value)."""
+    return {k: v for k, v in section.items() if not (k in later and v == later[k])}
 
 
 def _json_default(obj):
