@@ -93,6 +93,9 @@ class ValidationConfig(_CompareSection):
     n_fires: int = setting(500, low=1)
     seed: int = setting(7919, low=1)
     candidates: int = setting(20, low=1)
+    # the layout chosen at the previous curve point is a candidate again: a run returns the best it has
+    # offered on these fires, so a search that overfits its search fires gives back its earlier answer
+    early_stopping: bool = setting(False)
 
 
 @section

@@ -19,6 +19,7 @@ import pandas as pd
 
 from latentga.comparison.tasks import Task, TaskResult
 from latentga.config import config_hash
+from latentga.schema import thaw
 
 __all__ = ["TaskStore", "task_key", "STORE_NAME"]
 
@@ -28,8 +29,11 @@ _SCALARS = ("fitness", "validation", "heldout", "calls", "fires", "cpu_seconds",
 
 def task_key(task: Task) -> str:
     """A file-safe name for the task, with a hash of everything that determines its result."""
+    validation = thaw(task.validation)
+    if isinstance(validation, dict) and not validation.get("early_stopping"):  # added later: off keeps old keys
+        validation.pop("early_stopping", None)
     digest = config_hash({"kind": task.kind, "method": task.method, "seed": task.seed, "run": task.run,
-                          "heldout": task.heldout, "validation": task.validation, "budget": task.budget,
+                          "heldout": task.heldout, "validation": validation, "budget": task.budget,
                           "milestones": list(task.milestones), "rescore": task.rescore})
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in task.method)
     return f"{safe}-seed{task.seed}-{digest}"

@@ -127,31 +127,41 @@ class _Scorer:
 
 @dataclass
 class _Point:
-    """The method's answer at one moment: candidate layouts (best search fitness first)."""
+    """The method's answer at one moment: candidate layouts (best search fitness first) and their
+    search fitness."""
 
     fires: int
     cpu_seconds: float
     evaluations: int
     best: float
     candidates: np.ndarray
+    search: np.ndarray
 
 
 def _score_points(points: list[_Point], task: Task) -> tuple[pd.DataFrame, np.ndarray, float]:
-    """Choose each point's layout on the validation fires, score it on the held-out fires."""
-    rows, chosen = [], None
+    """Choose each point's layout on the validation fires, score it on the held-out fires:
+    ``(trace, the last point's layout, its search fitness)``. With ``validation.early_stopping``
+    the layout chosen at the previous point is a candidate again, so the answer is the best on the
+    validation fires of everything the run offered so far, not only of its latest candidates."""
+    rows, chosen, search = [], None, np.nan
+    keep = bool(task.validation.early_stopping)
     if task.rescore:
         validate = _Scorer(validation_simulator(task.run, task.validation))
         hold = _Scorer(heldout_simulator(task.run, task.heldout))
     for i, p in enumerate(points):
+        candidates, fitness = p.candidates, p.search
+        if keep and chosen is not None:  # after the point's own candidates: they win ties
+            candidates = np.concatenate([candidates, chosen[None]])
+            fitness = np.concatenate([fitness, [search]])
         if task.rescore:
-            scores = validate(p.candidates)
+            scores = validate(candidates)
             j = int(np.argmax(scores))  # first (best on search) wins ties
-            chosen, val = p.candidates[j], float(scores[j])
-            held = float(hold(chosen[None])[0])
+            val, held = float(scores[j]), float(hold(candidates[j][None])[0])
         else:
-            chosen, val, held = p.candidates[0], np.nan, np.nan
+            j, val, held = 0, np.nan, np.nan
+        chosen, search = candidates[j], float(fitness[j])
         rows.append((i, p.fires, p.cpu_seconds, p.evaluations, p.best, val, held))
-    return pd.DataFrame(rows, columns=TRACE_COLUMNS), chosen, (rows[-1][1] if rows else 0)
+    return pd.DataFrame(rows, columns=TRACE_COLUMNS), chosen, search
 
 
 def _run_ga(task: Task, cpu0: float) -> TaskResult:
@@ -191,10 +201,10 @@ def _run_ga(task: Task, cpu0: float) -> TaskResult:
                              variation=variation)
     if not points or points[-1].fires != logbook[-1]["cost"] + spent:
         points.append(_point(hof, logbook[-1], cpu0, spent))
-    trace, layout, _ = _score_points(points, task)
+    trace, layout, search = _score_points(points, task)
     last = trace.iloc[-1]
     return TaskResult(task.method, "ga", task.seed, task.method, np.asarray(layout, bool),
-                      float(_search_fitness(hof, layout)), float(last["validation"]), float(last["heldout"]),
+                      search, float(last["validation"]), float(last["heldout"]),
                       int(last["evaluations"]), int(last["fires"]), float(last["cpu_seconds"]), 0.0, trace)
 
 
@@ -205,11 +215,8 @@ def _needs_dataset(run: RunConfig) -> bool:
 
 def _point(hof, entry: dict, cpu0: float, spent: int = 0) -> _Point:
     return _Point(int(entry["cost"]) + int(spent), time.process_time() - cpu0, int(entry["evaluations"]),
-                  float(entry["best_so_far"]), np.stack([np.asarray(h, bool) for h in hof]))
-
-
-def _search_fitness(hof, layout: np.ndarray) -> float:
-    return next(h.fitness.values[0] for h in hof if np.array_equal(h, layout))
+                  float(entry["best_so_far"]), np.stack([np.asarray(h, bool) for h in hof]),
+                  np.array([h.fitness.values[0] for h in hof], np.float64))
 
 
 def _run_baseline(task: Task, cpu0: float) -> TaskResult:
@@ -224,10 +231,11 @@ def _run_baseline(task: Task, cpu0: float) -> TaskResult:
     cpu = time.process_time() - cpu0
     fires = int(getattr(res, "fires", None) or res.calls * n_fires)
     points = _baseline_points(res, task.milestones, n_fires) if res.bests else []
-    points.append(_Point(fires, cpu, int(res.calls), float(res.fitness), np.asarray(res.layout, bool)[None]))
-    trace, layout, _ = _score_points(points, task)
+    points.append(_Point(fires, cpu, int(res.calls), float(res.fitness), np.asarray(res.layout, bool)[None],
+                         np.array([res.fitness], np.float64)))
+    trace, layout, search = _score_points(points, task)
     last = trace.iloc[-1]
-    return TaskResult(name, "baseline", task.seed, res.name, np.asarray(layout, bool), float(res.fitness),
+    return TaskResult(name, "baseline", task.seed, res.name, np.asarray(layout, bool), search,
                       float(last["validation"]), float(last["heldout"]), int(res.calls), fires, cpu, 0.0, trace)
 
 
@@ -242,7 +250,7 @@ def _baseline_points(res, milestones, n_fires: int) -> list[_Point]:
         if i < 0 or fires[-1] < m:
             continue
         out.append(_Point(int(fires[i]), float(cpu[i]), int(tr["calls"].iloc[i]), float(tr["best"].iloc[i]),
-                          np.asarray(res.bests[i], bool)[None]))
+                          np.asarray(res.bests[i], bool)[None], np.array([tr["best"].iloc[i]], np.float64)))
     return out
 
 
