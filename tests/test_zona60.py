@@ -35,8 +35,11 @@ def test_committed_results_are_this_configs():
     folder = ROOT / "docs" / "figures" / "compare_zona60"
     saved = yaml.safe_load((folder / "config.yaml").read_text())  # the config as the run read it
     config = yaml.safe_load(CONFIG.read_text())
-    for key in ("seeds", "run", "variants", "baselines", "budget", "validation", "heldout"):
+    for key in ("seeds", "run", "budget", "validation", "heldout"):
         assert saved[key] == config[key], key
+    # variants and baselines added later (the memetic rows from the lines) leave these rows as they were
+    assert all(config["variants"][name] == saved["variants"][name] for name in saved["variants"])
+    assert all(config["baselines"][name] for name, on in saved["baselines"].items() if on)
     layouts = np.load(folder / "best_layouts.npz")
     assert sorted(layouts.files) == sorted(["vanilla", "ccvae_gd", "random_search", "local_search",
                                             "burn_probability", "dpv", "dpv_greedy"])
