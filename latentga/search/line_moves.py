@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-__all__ = ["shift_segment", "HALF_LENGTHS", "SHIFTS"]
+__all__ = ["shift_segment", "burned_nearby", "HALF_LENGTHS", "SHIFTS"]
 
 #: half-lengths of the stretch moved (cells along the line) and how far it moves (cells across)
 HALF_LENGTHS = (2, 4, 8, 16, 32)
@@ -28,8 +28,8 @@ SHIFTS = (1, 2, 4)
 _FOUR = ndimage.generate_binary_structure(2, 1)
 
 
-def _near(counts: np.ndarray) -> np.ndarray:
-    """Fires burning a cell's 8 neighbours and itself, summed (int [H, W])."""
+def burned_nearby(counts: np.ndarray) -> np.ndarray:
+    """Fires burning a cell's 8 neighbours and itself, summed (int [H, W]); 0 = an idle cell."""
     h, w = counts.shape
     grid = np.pad(counts, 1)
     return sum(grid[1 + dr:1 + dr + h, 1 + dc:1 + dc + w] for dr in (-1, 0, 1) for dc in (-1, 0, 1))
@@ -47,10 +47,10 @@ def shift_segment(layout: np.ndarray, burnable: np.ndarray, counts: np.ndarray, 
         rng: every draw comes from it.
     """
     layout, burnable = np.asarray(layout, bool), np.asarray(burnable, bool)
-    near = _near(np.asarray(counts, np.int64))
+    near = burned_nearby(np.asarray(counts, np.int64))
     labels, _ = ndimage.label(layout, structure=_FOUR)
-    sizes = np.bincount(labels.reshape(-1))
-    reached = np.flatnonzero((layout & (near > 0) & (sizes[labels] >= 3)).reshape(-1))
+    in_line = np.bincount(labels.reshape(-1))[labels] >= 3  # 4-connected runs of 3 or more breaks
+    reached = np.flatnonzero((layout & (near > 0) & in_line).reshape(-1))
     if reached.size == 0:
         return None
     for _ in range(tries):
@@ -62,7 +62,7 @@ def shift_segment(layout: np.ndarray, burnable: np.ndarray, counts: np.ndarray, 
         d = int(SHIFTS[rng.integers(len(SHIFTS))]) * (1 if rng.random() < 0.5 else -1)
         child = _moved(layout, burnable, run, (r, c) if vertical else (c, r), h, d, vertical)
         if child is not None:
-            child = _balance(child, layout, burnable, near, int(layout.sum()), rng)
+            child = _balance(child, layout, burnable, near, ~in_line | (near == 0), rng)
         if child is not None:
             return child
     return None
@@ -100,17 +100,15 @@ def _moved(layout, burnable, run, centre, h, d, vertical):
     return barrier & burnable
 
 
-def _balance(child, layout, burnable, near, k, rng):
-    """``child`` with exactly ``k`` breaks, or None. Breaks the move needs extra come from the loose
-    breaks (not part of a line: 4-connected runs under 3 cells) and the idle ones (no search fire
-    burns next to them), least reached first, ties at random; None if those are too few. Breaks the
-    move saved go to the free burnable cells fires reach most."""
+def _balance(child, layout, burnable, near, spare_ok, rng):
+    """``child`` with as many breaks as ``layout``, or None. Breaks the move needs extra come from
+    ``spare_ok`` breaks of ``layout`` (loose ones, not part of a line, and idle ones, no search fire
+    burning next to them), least reached first, ties at random; None if those are too few. Breaks
+    the move saved go to the free burnable cells fires reach most."""
     child = child.copy()
-    extra = int(child.sum()) - k
+    extra = int(child.sum()) - int(layout.sum())
     if extra > 0:
-        labels, _ = ndimage.label(layout, structure=_FOUR)  # loose before the move: no piece of a line
-        loose = (np.bincount(labels.reshape(-1))[labels] < 3) | (near == 0)
-        spare = np.flatnonzero((child & layout & loose).reshape(-1))
+        spare = np.flatnonzero((child & layout & spare_ok).reshape(-1))
         if spare.size < extra:
             return None
         order = np.lexsort((rng.random(spare.size), near.reshape(-1)[spare]))

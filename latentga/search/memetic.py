@@ -35,7 +35,7 @@ import numpy as np
 from latentga.config import MemeticConfig
 from latentga.errors import CheckpointError, ConfigError
 from latentga.layouts import layout_key
-from latentga.search.line_moves import shift_segment
+from latentga.search.line_moves import burned_nearby, shift_segment
 from latentga.simulator.delta import DeltaEvaluator, FireRecord
 
 __all__ = ["Improved", "improve", "MemeticStep", "memetic_step", "STRATEGIES", "PROPOSALS"]
@@ -69,9 +69,7 @@ def _weights(rec: FireRecord, n_cells: int, proposal: str):
     counts = _burn_counts(rec, n_cells)
     if proposal == "burned":
         return counts
-    grid = np.pad(counts.reshape(rec.layout.shape), 1)
-    h, w = rec.layout.shape
-    near = sum(grid[1 + dr:1 + dr + h, 1 + dc:1 + dc + w] for dr in (-1, 0, 1) for dc in (-1, 0, 1))
+    near = burned_nearby(counts.reshape(rec.layout.shape))
     return counts, np.flatnonzero(rec.layout.reshape(-1) & (near.reshape(-1) == 0))
 
 

@@ -35,8 +35,9 @@ def predicted_fitness(model, layouts: np.ndarray) -> np.ndarray:
 def refit_head(model, layouts: np.ndarray, fitness: np.ndarray, *, k: float, epochs: int, seed: int,
                lr: float = 1e-3) -> float:
     """Retrain the fitness head (``model.head_parameters()``) in place on rank-weighted
-    ``(layouts, fitness)``; returns the final weighted mean squared error (standardised units). Shuffling comes from a CPU generator
-    seeded by ``seed``, so a seed gives the same head. Leaves the model in eval mode."""
+    ``(layouts, fitness)``; returns the final weighted mean squared error (standardised units).
+    Shuffling comes from a CPU generator seeded by ``seed``, so a seed gives the same head. Leaves
+    the model in eval mode."""
     layouts = np.asarray(layouts, bool)
     f = np.asarray(fitness, np.float64)
     if len(f) < 2:
